@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/cmd/drivemon
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/internal/testinfra
+
+go 1.26

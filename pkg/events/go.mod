@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/pkg/events
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/services/compiler
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/services/detector
+
+go 1.26

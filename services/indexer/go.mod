@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/services/indexer
+
+go 1.26

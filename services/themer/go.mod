@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/services/themer
+
+go 1.26
