@@ -1,0 +1,61 @@
+package testinfra
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/natsembed"
+)
+
+// NATS is an embedded JetStream server for one test: random port, store in
+// t.TempDir(), shut down at the end of the test.
+type NATS struct {
+	Server *natsembed.Server
+	URL    string
+}
+
+// StartNATS starts an embedded JetStream server for t.
+func StartNATS(t testing.TB) *NATS {
+	t.Helper()
+	srv, err := natsembed.Start(natsembed.Config{Addr: "127.0.0.1:-1", StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("starting embedded NATS: %v", err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return &NATS{Server: srv, URL: srv.ClientURL()}
+}
+
+// Connect opens a client connection and a JetStream context, closed at the
+// end of the test.
+func (n *NATS) Connect(t testing.TB) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(n.URL, nats.Name(t.Name()))
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", n.URL, err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream: %v", err)
+	}
+	return nc, js
+}
+
+// JetStream starts a server, connects, creates drivemon's streams and
+// returns the JetStream context: the common start of an integration test.
+func JetStream(t testing.TB) (*NATS, jetstream.JetStream) {
+	t.Helper()
+	n := StartNATS(t)
+	_, js := n.Connect(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
+		t.Fatalf("creating streams: %v", err)
+	}
+	return n, js
+}

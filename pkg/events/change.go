@@ -1,0 +1,216 @@
+package events
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Version is the version of the JSON form of Change and Outcome. A reader
+// rejects a message with a higher major version than it knows.
+const Version = 1
+
+// MaxInlineContent caps the optional inline content of a change event.
+const MaxInlineContent = 64 << 10
+
+// Op is what happened to a path.
+type Op string
+
+// Operations.
+const (
+	OpCreated Op = "created"
+	OpUpdated Op = "updated"
+	OpDeleted Op = "deleted"
+	// OpMoved: Path is the new path, From the old one.
+	OpMoved Op = "moved"
+	// OpTargetLost: a watched package or root vanished (deleted, or
+	// replaced by a file). Deleted events follow for what it held.
+	OpTargetLost Op = "target_lost"
+	// OpTargetFound: a watched package or root (re)appeared.
+	OpTargetFound Op = "target_found"
+)
+
+// Source says which kind of storage a change was seen in.
+type Source string
+
+// Sources.
+const (
+	SourceS3  Source = "s3"
+	SourceDir Source = "dir"
+)
+
+// Detection says how a change was seen.
+type Detection string
+
+// Detections.
+const (
+	DetectedByNotify    Detection = "notify"    // a storage notification (S3 event)
+	DetectedByWatch     Detection = "watch"     // a file system watch (inotify)
+	DetectedByReconcile Detection = "reconcile" // a listing or rescan diffed against state
+)
+
+// Change is one change to one file of one bot package, as published on the
+// DRIVE stream. Path and From are canonical package paths (CleanPath) and may
+// hold bytes that are not UTF-8; their JSON form stays exact (see
+// MarshalJSON).
+type Change struct {
+	V          int       `json:"v"`
+	ID         string    `json:"id"`
+	Bot        string    `json:"bot"`
+	Kind       Kind      `json:"kind"`
+	KB         string    `json:"kb,omitempty"`
+	Op         Op        `json:"op"`
+	Path       string    `json:"path"`
+	From       string    `json:"from,omitempty"`
+	ETag       string    `json:"etag,omitempty"`
+	Size       int64     `json:"size"`
+	MTime      int64     `json:"mtime"`
+	Source     Source    `json:"source"`
+	DetectedBy Detection `json:"detected_by"`
+	// Base is the revision of the detector's per-file state the change was
+	// computed from (0: none). It is part of ID, so the same transition seen
+	// twice has one id, while a later identical transition (delete, then
+	// the same content again) gets a new one.
+	Base uint64 `json:"base,omitempty"`
+	// Seq is the DRIVE stream sequence: the cursor. It is not sent; Decode
+	// fills it from the message metadata.
+	Seq uint64 `json:"seq,omitempty"`
+	// Origin names the writer when drivemon itself made the change (a
+	// sandboxed write), so that writer can ignore its own echo.
+	Origin string `json:"origin,omitempty"`
+	// Content is the file's content, inline, when the detector is set to
+	// include small files (at most MaxInlineContent bytes).
+	Content []byte `json:"content,omitempty"`
+}
+
+// ErrBadChange is wrapped by every error Validate and Unmarshal return.
+var ErrBadChange = errors.New("invalid change event")
+
+// Validate checks a change before it is published or after it is read.
+func (c *Change) Validate() error {
+	if c.V < 1 || c.V > Version {
+		return fmt.Errorf("%w: version %d, this build reads 1..%d", ErrBadChange, c.V, Version)
+	}
+	if err := ValidBot(c.Bot); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadChange, err)
+	}
+	switch c.Op {
+	case OpCreated, OpUpdated, OpDeleted, OpMoved:
+		if _, err := CleanPath(c.Path); err != nil {
+			return fmt.Errorf("%w: path: %w", ErrBadChange, err)
+		}
+		if want := Classify(c.Path); c.Kind != want.Kind || c.KB != want.KB {
+			return fmt.Errorf("%w: %q is kind %q kb %q, event says %q kb %q", ErrBadChange, c.Path, want.Kind, want.KB, c.Kind, c.KB)
+		}
+	case OpTargetLost, OpTargetFound:
+		if c.Path != "" {
+			if _, err := CleanPath(c.Path); err != nil {
+				return fmt.Errorf("%w: path: %w", ErrBadChange, err)
+			}
+		}
+	default:
+		return fmt.Errorf("%w: unknown op %q", ErrBadChange, c.Op)
+	}
+	if c.Op == OpMoved {
+		if _, err := CleanPath(c.From); err != nil {
+			return fmt.Errorf("%w: from: %w", ErrBadChange, err)
+		}
+	} else if c.From != "" {
+		return fmt.Errorf("%w: from is only for %q, not %q", ErrBadChange, OpMoved, c.Op)
+	}
+	switch c.Source {
+	case SourceS3, SourceDir:
+	default:
+		return fmt.Errorf("%w: unknown source %q", ErrBadChange, c.Source)
+	}
+	switch c.DetectedBy {
+	case DetectedByNotify, DetectedByWatch, DetectedByReconcile:
+	default:
+		return fmt.Errorf("%w: unknown detected_by %q", ErrBadChange, c.DetectedBy)
+	}
+	if c.Size < 0 {
+		return fmt.Errorf("%w: negative size %d", ErrBadChange, c.Size)
+	}
+	if len(c.Content) > MaxInlineContent {
+		return fmt.Errorf("%w: inline content of %d bytes, more than %d", ErrBadChange, len(c.Content), MaxInlineContent)
+	}
+	return nil
+}
+
+// NewChange returns a change for bot and a canonical path with V, Kind and KB
+// filled in. Publish computes its ID.
+func NewChange(bot string, op Op, path string) Change {
+	c := Change{V: Version, Bot: bot, Op: op, Path: path}
+	if path != "" && op != OpTargetLost && op != OpTargetFound {
+		cl := Classify(path)
+		c.Kind, c.KB = cl.Kind, cl.KB
+	} else {
+		c.Kind = KindPackage
+	}
+	return c
+}
+
+// changeJSON is the wire form: Change plus base64 copies of Path and From
+// when they are not valid UTF-8 (JSON strings cannot carry such bytes).
+type changeJSON struct {
+	changeAlias
+	PathB64 string `json:"path_b64,omitempty"`
+	FromB64 string `json:"from_b64,omitempty"`
+}
+
+type changeAlias Change
+
+// MarshalJSON writes Path and From as JSON strings. A path that is not valid
+// UTF-8 is written twice: "path" with each bad byte as U+FFFD (for people and
+// tools that only display it) and "path_b64" with the exact bytes, which
+// readers use instead.
+func (c Change) MarshalJSON() ([]byte, error) {
+	w := changeJSON{changeAlias: changeAlias(c)}
+	if !utf8.ValidString(c.Path) {
+		w.PathB64 = encodeB64(c.Path)
+		w.Path = DisplayPath(c.Path)
+	}
+	if !utf8.ValidString(c.From) {
+		w.FromB64 = encodeB64(c.From)
+		w.From = DisplayPath(c.From)
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (c *Change) UnmarshalJSON(data []byte) error {
+	var w changeJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	if w.PathB64 != "" {
+		p, err := decodeB64(w.PathB64)
+		if err != nil {
+			return fmt.Errorf("%w: path_b64: %w", ErrBadChange, err)
+		}
+		w.Path = p
+	}
+	if w.FromB64 != "" {
+		p, err := decodeB64(w.FromB64)
+		if err != nil {
+			return fmt.Errorf("%w: from_b64: %w", ErrBadChange, err)
+		}
+		w.From = p
+	}
+	*c = Change(w.changeAlias)
+	return nil
+}
+
+// DisplayPath returns p with each run of bytes that are not valid UTF-8
+// replaced by U+FFFD, for logs and UIs. Never use it as a key.
+func DisplayPath(p string) string { return strings.ToValidUTF8(p, "\uFFFD") }
+
+func encodeB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func decodeB64(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	return string(b), err
+}

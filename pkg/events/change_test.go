@@ -1,0 +1,145 @@
+package events
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func sample() Change {
+	c := NewChange("harbor", OpUpdated, "harbor.gbdialog/start.bas")
+	c.ETag, c.Size, c.MTime = "9e107d9d372bb6826bd81d3542a419d6", 120, 1763700000000
+	c.Source, c.DetectedBy = SourceDir, DetectedByWatch
+	c.SetID()
+	return c
+}
+
+func TestChangeJSONRoundTrip(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Change)
+	}{
+		{"plain", func(*Change) {}},
+		{"not utf-8 path", func(c *Change) { c.Path = "harbor.gbdialog/caf\xe9\xff.bas" }},
+		{"moved from not utf-8", func(c *Change) {
+			c.Op, c.From = OpMoved, "harbor.gbdialog/\xc3(.bas"
+		}},
+		{"inline content", func(c *Change) { c.Content = []byte("TALK \"hi\"\n") }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := sample()
+			tt.edit(&c)
+			data, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !json.Valid(data) {
+				t.Fatalf("invalid JSON %s", data)
+			}
+			got, err := DecodeData(data)
+			if err != nil {
+				t.Fatalf("DecodeData(%s): %v", data, err)
+			}
+			if got.Path != c.Path || got.From != c.From || got.ID != c.ID || string(got.Content) != string(c.Content) || got.ETag != c.ETag || got.MTime != c.MTime {
+				t.Fatalf("round trip changed the event:\n got %+v\nwant %+v", got, c)
+			}
+		})
+	}
+}
+
+func TestChangeJSONFieldNames(t *testing.T) {
+	c := sample()
+	data, _ := json.Marshal(c)
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"v", "id", "bot", "kind", "op", "path", "etag", "size", "mtime", "source", "detected_by"} {
+		if _, ok := m[f]; !ok {
+			t.Errorf("field %q missing from %s", f, data)
+		}
+	}
+	if _, ok := m["path_b64"]; ok {
+		t.Errorf("path_b64 present for a UTF-8 path: %s", data)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		edit func(*Change)
+		want string
+	}{
+		{"future version", func(c *Change) { c.V = Version + 1 }, "version"},
+		{"bad bot", func(c *Change) { c.Bot = "a.b" }, "bot"},
+		{"traversal", func(c *Change) { c.Path = "../x.bas" }, "path"},
+		{"wrong kind", func(c *Change) { c.Kind = KindKB }, "kind"},
+		{"unknown op", func(c *Change) { c.Op = "renamed" }, "op"},
+		{"from without move", func(c *Change) { c.From = "a.bas" }, "from"},
+		{"moved without from", func(c *Change) { c.Op = OpMoved }, "from"},
+		{"unknown source", func(c *Change) { c.Source = "ftp" }, "source"},
+		{"unknown detection", func(c *Change) { c.DetectedBy = "guess" }, "detected_by"},
+		{"negative size", func(c *Change) { c.Size = -1 }, "size"},
+		{"content too big", func(c *Change) { c.Content = make([]byte, MaxInlineContent+1) }, "inline"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := sample()
+			tt.edit(&c)
+			err := c.Validate()
+			if err == nil || !errors.Is(err, ErrBadChange) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Validate() = %v; want an ErrBadChange mentioning %q", err, tt.want)
+			}
+		})
+	}
+	ok := sample()
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid change rejected: %v", err)
+	}
+}
+
+func TestComputeID(t *testing.T) {
+	a := sample()
+	b := a
+	b.Op, b.DetectedBy, b.Source, b.MTime, b.Size = OpCreated, DetectedByReconcile, SourceS3, 1, 2
+	if ComputeID(&a) != ComputeID(&b) {
+		t.Fatal("the same transition seen two ways must have one id")
+	}
+	for _, tt := range []struct {
+		name string
+		edit func(*Change)
+	}{
+		{"other etag", func(c *Change) { c.ETag = "x" }},
+		{"other base", func(c *Change) { c.Base = 7 }},
+		{"other path", func(c *Change) { c.Path = "harbor.gbdialog/other.bas" }},
+		{"other bot", func(c *Change) { c.Bot = "harbor2" }},
+		{"delete", func(c *Change) { c.Op = OpDeleted }},
+		{"field boundary", func(c *Change) { c.Bot, c.Path = "harbo", "rharbor.gbdialog/start.bas" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := sample()
+			tt.edit(&c)
+			if ComputeID(&c) == ComputeID(&a) {
+				t.Fatalf("%s kept the id", tt.name)
+			}
+		})
+	}
+}
+
+func TestSubjects(t *testing.T) {
+	c := sample()
+	s := ChangeSubject(&c)
+	bot, kind, tok, err := ParseChangeSubject(s)
+	if err != nil || bot != "harbor" || kind != KindDialog || tok != PathToken(c.Path) {
+		t.Fatalf("ParseChangeSubject(%q) = %q %q %q %v", s, bot, kind, tok, err)
+	}
+	if len(tok) != 32 || strings.ContainsAny(tok, ".*> ") {
+		t.Fatalf("path token %q is not a safe subject token", tok)
+	}
+	if got := OutcomeSubject("compiler", "harbor"); got != "outcome.compiler.harbor" {
+		t.Fatalf("OutcomeSubject = %q", got)
+	}
+	if got := DeadSubject("indexer", s); got != "dead.indexer."+s {
+		t.Fatalf("DeadSubject = %q", got)
+	}
+}

@@ -1,0 +1,57 @@
+// Package events is drivemon's shared contract: the change event every
+// detector publishes, the outcome event every service publishes, the subjects
+// and streams they travel on, and the one set of functions that turns a path
+// inside a bot package into a kind, a key and a subject. Every service uses
+// these functions and no other form, so a delete always finds what a create
+// wrote.
+//
+// # Paths and keys
+//
+// A bot package is a folder or bucket named <bot>.gbai. Paths are relative
+// to its root, keep their full folder structure, and pass CleanPath: no
+// "..", ".", empty segments, absolute paths, backslashes, NUL or control
+// characters. Names that are not UTF-8 are kept byte for byte; their JSON
+// form adds "path_b64" so they round-trip. Key(bot, path) = "<bot>/<path>"
+// is the canonical identity of a file; PathToken(path) its fixed-length
+// token in subjects and KV keys. Classify(path) gives its Kind (dialog, kb
+// with its KB name, config, theme, drive, data, other).
+//
+// # Change events (stream DRIVE, version 1)
+//
+//	{"v":1, "id":"…", "bot":"harbor", "kind":"dialog", "op":"updated",
+//	 "path":"harbor.gbdialog/start.bas", "etag":"…", "size":120,
+//	 "mtime":1763700000000, "source":"dir", "detected_by":"watch", "base":41}
+//
+// op is created, updated, deleted, moved (with "from"), target_lost or
+// target_found (kind "package"). kb is set for kind kb. etag is the S3 ETag
+// or, for folders, the MD5 of the content (the same value S3 gives a
+// single-part upload). mtime is unix milliseconds. content (base64) is
+// present only when the detector is set to inline small files. seq is the
+// stream sequence, filled in by Decode.
+//
+// The id (ComputeID) is deterministic and sent as Nats-Msg-Id: the same
+// transition seen twice (two detectors, or a notification and a
+// reconciliation) is stored once within the duplicate window (2 minutes).
+// It covers bot, path, from, etag, base, and the op with created and updated
+// counted as one.
+//
+// # Subjects and streams
+//
+//	drive.<bot>.<kind>.<path-token>     DRIVE     changes; latest DriveHistory per file, no age limit
+//	outcome.<service>.<bot>             OUTCOMES  results, 7 days
+//	dead.<consumer>.<original subject>  DEAD      messages given up on, 30 days
+//
+// Consumers filter by wildcards: drive.*.kb.> (all KB documents),
+// drive.harbor.> (one bot), drive.harbor.theme.> (one bot's theme).
+// EnsureStreams creates the streams idempotently at every start;
+// WorkQueueConsumer defines the durable pull consumers shared by a
+// service's replicas (explicit ack, 30 s ack wait, 10 deliveries, then the
+// DEAD stream through package worker).
+//
+// # Outcomes
+//
+// After processing a change a service publishes an Outcome on
+// outcome.<service>.<bot>: path, etag, status (ok, failed, deleted,
+// skipped), error, plus service fields (diagnostics; chunks_total,
+// chunks_embedded, chunks_deleted; config diffs for the themer).
+package events

@@ -1,0 +1,159 @@
+package events_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+func change(bot, path, etag string) *events.Change {
+	c := events.NewChange(bot, events.OpCreated, path)
+	c.ETag, c.Size, c.Source, c.DetectedBy = etag, 1, events.SourceDir, events.DetectedByWatch
+	return &c
+}
+
+func TestIntegrationStreamsIdempotent(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx := context.Background()
+	// A second start (another process, a restart) must not fail or change
+	// anything.
+	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
+		t.Fatalf("second EnsureStreams: %v", err)
+	}
+	for _, want := range events.Streams(events.StreamOptions{}) {
+		s, err := js.Stream(ctx, want.Name)
+		if err != nil {
+			t.Fatalf("stream %s: %v", want.Name, err)
+		}
+		got := s.CachedInfo().Config
+		if got.Duplicates != events.DefaultDuplicates || got.Subjects[0] != want.Subjects[0] || got.Storage != jetstream.FileStorage {
+			t.Fatalf("stream %s config = %+v", want.Name, got)
+		}
+	}
+}
+
+func TestIntegrationPublishDedupesAndFilters(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	// The same change seen by a watch and by a reconciliation: stored once.
+	a := change("harbor", "harbor.gbdialog/start.bas", "e1")
+	b := change("harbor", "harbor.gbdialog/start.bas", "e1")
+	b.Op, b.DetectedBy = events.OpUpdated, events.DetectedByReconcile
+	ack1, err := events.Publish(ctx, js, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack2, err := events.Publish(ctx, js, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack1.Duplicate || !ack2.Duplicate || ack1.Sequence != ack2.Sequence {
+		t.Fatalf("acks %+v then %+v; want the second to be a duplicate of the first", ack1, ack2)
+	}
+	// Same content again after a delete (a new Base): a new change.
+	c := change("harbor", "harbor.gbdialog/start.bas", "e1")
+	c.Base = ack1.Sequence
+	if ack3, err := events.Publish(ctx, js, c); err != nil || ack3.Duplicate {
+		t.Fatalf("recreate after delete: %+v, %v; want a new message", ack3, err)
+	}
+	for _, ch := range []*events.Change{
+		change("harbor", "harbor.gbkb/faq/a.md", "k1"),
+		change("harbor", "harbor.gbtheme/css/main.css", "t1"),
+		change("other", "other.gbkb/faq/b.md", "k2"),
+	} {
+		if _, err := events.Publish(ctx, js, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Rejected before it reaches the stream.
+	bad := change("harbor", "harbor.gbkb/faq/a.md", "k1")
+	bad.Path = "harbor.gbkb/../../etc/passwd"
+	if _, err := events.Publish(ctx, js, bad); err == nil {
+		t.Fatal("published a traversal path")
+	}
+
+	for _, tt := range []struct {
+		name   string
+		filter string
+		want   []string
+	}{
+		{"all kb", events.FilterKind(events.KindKB), []string{"harbor.gbkb/faq/a.md", "other.gbkb/faq/b.md"}},
+		{"one bot", events.FilterBot("other"), []string{"other.gbkb/faq/b.md"}},
+		{"bot and kind", events.FilterBotKind("harbor", events.KindTheme), []string{"harbor.gbtheme/css/main.css"}},
+		{"dialogs", events.FilterKind(events.KindDialog), []string{"harbor.gbdialog/start.bas", "harbor.gbdialog/start.bas"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cons, err := js.OrderedConsumer(ctx, events.StreamDrive, jetstream.OrderedConsumerConfig{FilterSubjects: []string{tt.filter}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch, err := cons.FetchNoWait(100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for m := range batch.Messages() {
+				c, err := events.Decode(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Seq == 0 || m.Headers().Get(jetstream.MsgIDHeader) != c.ID {
+					t.Fatalf("decoded change lacks seq or id header: %+v", c)
+				}
+				got = append(got, c.Path)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("filter %s got %v, want %v", tt.filter, got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("filter %s got %v, want %v", tt.filter, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestIntegrationOutcome(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx := context.Background()
+	c := change("harbor", "harbor.gbkb/faq/a.md", "k1")
+	c.SetID()
+	o := events.OutcomeFor("indexer", c)
+	o.Status = events.StatusOK
+	n := 3
+	o.ChunksTotal = &n
+	if err := events.PublishOutcome(ctx, js, &o); err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(ctx, events.StreamOutcomes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := s.GetLastMsgForSubject(ctx, "outcome.indexer.harbor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"path", "etag", "status", "error", "chunks_total"} {
+		if _, ok := m[f]; !ok {
+			t.Errorf("outcome lacks %q: %s", f, raw.Data)
+		}
+	}
+	bad := events.OutcomeFor("indexer", c)
+	bad.Status = events.StatusFailed
+	if err := events.PublishOutcome(ctx, js, &bad); err == nil {
+		t.Fatal("published a failed outcome without an error")
+	}
+}

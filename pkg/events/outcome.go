@@ -1,0 +1,134 @@
+package events
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Status is the result of processing one change.
+type Status string
+
+// Statuses.
+const (
+	StatusOK      Status = "ok"
+	StatusFailed  Status = "failed"
+	StatusDeleted Status = "deleted"
+	// StatusSkipped: the change was not for this service to act on (an
+	// older version than what it already holds, or its own echo).
+	StatusSkipped Status = "skipped"
+)
+
+// Outcome is what a service publishes on OutcomeSubject(service, bot) after
+// processing a change, successful or not. Fields after Error are set by the
+// services they concern and omitted otherwise.
+type Outcome struct {
+	V       int    `json:"v"`
+	Service string `json:"service"`
+	Bot     string `json:"bot"`
+	Kind    Kind   `json:"kind"`
+	KB      string `json:"kb,omitempty"`
+	Path    string `json:"path"`
+	ETag    string `json:"etag"`
+	Status  Status `json:"status"`
+	Error   string `json:"error"`
+	// ChangeID and ChangeSeq name the change this outcome answers.
+	ChangeID  string `json:"change_id,omitempty"`
+	ChangeSeq uint64 `json:"change_seq,omitempty"`
+	// At is when processing ended, unix ms; Millis how long it took.
+	At     int64 `json:"at"`
+	Millis int64 `json:"ms"`
+	// Attempt is the delivery attempt that produced this outcome (1-based).
+	Attempt int `json:"attempt,omitempty"`
+
+	// Compiler.
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+	Tool        string       `json:"tool,omitempty"`
+	Config      *ConfigDiff  `json:"config,omitempty"`
+
+	// Indexer.
+	ChunksTotal    *int `json:"chunks_total,omitempty"`
+	ChunksEmbedded *int `json:"chunks_embedded,omitempty"`
+	ChunksDeleted  *int `json:"chunks_deleted,omitempty"`
+}
+
+// Diagnostic is a message about a position in a file.
+type Diagnostic struct {
+	Severity string `json:"severity"` // "error" or "warning"
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Message  string `json:"message"`
+}
+
+// ConfigDiff is what changed in a bot's config.csv: keys added, changed (new
+// values) and removed. The themer applies the theme-* keys from it.
+type ConfigDiff struct {
+	Added   map[string]string `json:"added,omitempty"`
+	Changed map[string]string `json:"changed,omitempty"`
+	Removed []string          `json:"removed,omitempty"`
+}
+
+// Validate checks an outcome before it is published.
+func (o *Outcome) Validate() error {
+	if o.V < 1 || o.V > Version {
+		return fmt.Errorf("outcome: version %d, this build reads 1..%d", o.V, Version)
+	}
+	if o.Service == "" {
+		return fmt.Errorf("outcome: no service")
+	}
+	if err := ValidBot(o.Bot); err != nil {
+		return fmt.Errorf("outcome: %w", err)
+	}
+	switch o.Status {
+	case StatusOK, StatusDeleted, StatusSkipped:
+	case StatusFailed:
+		if o.Error == "" {
+			return fmt.Errorf("outcome: status failed without an error")
+		}
+	default:
+		return fmt.Errorf("outcome: unknown status %q", o.Status)
+	}
+	return nil
+}
+
+// OutcomeFor starts the outcome of service processing c.
+func OutcomeFor(service string, c *Change) Outcome {
+	return Outcome{
+		V: Version, Service: service, Bot: c.Bot, Kind: c.Kind, KB: c.KB,
+		Path: c.Path, ETag: c.ETag, ChangeID: c.ID, ChangeSeq: c.Seq,
+	}
+}
+
+// MarshalJSON keeps a non-UTF-8 path exact, as Change does.
+func (o Outcome) MarshalJSON() ([]byte, error) {
+	type alias Outcome
+	w := struct {
+		alias
+		PathB64 string `json:"path_b64,omitempty"`
+	}{alias: alias(o)}
+	if p := DisplayPath(o.Path); p != o.Path {
+		w.PathB64 = encodeB64(o.Path)
+		w.Path = p
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (o *Outcome) UnmarshalJSON(data []byte) error {
+	type alias Outcome
+	var w struct {
+		alias
+		PathB64 string `json:"path_b64,omitempty"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	if w.PathB64 != "" {
+		p, err := decodeB64(w.PathB64)
+		if err != nil {
+			return fmt.Errorf("outcome: path_b64: %w", err)
+		}
+		w.Path = p
+	}
+	*o = Outcome(w.alias)
+	return nil
+}

@@ -1,0 +1,154 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// StreamOptions tunes the streams; the zero value gives the defaults.
+type StreamOptions struct {
+	// Replicas per stream (1 on a single server; 3 in a cluster).
+	Replicas int
+	// Memory keeps the streams in memory instead of files (tests only).
+	Memory bool
+	// Duplicates is the window within which a Nats-Msg-Id is stored once.
+	Duplicates time.Duration
+	// DriveHistory is how many changes per file DRIVE keeps. The latest
+	// change of every file is always kept (no age limit), so a replay of
+	// DRIVE rebuilds the full current state.
+	DriveHistory int64
+	// OutcomesMaxAge and DeadMaxAge bound how long outcomes and dead letters
+	// are kept.
+	OutcomesMaxAge time.Duration
+	DeadMaxAge     time.Duration
+}
+
+// Defaults of StreamOptions.
+const (
+	DefaultDuplicates     = 2 * time.Minute
+	DefaultDriveHistory   = 16
+	DefaultOutcomesMaxAge = 7 * 24 * time.Hour
+	DefaultDeadMaxAge     = 30 * 24 * time.Hour
+)
+
+func (o StreamOptions) withDefaults() StreamOptions {
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	if o.Duplicates == 0 {
+		o.Duplicates = DefaultDuplicates
+	}
+	if o.DriveHistory == 0 {
+		o.DriveHistory = DefaultDriveHistory
+	}
+	if o.OutcomesMaxAge == 0 {
+		o.OutcomesMaxAge = DefaultOutcomesMaxAge
+	}
+	if o.DeadMaxAge == 0 {
+		o.DeadMaxAge = DefaultDeadMaxAge
+	}
+	return o
+}
+
+// Streams returns the definitions of DRIVE, OUTCOMES and DEAD.
+func Streams(o StreamOptions) []jetstream.StreamConfig {
+	o = o.withDefaults()
+	storage := jetstream.FileStorage
+	if o.Memory {
+		storage = jetstream.MemoryStorage
+	}
+	return []jetstream.StreamConfig{
+		{
+			Name:              StreamDrive,
+			Description:       "Changes to bot packages: drive.<bot>.<kind>.<path-token>",
+			Subjects:          []string{DrivePrefix + ".>"},
+			Retention:         jetstream.LimitsPolicy,
+			Storage:           storage,
+			Replicas:          o.Replicas,
+			Duplicates:        o.Duplicates,
+			MaxMsgsPerSubject: o.DriveHistory,
+			Discard:           jetstream.DiscardOld,
+		},
+		{
+			Name:        StreamOutcomes,
+			Description: "What each service did with each change: outcome.<service>.<bot>",
+			Subjects:    []string{OutcomePrefix + ".>"},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     storage,
+			Replicas:    o.Replicas,
+			Duplicates:  o.Duplicates,
+			MaxAge:      o.OutcomesMaxAge,
+			Discard:     jetstream.DiscardOld,
+		},
+		{
+			Name:        StreamDead,
+			Description: "Messages a consumer gave up on: dead.<consumer>.<original subject>",
+			Subjects:    []string{DeadPrefix + ".>"},
+			Retention:   jetstream.LimitsPolicy,
+			Storage:     storage,
+			Replicas:    o.Replicas,
+			Duplicates:  o.Duplicates,
+			MaxAge:      o.DeadMaxAge,
+			Discard:     jetstream.DiscardOld,
+		},
+	}
+}
+
+// StreamCreator is the part of jetstream.JetStream EnsureStreams needs.
+type StreamCreator interface {
+	CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error)
+}
+
+// EnsureStreams creates or updates the streams; safe to call from every
+// process at every start.
+func EnsureStreams(ctx context.Context, js StreamCreator, o StreamOptions) error {
+	for _, cfg := range Streams(o) {
+		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("creating stream %s: %w", cfg.Name, err)
+		}
+	}
+	return nil
+}
+
+// Consumer delivery defaults: a message is tried MaxDeliver times, with
+// backoff between tries (see worker), then parked on the DEAD stream.
+const (
+	DefaultAckWait       = 30 * time.Second
+	DefaultMaxDeliver    = 10
+	DefaultMaxAckPending = 256
+)
+
+// WorkQueueConsumer defines a durable pull consumer on DRIVE shared by every
+// replica of a service: each change goes to one replica, is acknowledged
+// only after it was processed, and is redelivered otherwise.
+func WorkQueueConsumer(durable string, filters ...string) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:        durable,
+		Description:    "drivemon work queue " + durable,
+		FilterSubjects: filters,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        DefaultAckWait,
+		MaxDeliver:     DefaultMaxDeliver,
+		MaxAckPending:  DefaultMaxAckPending,
+	}
+}
+
+// The durable consumers of the services, by name.
+const (
+	ConsumerCompiler = "compiler"
+	ConsumerIndexer  = "indexer"
+)
+
+// CompilerConsumer is the compiler's work queue: dialogs and configs.
+func CompilerConsumer() jetstream.ConsumerConfig {
+	return WorkQueueConsumer(ConsumerCompiler, FilterKind(KindDialog), FilterKind(KindConfig))
+}
+
+// IndexerConsumer is the indexer's work queue: knowledge-base documents.
+func IndexerConsumer() jetstream.ConsumerConfig {
+	return WorkQueueConsumer(ConsumerIndexer, FilterKind(KindKB))
+}

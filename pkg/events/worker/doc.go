@@ -1,0 +1,8 @@
+// Package worker runs a handler over a JetStream pull consumer with the
+// delivery rules every drivemon service shares: acknowledge only after the
+// handler succeeded; on a transient error, retry with exponential backoff;
+// give up after the consumer's MaxDeliver tries or at once on a permanent
+// error, parking the message on the DEAD stream (never retried forever,
+// never lost); tell the server the work is in progress while a slow handler
+// runs so it is not redelivered under it.
+package worker

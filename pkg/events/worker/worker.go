@@ -1,0 +1,217 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+// Handler processes one message. A nil error acknowledges it. An error
+// wrapped with Permanent parks it at once; any other error retries it.
+type Handler func(ctx context.Context, msg jetstream.Msg) error
+
+// ErrPermanent marks an error retrying cannot fix (a malformed message).
+var ErrPermanent = errors.New("permanent failure")
+
+// Permanent wraps err so the worker parks the message instead of retrying.
+func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
+
+// Headers set on a dead letter.
+const (
+	HeaderError      = "Drivemon-Error"
+	HeaderSubject    = "Drivemon-Subject"
+	HeaderStreamSeq  = "Drivemon-Stream-Seq"
+	HeaderDeliveries = "Drivemon-Deliveries"
+	HeaderConsumer   = "Drivemon-Consumer"
+)
+
+// Config is a worker's setup.
+type Config struct {
+	// Name of the consumer, used in dead-letter subjects and logs.
+	Name string
+	// MaxDeliver must match the consumer's MaxDeliver: the try on which
+	// the worker gives up (default events.DefaultMaxDeliver).
+	MaxDeliver int
+	// AckWait must match the consumer's AckWait: in-progress signals are
+	// sent at a third of it (default events.DefaultAckWait).
+	AckWait time.Duration
+	// Timeout bounds one handler call (default 5 minutes).
+	Timeout time.Duration
+	// MinBackoff and MaxBackoff bound the delay before a retry, doubled
+	// each try (defaults 1 s and 60 s).
+	MinBackoff, MaxBackoff time.Duration
+	// GiveUp, if set, runs before a message is parked (to publish a failed
+	// outcome, say). Its error is logged.
+	GiveUp func(ctx context.Context, msg jetstream.Msg, err error) error
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = events.DefaultMaxDeliver
+	}
+	if c.AckWait == 0 {
+		c.AckWait = events.DefaultAckWait
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Minute
+	}
+	if c.MinBackoff == 0 {
+		c.MinBackoff = time.Second
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = time.Minute
+	}
+	return c
+}
+
+// Backoff is the delay before try n+1 after n failed tries.
+func (c Config) Backoff(n int) time.Duration {
+	c = c.withDefaults()
+	d := c.MinBackoff
+	for i := 1; i < n && d < c.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, c.MaxBackoff)
+}
+
+// Consumer is the part of jetstream.Consumer a worker needs.
+type Consumer interface {
+	Messages(opts ...jetstream.PullMessagesOpt) (jetstream.MessagesContext, error)
+}
+
+// Worker runs a Handler over a Consumer.
+type Worker struct {
+	cons    Consumer
+	dead    events.MsgPublisher
+	handler Handler
+	cfg     Config
+	log     *slog.Logger
+}
+
+// New returns a worker. dead receives dead letters.
+func New(cons Consumer, dead events.MsgPublisher, h Handler, cfg Config, log *slog.Logger) *Worker {
+	return &Worker{cons: cons, dead: dead, handler: h, cfg: cfg.withDefaults(), log: log.With("consumer", cfg.Name)}
+}
+
+// Run processes messages until ctx ends. It returns nil on cancellation.
+func (w *Worker) Run(ctx context.Context) error {
+	it, err := w.cons.Messages(jetstream.PullMaxMessages(16))
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", w.cfg.Name, err)
+	}
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			w.log.Warn("fetching messages", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		w.process(ctx, msg)
+	}
+}
+
+func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
+	deliveries := 1
+	var seq uint64
+	if md, err := msg.Metadata(); err == nil {
+		deliveries = int(md.NumDelivered)
+		seq = md.Sequence.Stream
+	}
+	hctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
+	done := make(chan struct{})
+	go w.keepAlive(hctx, msg, done)
+	err := w.handle(hctx, msg)
+	close(done)
+	cancel()
+	log := w.log.With("subject", msg.Subject(), "seq", seq, "try", deliveries)
+	switch {
+	case err == nil:
+		if aerr := msg.Ack(); aerr != nil {
+			log.Warn("ack failed; the message will be redelivered", "err", aerr)
+		}
+	case ctx.Err() != nil:
+		// Shutting down: let another replica (or the next start) have it.
+		_ = msg.Nak()
+	case errors.Is(err, ErrPermanent) || deliveries >= w.cfg.MaxDeliver:
+		log.Error("giving up on message", "err", err)
+		w.park(ctx, msg, err, deliveries, seq)
+	default:
+		delay := w.cfg.Backoff(deliveries)
+		log.Warn("processing failed; will retry", "err", err, "retry_in", delay)
+		_ = msg.NakWithDelay(delay)
+	}
+}
+
+// handle calls the handler, turning a panic into a permanent error so one
+// poisonous message cannot take the service down.
+func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = Permanent(fmt.Errorf("handler panic: %v", r))
+		}
+	}()
+	return w.handler(ctx, msg)
+}
+
+func (w *Worker) keepAlive(ctx context.Context, msg jetstream.Msg, done <-chan struct{}) {
+	t := time.NewTicker(w.cfg.AckWait / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = msg.InProgress()
+		}
+	}
+}
+
+func (w *Worker) park(ctx context.Context, msg jetstream.Msg, cause error, deliveries int, seq uint64) {
+	if w.cfg.GiveUp != nil {
+		if err := w.cfg.GiveUp(ctx, msg, cause); err != nil {
+			w.log.Warn("give-up hook failed", "subject", msg.Subject(), "err", err)
+		}
+	}
+	dl := nats.NewMsg(events.DeadSubject(w.cfg.Name, msg.Subject()))
+	dl.Data = msg.Data()
+	for k, v := range msg.Headers() {
+		if k != jetstream.MsgIDHeader {
+			dl.Header[k] = v
+		}
+	}
+	dl.Header.Set(HeaderError, cause.Error())
+	dl.Header.Set(HeaderSubject, msg.Subject())
+	dl.Header.Set(HeaderStreamSeq, strconv.FormatUint(seq, 10))
+	dl.Header.Set(HeaderDeliveries, strconv.Itoa(deliveries))
+	dl.Header.Set(HeaderConsumer, w.cfg.Name)
+	dl.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%d", w.cfg.Name, seq))
+	if _, err := w.dead.PublishMsg(ctx, dl); err != nil {
+		// Not parked: keep it on the consumer rather than lose it.
+		w.log.Error("parking failed; message stays on the consumer", "subject", msg.Subject(), "err", err)
+		_ = msg.NakWithDelay(w.cfg.MaxBackoff)
+		return
+	}
+	if err := msg.Term(); err != nil {
+		w.log.Warn("term failed after parking", "subject", msg.Subject(), "err", err)
+	}
+}

@@ -1,0 +1,182 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/worker"
+)
+
+func TestBackoff(t *testing.T) {
+	cfg := worker.Config{MinBackoff: time.Second, MaxBackoff: 10 * time.Second}
+	for n, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 50: 10 * time.Second} {
+		if got := cfg.Backoff(n); got != want {
+			t.Errorf("Backoff(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
+
+// run publishes one change per path, runs a worker over a fresh consumer
+// and returns once stop says so or the deadline passes.
+func run(t *testing.T, paths []string, h worker.Handler, cfg worker.Config, stop func() bool) jetstream.JetStream {
+	t.Helper()
+	_, js := testinfra.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, p := range paths {
+		c := events.NewChange("bot", events.OpCreated, p)
+		c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
+		if _, err := events.Publish(ctx, js, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cc := events.WorkQueueConsumer("test", events.FilterKind(events.KindDialog))
+	cc.MaxDeliver = cfg.MaxDeliver
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Name = "test"
+	w := worker.New(cons, js, h, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	wctx, wcancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	for !stop() {
+		if ctx.Err() != nil {
+			t.Fatal("timed out")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wcancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return js
+}
+
+func deadLetters(t *testing.T, js jetstream.JetStream) []*jetstream.RawStreamMsg {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, events.StreamDead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*jetstream.RawStreamMsg
+	for seq := uint64(1); seq <= s.CachedInfo().State.LastSeq; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+type counter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *counter) inc(k string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[k]++
+	return c.n[k]
+}
+
+func (c *counter) get(k string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[k]
+}
+
+func TestIntegrationWorker(t *testing.T) {
+	fast := worker.Config{MaxDeliver: 3, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}
+	t.Run("transient errors are retried, then acked", func(t *testing.T) {
+		var calls counter
+		h := func(ctx context.Context, m jetstream.Msg) error {
+			if calls.inc(m.Subject()) < 3 {
+				return errors.New("database down")
+			}
+			return nil
+		}
+		js := run(t, []string{"a.bas"}, h, fast, func() bool { return calls.get(subject("a.bas")) >= 3 })
+		time.Sleep(200 * time.Millisecond) // no further redelivery after the ack
+		if n := calls.get(subject("a.bas")); n != 3 {
+			t.Fatalf("handler ran %d times, want 3", n)
+		}
+		if dl := deadLetters(t, js); len(dl) != 0 {
+			t.Fatalf("%d dead letters, want none", len(dl))
+		}
+	})
+	t.Run("exhausted tries are parked with the reason", func(t *testing.T) {
+		var calls, gaveUp counter
+		cfg := fast
+		cfg.GiveUp = func(ctx context.Context, m jetstream.Msg, err error) error {
+			gaveUp.inc(m.Subject())
+			return nil
+		}
+		h := func(ctx context.Context, m jetstream.Msg) error {
+			calls.inc(m.Subject())
+			return errors.New("still down")
+		}
+		js := run(t, []string{"b.bas"}, h, cfg, func() bool { return gaveUp.get(subject("b.bas")) == 1 })
+		waitFor(t, func() bool { return len(deadLetters(t, js)) == 1 })
+		dl := deadLetters(t, js)[0]
+		if calls.get(subject("b.bas")) != 3 {
+			t.Fatalf("handler ran %d times, want MaxDeliver=3", calls.get(subject("b.bas")))
+		}
+		if dl.Subject != events.DeadSubject("test", subject("b.bas")) || dl.Header.Get(worker.HeaderError) != "still down" || dl.Header.Get(worker.HeaderDeliveries) != "3" {
+			t.Fatalf("dead letter %s %v", dl.Subject, dl.Header)
+		}
+		if _, err := events.DecodeData(dl.Data); err != nil {
+			t.Fatalf("dead letter body is not the original change: %v", err)
+		}
+	})
+	t.Run("permanent errors and panics are parked at once, others go on", func(t *testing.T) {
+		var calls counter
+		h := func(ctx context.Context, m jetstream.Msg) error {
+			calls.inc(m.Subject())
+			switch m.Subject() {
+			case subject("bad.bas"):
+				return worker.Permanent(errors.New("malformed"))
+			case subject("panic.bas"):
+				panic("boom")
+			}
+			return nil
+		}
+		js := run(t, []string{"bad.bas", "panic.bas", "good.bas"}, h, fast, func() bool { return calls.get(subject("good.bas")) == 1 })
+		waitFor(t, func() bool { return len(deadLetters(t, js)) == 2 })
+		if calls.get(subject("bad.bas")) != 1 || calls.get(subject("panic.bas")) != 1 {
+			t.Fatalf("parked messages were retried: %v", calls.n)
+		}
+	})
+}
+
+func subject(path string) string {
+	c := events.NewChange("bot", events.OpCreated, path)
+	return events.ChangeSubject(&c)
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
