@@ -1,0 +1,50 @@
+package drive
+
+import (
+	"context"
+	"errors"
+	"iter"
+)
+
+// Object describes one stored file of a bot package.
+type Object struct {
+	Bot  string `json:"bot"`
+	Path string `json:"path"`
+	// ETag is the S3 ETag, or for a Dir the hex MD5 of the content (what S3
+	// gives a single-part upload of the same bytes).
+	ETag  string `json:"etag"`
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime"` // unix ms
+}
+
+// Sentinel errors.
+var (
+	// ErrNotFound: the bot or file does not exist (any more).
+	ErrNotFound = errors.New("not found")
+	// ErrTooLarge: the file is larger than the limit the caller set.
+	ErrTooLarge = errors.New("file too large")
+)
+
+// Reader reads files of bot packages. Implementations: *Dir, *S3.
+type Reader interface {
+	// Read returns the content of a file, at most max bytes (ErrTooLarge
+	// beyond), and the Object describing exactly that content.
+	Read(ctx context.Context, bot, path string, max int64) ([]byte, Object, error)
+}
+
+// Lister enumerates bot packages and their files.
+type Lister interface {
+	// Bots lists the bots the storage holds.
+	Bots(ctx context.Context) ([]string, error)
+	// List yields every file of bot whose path starts with prefix ("" for
+	// all), in lexical order of path, paginated underneath. Folder markers
+	// and paths that fail events.CleanPath are skipped (the latter reported
+	// through the error of their own yield, with a zero Object).
+	List(ctx context.Context, bot, prefix string) iter.Seq2[Object, error]
+}
+
+// Storage is a Reader and a Lister.
+type Storage interface {
+	Reader
+	Lister
+}
