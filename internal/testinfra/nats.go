@@ -59,3 +59,21 @@ func JetStream(t testing.TB) (*NATS, jetstream.JetStream) {
 	}
 	return n, js
 }
+
+// StartNATSAt starts an embedded JetStream server on a fixed address (the
+// one MinIO notifies), waiting up to 10 s for a previous test's server on it
+// to go away.
+func StartNATSAt(t testing.TB, addr string) *NATS {
+	t.Helper()
+	var lastErr error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		srv, err := natsembed.Start(natsembed.Config{Addr: addr, StoreDir: t.TempDir(), ReadyTimeout: 2 * time.Second})
+		if err == nil {
+			t.Cleanup(srv.Shutdown)
+			return &NATS{Server: srv, URL: srv.ClientURL()}
+		}
+		lastErr = err
+	}
+	t.Fatalf("starting embedded NATS on %s: %v", addr, lastErr)
+	return nil
+}
