@@ -11,7 +11,9 @@ type Object struct {
 	Bot  string `json:"bot"`
 	Path string `json:"path"`
 	// ETag is the S3 ETag, or for a Dir the hex MD5 of the content (what S3
-	// gives a single-part upload of the same bytes).
+	// gives a single-part upload of the same bytes). Dir listings leave it
+	// empty (hashing every file on every listing would be slow); Read and
+	// Stat fill it.
 	ETag  string `json:"etag"`
 	Size  int64  `json:"size"`
 	MTime int64  `json:"mtime"` // unix ms
@@ -23,6 +25,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrTooLarge: the file is larger than the limit the caller set.
 	ErrTooLarge = errors.New("file too large")
+	// ErrNotFile: the path names a folder, a device or a link leading out
+	// of the package.
+	ErrNotFile = errors.New("not a regular file inside the package")
 )
 
 // Reader reads files of bot packages. Implementations: *Dir, *S3.
@@ -34,12 +39,13 @@ type Reader interface {
 
 // Lister enumerates bot packages and their files.
 type Lister interface {
-	// Bots lists the bots the storage holds.
+	// Bots lists the bots the storage holds, sorted.
 	Bots(ctx context.Context) ([]string, error)
 	// List yields every file of bot whose path starts with prefix ("" for
-	// all), in lexical order of path, paginated underneath. Folder markers
-	// and paths that fail events.CleanPath are skipped (the latter reported
-	// through the error of their own yield, with a zero Object).
+	// all), paginated underneath, in no promised order. Folder markers are
+	// skipped; a path that fails events.CleanPath is yielded as an error
+	// (with the offending name in it) and listing goes on. A missing bot
+	// yields ErrNotFound once.
 	List(ctx context.Context, bot, prefix string) iter.Seq2[Object, error]
 }
 
