@@ -1,0 +1,326 @@
+package extract
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// officeZip is an Office Open XML package opened with decompression limits.
+type officeZip struct {
+	files  map[string]*zip.File
+	budget int64 // bytes that may still be decompressed
+}
+
+func openOffice(data []byte, l Limits) (*officeZip, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a zip package: %w", ErrMalformed, err)
+	}
+	if len(zr.File) > l.MaxZipEntries {
+		return nil, fmt.Errorf("%w: %d zip entries, the limit is %d", ErrTooLarge, len(zr.File), l.MaxZipEntries)
+	}
+	z := &officeZip{files: make(map[string]*zip.File, len(zr.File)), budget: l.MaxUnzipped}
+	for _, f := range zr.File {
+		z.files[f.Name] = f
+	}
+	return z, nil
+}
+
+// read decompresses one entry, counting it against the budget. The declared
+// sizes in a zip can lie, so the limit is enforced on the bytes actually
+// produced.
+func (z *officeZip) read(name string) ([]byte, error) {
+	f, ok := z.files[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: no %s in the package", ErrMalformed, name)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%w: opening %s: %w", ErrMalformed, name, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, z.budget+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading %s: %w", ErrMalformed, name, err)
+	}
+	if int64(len(data)) > z.budget {
+		return nil, fmt.Errorf("%w: decompressing %s goes past the limit on decompressed bytes", ErrTooLarge, name)
+	}
+	z.budget -= int64(len(data))
+	return data, nil
+}
+
+// numbered returns the entries matching re (whose first group is a number)
+// in numeric order.
+func (z *officeZip) numbered(re *regexp.Regexp) []string {
+	type entry struct {
+		name string
+		n    int
+	}
+	var es []entry
+	for name := range z.files {
+		if m := re.FindStringSubmatch(name); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			es = append(es, entry{name, n})
+		}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return a.n - b.n })
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.name
+	}
+	return out
+}
+
+var headingStyle = regexp.MustCompile(`(?i)^(?:heading|titre|t[ií]tulo|[üu]berschrift)\s*([1-6])$`)
+
+// extractDOCX reads word/document.xml: paragraphs (w:p) of runs (w:t, with
+// w:tab and w:br), headings from the paragraph style.
+func extractDOCX(ctx context.Context, data []byte, l Limits) (string, error) {
+	z, err := openOffice(data, l)
+	if err != nil {
+		return "", err
+	}
+	doc, err := z.read("word/document.xml")
+	if err != nil {
+		return "", err
+	}
+	var b, para strings.Builder
+	level := 0
+	inText := false
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("%w: word/document.xml: %w", ErrMalformed, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "p":
+				para.Reset()
+				level = 0
+			case "pStyle":
+				for _, a := range t.Attr {
+					if a.Name.Local == "val" {
+						if m := headingStyle.FindStringSubmatch(strings.ReplaceAll(a.Value, "-", "")); m != nil {
+							level, _ = strconv.Atoi(m[1])
+						} else if strings.EqualFold(a.Value, "Title") {
+							level = 1
+						}
+					}
+				}
+			case "t":
+				inText = true
+			case "tab":
+				para.WriteByte('\t')
+			case "br", "cr":
+				para.WriteByte('\n')
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "t":
+				inText = false
+			case "p":
+				if s := strings.TrimSpace(para.String()); s != "" {
+					if level > 0 {
+						b.WriteString(strings.Repeat("#", level) + " ")
+					}
+					b.WriteString(s)
+					b.WriteString("\n\n")
+				}
+				para.Reset()
+			case "tc":
+				para.WriteString(" | ")
+			}
+		case xml.CharData:
+			if inText {
+				para.Write(t)
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+var (
+	sheetEntry = regexp.MustCompile(`^xl/worksheets/sheet(\d+)\.xml$`)
+	slideEntry = regexp.MustCompile(`^ppt/slides/slide(\d+)\.xml$`)
+)
+
+// extractXLSX writes each sheet as a section ("# Sheet N") with one line per
+// row, cells joined by " | ". Shared strings and inline strings are
+// resolved; other cells are written as stored.
+func extractXLSX(ctx context.Context, data []byte, l Limits) (string, error) {
+	z, err := openOffice(data, l)
+	if err != nil {
+		return "", err
+	}
+	var shared []string
+	if _, ok := z.files["xl/sharedStrings.xml"]; ok {
+		ss, err := z.read("xl/sharedStrings.xml")
+		if err != nil {
+			return "", err
+		}
+		if shared, err = texts(ctx, ss, "si"); err != nil {
+			return "", fmt.Errorf("xl/sharedStrings.xml: %w", err)
+		}
+	}
+	var b strings.Builder
+	for i, name := range z.numbered(sheetEntry) {
+		sheet, err := z.read(name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "# Sheet %d\n\n", i+1)
+		if err := sheetRows(ctx, &b, sheet, shared); err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), nil
+}
+
+func sheetRows(ctx context.Context, b *strings.Builder, sheet []byte, shared []string) error {
+	d := xml.NewDecoder(bytes.NewReader(sheet))
+	var row []string
+	var cellType string
+	var val strings.Builder
+	inVal := false
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "row":
+				row = row[:0]
+			case "c":
+				cellType = ""
+				val.Reset()
+				for _, a := range t.Attr {
+					if a.Name.Local == "t" {
+						cellType = a.Value
+					}
+				}
+			case "v", "t":
+				inVal = true
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "v", "t":
+				inVal = false
+			case "c":
+				v := strings.TrimSpace(val.String())
+				if cellType == "s" {
+					if n, err := strconv.Atoi(v); err == nil && n >= 0 && n < len(shared) {
+						v = shared[n]
+					}
+				}
+				if v != "" {
+					row = append(row, v)
+				}
+			case "row":
+				if len(row) > 0 {
+					b.WriteString(strings.Join(row, " | "))
+					b.WriteByte('\n')
+				}
+			}
+		case xml.CharData:
+			if inVal {
+				val.Write(t)
+			}
+		}
+	}
+}
+
+// texts returns the concatenated a:t / t text of each elem element.
+func texts(ctx context.Context, data []byte, elem string) ([]string, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	var out []string
+	var cur strings.Builder
+	in, inT := false, false
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local == elem {
+				in = true
+				cur.Reset()
+			} else if t.Name.Local == "t" {
+				inT = true
+			}
+		case xml.EndElement:
+			if t.Name.Local == elem && in {
+				in = false
+				out = append(out, cur.String())
+			} else if t.Name.Local == "t" {
+				inT = false
+			}
+		case xml.CharData:
+			if in && inT {
+				cur.Write(t)
+			}
+		}
+	}
+}
+
+// extractPPTX writes each slide as a section ("# Slide N") with one line per
+// text paragraph (a:p).
+func extractPPTX(ctx context.Context, data []byte, l Limits) (string, error) {
+	z, err := openOffice(data, l)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for i, name := range z.numbered(slideEntry) {
+		slide, err := z.read(name)
+		if err != nil {
+			return "", err
+		}
+		paras, err := texts(ctx, slide, "p")
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(&b, "# Slide %d\n\n", i+1)
+		for _, p := range paras {
+			if p = strings.TrimSpace(p); p != "" {
+				b.WriteString(p)
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), nil
+}
