@@ -2,8 +2,6 @@ module github.com/drivemon/drivemon/services/compiler
 
 go 1.26
 
-require github.com/drivemon/drivemon/internal/testinfra v0.0.0
-
-require github.com/robfig/cron/v3 v3.0.1 // indirect
+require github.com/robfig/cron/v3 v3.0.1
 
 replace github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
