@@ -3,12 +3,10 @@ module github.com/drivemon/drivemon/cmd/drivemon
 go 1.26.0
 
 require (
+	github.com/drivemon/drivemon/internal/testinfra v0.0.0
 	github.com/drivemon/drivemon/pkg/drive v0.0.0
 	github.com/drivemon/drivemon/pkg/events v0.0.0
-)
-
-require (
-	github.com/drivemon/drivemon/internal/testinfra v0.0.0
+	github.com/drivemon/drivemon/services/compiler v0.0.0
 	github.com/nats-io/nats.go v1.55.0
 	golang.org/x/sync v0.24.0
 )
@@ -34,6 +32,7 @@ require (
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/philhofer/fwd v1.2.0 // indirect
+	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/rs/xid v1.6.0 // indirect
 	github.com/tinylib/msgp v1.6.4 // indirect
 	github.com/zeebo/xxh3 v1.1.0 // indirect
@@ -50,4 +49,5 @@ replace (
 	github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
 	github.com/drivemon/drivemon/pkg/drive => ../../pkg/drive
 	github.com/drivemon/drivemon/pkg/events => ../../pkg/events
+	github.com/drivemon/drivemon/services/compiler => ../../services/compiler
 )
