@@ -171,23 +171,26 @@ func TestHTTP(t *testing.T) {
 	texts := []string{"a", strings.Repeat("b", 900), "cc", strings.Repeat("d", 900), "e"}
 	for _, tt := range []struct {
 		name     string
-		server   fakeServer
+		server   *fakeServer
 		cfg      func(*HTTPConfig)
 		wantErr  error // nil: success
 		requests int
 	}{
 		{name: "batched by tokens", requests: 2},
 		{name: "batched by count", cfg: func(c *HTTPConfig) { c.BatchSize, c.BatchTokens = 2, 10000 }, requests: 3},
-		{name: "5xx retried", server: fakeServer{failures: []int{502, 503}}, requests: 4},
-		{name: "429 retried", server: fakeServer{failures: []int{429}}, requests: 3},
-		{name: "retries run out", server: fakeServer{failures: []int{500, 500, 500}}, cfg: func(c *HTTPConfig) { c.Retries = 2 }, wantErr: errAny, requests: 3},
-		{name: "4xx not retried", server: fakeServer{failures: []int{401}}, wantErr: ErrRejected, requests: 1},
+		{name: "5xx retried", server: &fakeServer{failures: []int{502, 503}}, requests: 4},
+		{name: "429 retried", server: &fakeServer{failures: []int{429}}, requests: 3},
+		{name: "retries run out", server: &fakeServer{failures: []int{500, 500, 500}}, cfg: func(c *HTTPConfig) { c.Retries = 2 }, wantErr: errAny, requests: 3},
+		{name: "4xx not retried", server: &fakeServer{failures: []int{401}}, wantErr: ErrRejected, requests: 1},
 		{name: "wrong size", cfg: func(c *HTTPConfig) { c.Dimensions = 384 }, wantErr: ErrBadResponse, requests: 1},
-		{name: "right size", server: fakeServer{dims: 8}, cfg: func(c *HTTPConfig) { c.Dimensions = 8 }, requests: 2},
-		{name: "timeout retried then fails", server: fakeServer{delay: time.Second}, cfg: func(c *HTTPConfig) { c.Timeout, c.Retries = 20*time.Millisecond, 1 }, wantErr: context.DeadlineExceeded, requests: 2},
+		{name: "right size", server: &fakeServer{dims: 8}, cfg: func(c *HTTPConfig) { c.Dimensions = 8 }, requests: 2},
+		{name: "timeout retried then fails", server: &fakeServer{delay: time.Second}, cfg: func(c *HTTPConfig) { c.Timeout, c.Retries = 20*time.Millisecond, 1 }, wantErr: context.DeadlineExceeded, requests: 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &tt.server
+			f := tt.server
+			if f == nil {
+				f = &fakeServer{}
+			}
 			h := client(t, f, tt.cfg)
 			vs, err := h.Embed(context.Background(), texts)
 			f.mu.Lock()
