@@ -1,0 +1,187 @@
+package themer
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is the themer's setup. The zero value of a field means its default
+// (see Defaults); Validate names the first bad setting.
+type Config struct {
+	// Heartbeat is the interval of the comment lines that keep idle streams
+	// open through proxies: at most 15 s.
+	Heartbeat time.Duration
+	// ClientBuffer is how many events may wait for one client; a client
+	// that falls further behind is dropped.
+	ClientBuffer int
+	// MaxConns bounds the open streams of this replica (503 beyond);
+	// MaxConnsPerIP those of one client address (429 beyond).
+	MaxConns      int
+	MaxConnsPerIP int
+	// WriteTimeout bounds one write to a client; a client that does not
+	// take its bytes in that time is disconnected.
+	WriteTimeout time.Duration
+	// Retry is the reconnection delay sent to clients (the SSE retry:
+	// field), at connect and at shutdown.
+	Retry time.Duration
+	// ReadyWait is how long a new stream waits for the replica to finish
+	// its start-up replay of DRIVE before it is refused with 503.
+	ReadyWait time.Duration
+	// ReadTimeout bounds one storage read (a theme file, a config.csv).
+	ReadTimeout time.Duration
+	// MaxFileBytes is the largest theme file served; MaxConfigBytes the
+	// largest config.csv read.
+	MaxFileBytes   int64
+	MaxConfigBytes int64
+	// ReplayLimit is the most changes replayed for one resume; beyond it
+	// the client gets a snapshot. ReplayTimeout bounds that replay.
+	ReplayLimit   int
+	ReplayTimeout time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultHeartbeat      = 15 * time.Second
+	MaxHeartbeat          = 15 * time.Second
+	DefaultClientBuffer   = 32
+	DefaultMaxConns       = 10000
+	DefaultMaxConnsPerIP  = 64
+	DefaultWriteTimeout   = 10 * time.Second
+	DefaultRetry          = 2 * time.Second
+	DefaultReadyWait      = 10 * time.Second
+	DefaultReadTimeout    = 10 * time.Second
+	DefaultMaxFileBytes   = 8 << 20
+	DefaultMaxConfigBytes = 1 << 20
+	DefaultReplayLimit    = 1000
+	DefaultReplayTimeout  = 10 * time.Second
+)
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	setDur(&c.Heartbeat, DefaultHeartbeat)
+	setInt(&c.ClientBuffer, DefaultClientBuffer)
+	setInt(&c.MaxConns, DefaultMaxConns)
+	setInt(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
+	setDur(&c.WriteTimeout, DefaultWriteTimeout)
+	setDur(&c.Retry, DefaultRetry)
+	setDur(&c.ReadyWait, DefaultReadyWait)
+	setDur(&c.ReadTimeout, DefaultReadTimeout)
+	if c.MaxFileBytes == 0 {
+		c.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if c.MaxConfigBytes == 0 {
+		c.MaxConfigBytes = DefaultMaxConfigBytes
+	}
+	setInt(&c.ReplayLimit, DefaultReplayLimit)
+	setDur(&c.ReplayTimeout, DefaultReplayTimeout)
+	return c
+}
+
+func setDur(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+func setInt(n *int, def int) {
+	if *n == 0 {
+		*n = def
+	}
+}
+
+// Validate checks a Config after WithDefaults.
+func (c Config) Validate() error {
+	switch {
+	case c.Heartbeat <= 0 || c.Heartbeat > MaxHeartbeat:
+		return fmt.Errorf("themer: Heartbeat %s must be in (0, %s]", c.Heartbeat, MaxHeartbeat)
+	case c.ClientBuffer < 1:
+		return fmt.Errorf("themer: ClientBuffer %d must be at least 1", c.ClientBuffer)
+	case c.MaxConns < 1:
+		return fmt.Errorf("themer: MaxConns %d must be at least 1", c.MaxConns)
+	case c.MaxConnsPerIP < 1 || c.MaxConnsPerIP > c.MaxConns:
+		return fmt.Errorf("themer: MaxConnsPerIP %d must be in [1, MaxConns=%d]", c.MaxConnsPerIP, c.MaxConns)
+	case c.WriteTimeout <= 0:
+		return fmt.Errorf("themer: WriteTimeout %s must be positive", c.WriteTimeout)
+	case c.Retry <= 0:
+		return fmt.Errorf("themer: Retry %s must be positive", c.Retry)
+	case c.ReadyWait <= 0:
+		return fmt.Errorf("themer: ReadyWait %s must be positive", c.ReadyWait)
+	case c.ReadTimeout <= 0:
+		return fmt.Errorf("themer: ReadTimeout %s must be positive", c.ReadTimeout)
+	case c.MaxFileBytes < 1:
+		return fmt.Errorf("themer: MaxFileBytes %d must be at least 1", c.MaxFileBytes)
+	case c.MaxConfigBytes < 1:
+		return fmt.Errorf("themer: MaxConfigBytes %d must be at least 1", c.MaxConfigBytes)
+	case c.ReplayLimit < 1:
+		return fmt.Errorf("themer: ReplayLimit %d must be at least 1", c.ReplayLimit)
+	case c.ReplayTimeout <= 0:
+		return fmt.Errorf("themer: ReplayTimeout %s must be positive", c.ReplayTimeout)
+	}
+	return nil
+}
+
+// Environment variables read by FromEnv.
+const (
+	EnvHeartbeat     = "THEMER_HEARTBEAT"
+	EnvClientBuffer  = "THEMER_CLIENT_BUFFER"
+	EnvMaxConns      = "THEMER_MAX_CONNS"
+	EnvMaxConnsPerIP = "THEMER_MAX_CONNS_PER_IP"
+	EnvWriteTimeout  = "THEMER_WRITE_TIMEOUT"
+	EnvRetry         = "THEMER_RETRY"
+	EnvReadyWait     = "THEMER_READY_WAIT"
+	EnvMaxFileBytes  = "THEMER_MAX_FILE_BYTES"
+	EnvReplayLimit   = "THEMER_REPLAY_LIMIT"
+)
+
+// FromEnv reads a Config from the environment (lookup is os.LookupEnv in
+// production), fills defaults and validates it. Durations use Go syntax
+// ("15s").
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var c Config
+	durs := []struct {
+		env string
+		dst *time.Duration
+	}{
+		{EnvHeartbeat, &c.Heartbeat}, {EnvWriteTimeout, &c.WriteTimeout},
+		{EnvRetry, &c.Retry}, {EnvReadyWait, &c.ReadyWait},
+	}
+	for _, d := range durs {
+		if v, ok := lookup(d.env); ok && v != "" {
+			p, err := time.ParseDuration(v)
+			if err != nil {
+				return c, fmt.Errorf("themer: %s=%q: %w", d.env, v, err)
+			}
+			*d.dst = p
+		}
+	}
+	ints := []struct {
+		env string
+		dst *int
+	}{
+		{EnvClientBuffer, &c.ClientBuffer}, {EnvMaxConns, &c.MaxConns},
+		{EnvMaxConnsPerIP, &c.MaxConnsPerIP}, {EnvReplayLimit, &c.ReplayLimit},
+	}
+	for _, n := range ints {
+		if v, ok := lookup(n.env); ok && v != "" {
+			p, err := strconv.Atoi(v)
+			if err != nil {
+				return c, fmt.Errorf("themer: %s=%q: %w", n.env, v, err)
+			}
+			*n.dst = p
+		}
+	}
+	if v, ok := lookup(EnvMaxFileBytes); ok && v != "" {
+		p, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("themer: %s=%q: %w", EnvMaxFileBytes, v, err)
+		}
+		c.MaxFileBytes = p
+	}
+	c = c.WithDefaults()
+	return c, c.Validate()
+}

@@ -1,0 +1,67 @@
+// Package themer keeps every bot's theme (the files under <x>.gbtheme/ and
+// the theme-* settings of <x>.gbot/config.csv) and pushes its changes to open
+// browsers over Server-Sent Events, so a stylesheet is swapped in place and
+// the CSS variables change without a page reload.
+//
+// # Where changes come from
+//
+// Every replica reads the DRIVE stream through its own ordered consumer
+// filtered to drive.*.theme.> and drive.*.config.> (never a shared durable:
+// each replica must see every change, not a share of them). At start it
+// replays the stream from the beginning, which rebuilds the current state of
+// every bot (DRIVE keeps the latest change of every file without age limit),
+// and only then answers streams (Config.ReadyWait).
+//
+// A theme change updates the bot's file table (path relative to the
+// .gbtheme folder and the content hash, the change's etag). A config change
+// makes the themer re-read that bot's config.csv through the storage reader
+// and take the five theme keys from it (theme-color1, theme-color2,
+// theme-logo, theme-title, theme-logo-text). That is the one mechanism for
+// settings: the compiler's outcomes (outcome.compiler.<bot> with a
+// ConfigDiff) are not consumed, since re-reading the file gives the same
+// answer without depending on another service being up. A bot that has no
+// config event yet gets its config.csv read once when the first browser
+// asks for it.
+//
+// # The stream
+//
+// GET /bots/{bot}/theme/events sends only that bot's events:
+//
+//	theme.snapshot  {"css":[…], "files":[…], "vars":{…}, "values":{…}}  on connect
+//	theme.css       {"path":"css/main.css", "url":"/bots/harbor/theme/css/main.css?v=<hash>", "hash":"…", "deleted":false}
+//	theme.vars      {"vars":{"--theme-color1":"#0a7", …}, "values":{"theme-color1":"#0a7", …}}
+//	theme.reload    {"path":"js/app.js", "reason":"…"}  (anything a swap cannot apply)
+//
+// The id of every event is the DRIVE stream sequence of the change it comes
+// from (the snapshot: the last sequence this replica applied). A reconnect
+// with Last-Event-ID N (or ?lastEventId=N) replays that bot's changes after
+// N from JetStream with an ordered consumer starting at N+1, up to the
+// sequence the live feed takes over from, so nothing is lost or repeated.
+// An id the stream has never reached (a stream that was reset) or a replay
+// longer than Config.ReplayLimit gets a fresh snapshot instead.
+//
+// theme.vars carries the CSS custom properties for :root, named after the
+// config keys: --theme-color1 and --theme-color2 (colours, kept only when
+// they contain nothing but colour syntax), --theme-logo (url("…")),
+// --theme-title and --theme-logo-text (CSS strings, usable with content:).
+// "values" holds the raw settings; themer.js writes them into elements
+// marked data-theme-text="<key>".
+//
+// Each client has a bounded buffer (Config.ClientBuffer): a client that
+// falls behind is dropped, never waited for, and resumes exactly on
+// reconnect thanks to its Last-Event-ID. Connections are limited per client
+// IP (429) and in total (503); on shutdown every client is sent a retry:
+// delay and closed.
+//
+// # Files, client and demo
+//
+// GET /bots/{bot}/theme/{path...} serves the current theme files with
+// ETag, Cache-Control and Content-Type; every path goes through
+// events.CleanPath (encoded "..", encoded slashes, backslashes and NUL are
+// refused) and only files the themer knows under the bot's .gbtheme folder
+// are served. A theme file named "events" at the root of the folder is
+// shadowed by the stream route.
+//
+// GET /themer.js is the dependency-free browser client; GET /bots/{bot}/ a
+// demo page that links every stylesheet of the theme and loads themer.js.
+package themer

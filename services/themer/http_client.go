@@ -1,0 +1,78 @@
+package themer
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+//go:embed themer.js
+var clientJS []byte
+
+// clientETag versions themer.js by its content.
+var clientETag = strconv.Quote(events.PathToken(string(clientJS)))
+
+// handleClient serves GET /themer.js.
+func (s *Service) handleClient(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", clientETag)
+	http.ServeContent(w, r, "themer.js", time.Time{}, bytes.NewReader(clientJS))
+}
+
+//go:embed demo.html
+var demoHTML string
+
+var demoPage = template.Must(template.New("demo").Parse(demoHTML))
+
+type demoData struct {
+	Bot             string
+	Title, LogoText string
+	Vars            map[string]template.CSS
+	CSS             []CSSEvent
+	Events          string
+}
+
+// handleDemo serves GET /bots/{bot}/: a page that links every stylesheet of
+// the bot's theme, starts with its variables and follows it with themer.js.
+func (s *Service) handleDemo(w http.ResponseWriter, r *http.Request) {
+	bot := chi.URLParam(r, "bot")
+	if err := events.ValidBot(bot); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := s.waitReady(r.Context()); err != nil {
+		w.Header().Set("Retry-After", retryAfter(s.cfg.Retry))
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	s.ensureConfig(r.Context(), bot)
+	snap := snapshotOf(bot, s.hub.theme(bot))
+	d := demoData{
+		Bot: bot, Title: snap.Values["theme-title"], LogoText: snap.Values["theme-logo-text"],
+		Vars: map[string]template.CSS{}, CSS: snap.CSS, Events: "/bots/" + bot + "/theme/events",
+	}
+	if d.Title == "" {
+		d.Title = bot
+	}
+	for k, v := range snap.Vars {
+		// CSSVars admits only colour syntax, url("…") and escaped strings.
+		d.Vars[k] = template.CSS(v)
+	}
+	var buf bytes.Buffer
+	if err := demoPage.Execute(&buf, d); err != nil {
+		s.log.Error("rendering the demo page", "bot", bot, "err", err)
+		http.Error(w, "rendering the page failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(buf.Bytes())
+}
