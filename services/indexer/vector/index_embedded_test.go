@@ -1,0 +1,157 @@
+package vector
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func reopen(t *testing.T, dir string) *Embedded {
+	t.Helper()
+	e, err := OpenEmbedded(dir)
+	if err != nil {
+		t.Fatalf("OpenEmbedded: %v", err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func TestEmbeddedSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	col := Collection{Bot: "harbor", KB: "faq"}
+	for _, tt := range []struct {
+		name    string
+		points  int
+		deletes int
+	}{
+		{"few writes", 10, 3},
+		{"compacted log", 5000, 4990},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			e := reopen(t, dir)
+			if err := e.Ensure(ctx, col, 3); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			var pts []Point
+			for i := range tt.points {
+				p := Point{ID: PointID("harbor", "faq", "d.md", "h", i), Vector: []float32{float32(i) + 1, 1, 0}, Payload: Payload{Path: "d.md", ChunkIndex: i, Text: "t"}}
+				ids = append(ids, p.ID)
+				pts = append(pts, p)
+			}
+			for batch := range slices.Chunk(pts, 100) {
+				if err := e.Upsert(ctx, col, batch); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := e.Delete(ctx, col, ids[:tt.deletes]); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := e.Document(ctx, col, "d.md")
+			if st, _ := os.Stat(filepath.Join(dir, col.Name()+logSuffix)); tt.deletes > 4096 && st.Size() > 64<<10 {
+				t.Fatalf("log of %d bytes for %d live points: not compacted", st.Size(), len(before))
+			}
+			e.Close()
+			e2 := reopen(t, dir)
+			after, err := e2.Document(ctx, col, "d.md")
+			if err != nil || len(after) != tt.points-tt.deletes || len(after) != len(before) {
+				t.Fatalf("after restart %d points (%v), want %d", len(after), err, tt.points-tt.deletes)
+			}
+			for i := range after {
+				if after[i].ID != before[i].ID || after[i].Payload != before[i].Payload {
+					t.Fatalf("point %d changed across restart: %+v vs %+v", i, after[i], before[i])
+				}
+			}
+			if err := e2.Ensure(ctx, col, 4); err == nil {
+				t.Fatal("the vector size was not kept across restart")
+			}
+			if err := e2.Upsert(ctx, col, []Point{{ID: "x", Vector: []float32{1, 2, 3}, Payload: Payload{Path: "e.md"}}}); err != nil {
+				t.Fatalf("write after restart: %v", err)
+			}
+		})
+	}
+}
+
+func TestEmbeddedTornTail(t *testing.T) {
+	ctx := context.Background()
+	col := Collection{Bot: "harbor", KB: "faq"}
+	dir := t.TempDir()
+	e := reopen(t, dir)
+	if err := e.Ensure(ctx, col, 2); err != nil {
+		t.Fatal(err)
+	}
+	for i, path := range []string{"a.md", "b.md"} {
+		if err := e.Upsert(ctx, col, []Point{{ID: path, Vector: []float32{1, float32(i)}, Payload: Payload{Path: path}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Close()
+	file := filepath.Join(dir, col.Name()+logSuffix)
+	st, _ := os.Stat(file)
+	if err := os.Truncate(file, st.Size()-5); err != nil { // a write cut short
+		t.Fatal(err)
+	}
+	e2 := reopen(t, dir)
+	if n, _ := e2.Count(ctx, col, ""); n != 1 {
+		t.Fatalf("%d points after a torn write, want the 1 complete one", n)
+	}
+	if err := e2.Upsert(ctx, col, []Point{{ID: "c", Vector: []float32{1, 1}, Payload: Payload{Path: "c.md"}}}); err != nil {
+		t.Fatal(err)
+	}
+	e2.Close()
+	e3 := reopen(t, dir)
+	if n, _ := e3.Count(ctx, col, ""); n != 2 {
+		t.Fatalf("%d points, want 2: a write after the cut tail was lost", n)
+	}
+}
+
+func TestQdrantWireSchema(t *testing.T) {
+	f, addr := startFakeQdrant(t)
+	q, err := OpenQdrant(QdrantConfig{Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	col := Collection{Bot: "harbor", KB: "faq"}
+	if err := q.Ensure(context.Background(), col, 384); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.cols[col.Name()]
+	if c == nil || c.dims != 384 || c.distance.String() != "Cosine" || c.indexes["path"].String() != "FieldTypeKeyword" {
+		t.Fatalf("collection %s created as %+v; want 384 cosine with a keyword index on path", col.Name(), c)
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, tt := range []struct {
+		name, bot, kb, want string
+	}{
+		{"plain", "harbor", "faq", "drivemon_harbor_faq_"},
+		{"odd characters", "harbor", "Perguntas ção/x", "drivemon_harbor_Perguntas___o_x_"},
+		{"not utf-8", "harbor", "caf\xe9", "drivemon_harbor_caf__"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := CollectionName(tt.bot, tt.kb)
+			if len(got) != len(tt.want)+8 || got[:len(tt.want)] != tt.want {
+				t.Fatalf("CollectionName = %q, want %q + 8 hex digits", got, tt.want)
+			}
+		})
+	}
+	if CollectionName("b", "a_b") == CollectionName("b", "a b") {
+		t.Fatal("names that sanitise alike collide")
+	}
+	a := PointID("b", "kb", "p", "h", 0)
+	if a != PointID("b", "kb", "p", "h", 0) || len(a) != 36 {
+		t.Fatalf("PointID not deterministic or not a UUID: %s", a)
+	}
+	for _, other := range []string{PointID("b", "kb", "p", "h", 1), PointID("b", "kb", "p2", "h", 0), PointID("b", "kbp", "", "h", 0), PointID("b2", "kb", "p", "h", 0)} {
+		if other == a {
+			t.Fatal("distinct chunks share a point id")
+		}
+	}
+}

@@ -1,0 +1,292 @@
+package vector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// QdrantConfig says how to reach a Qdrant server's gRPC port.
+type QdrantConfig struct {
+	// Addr is host:port of the gRPC API (Qdrant's default port is 6334).
+	Addr   string
+	APIKey string
+	UseTLS bool
+}
+
+// Qdrant is the Index on a Qdrant server.
+type Qdrant struct {
+	client *qdrant.Client
+}
+
+// scrollPage is the page size of scrolls over a document's points.
+const scrollPage = 256
+
+// OpenQdrant connects to a Qdrant server (lazily: the first call fails if
+// it is unreachable).
+func OpenQdrant(cfg QdrantConfig) (*Qdrant, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("qdrant address %q: want host:port: %w", cfg.Addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port <= 0 {
+		return nil, fmt.Errorf("qdrant address %q: bad port", cfg.Addr)
+	}
+	c, err := qdrant.NewClient(&qdrant.Config{
+		Host: host, Port: port, APIKey: cfg.APIKey, UseTLS: cfg.UseTLS,
+		SkipCompatibilityCheck: true, PoolSize: 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to qdrant at %s: %w", cfg.Addr, err)
+	}
+	return &Qdrant{client: c}, nil
+}
+
+// Close closes the connection.
+func (q *Qdrant) Close() error { return q.client.Close() }
+
+func wait() *bool { return qdrant.PtrOf(true) }
+
+func pathFilter(path string) *qdrant.Filter {
+	return &qdrant.Filter{Must: []*qdrant.Condition{qdrant.NewMatchKeyword("path", path)}}
+}
+
+// missing reports an error saying the collection does not exist.
+func missing(err error) bool {
+	s, ok := status.FromError(errors.Unwrap(err))
+	if !ok {
+		s, ok = status.FromError(err)
+	}
+	return ok && s.Code() == codes.NotFound
+}
+
+func (q *Qdrant) wrap(op string, c Collection, err error) error {
+	if missing(err) || (err != nil && strings.Contains(err.Error(), "doesn't exist")) {
+		return fmt.Errorf("%s in %s (bot %s, kb %q): %w", op, c.Name(), c.Bot, c.KB, ErrNoCollection)
+	}
+	return fmt.Errorf("%s in %s: %w", op, c.Name(), err)
+}
+
+// Ensure implements Index: creates the collection (cosine) and its keyword
+// index on "path", or checks the existing collection's vector size.
+func (q *Qdrant) Ensure(ctx context.Context, c Collection, dims int) error {
+	if dims <= 0 {
+		return fmt.Errorf("creating collection %s: %w: %d dimensions", c.Name(), ErrVectorSize, dims)
+	}
+	name := c.Name()
+	exists, err := q.client.CollectionExists(ctx, name)
+	if err != nil {
+		return fmt.Errorf("checking collection %s: %w", name, err)
+	}
+	if !exists {
+		err := q.client.CreateCollection(ctx, &qdrant.CreateCollection{
+			CollectionName: name,
+			VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(dims), Distance: qdrant.Distance_Cosine}),
+		})
+		if err != nil && !alreadyExists(err) {
+			return fmt.Errorf("creating collection %s: %w", name, err)
+		}
+		if _, err := q.client.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{
+			CollectionName: name, Wait: wait(), FieldName: "path",
+			FieldType: qdrant.FieldType_FieldTypeKeyword.Enum(),
+		}); err != nil {
+			return fmt.Errorf("indexing the path payload of %s: %w", name, err)
+		}
+	}
+	info, err := q.client.GetCollectionInfo(ctx, name)
+	if err != nil {
+		return fmt.Errorf("reading collection %s: %w", name, err)
+	}
+	size := int(info.GetConfig().GetParams().GetVectorsConfig().GetParams().GetSize())
+	if size != dims {
+		return fmt.Errorf("collection %s: %w: it holds %d dimensions, not %d", name, ErrVectorSize, size, dims)
+	}
+	return nil
+}
+
+func alreadyExists(err error) bool {
+	s, ok := status.FromError(errors.Unwrap(err))
+	return (ok && s.Code() == codes.AlreadyExists) || strings.Contains(err.Error(), "already exists")
+}
+
+// Drop implements Index.
+func (q *Qdrant) Drop(ctx context.Context, c Collection) error {
+	exists, err := q.client.CollectionExists(ctx, c.Name())
+	if err != nil {
+		return fmt.Errorf("checking collection %s: %w", c.Name(), err)
+	}
+	if !exists {
+		return nil
+	}
+	if err := q.client.DeleteCollection(ctx, c.Name()); err != nil && !missing(err) {
+		return fmt.Errorf("dropping collection %s: %w", c.Name(), err)
+	}
+	return nil
+}
+
+func payloadMap(p Payload) map[string]*qdrant.Value {
+	return qdrant.NewValueMap(map[string]any{
+		"bot": p.Bot, "kb": p.KB, "path": p.Path, "chunk_index": int64(p.ChunkIndex),
+		"text": p.Text, "hash": p.Hash, "etag": p.ETag,
+	})
+}
+
+func payloadOf(m map[string]*qdrant.Value) Payload {
+	return Payload{
+		Bot: m["bot"].GetStringValue(), KB: m["kb"].GetStringValue(), Path: m["path"].GetStringValue(),
+		ChunkIndex: int(m["chunk_index"].GetIntegerValue()), Text: m["text"].GetStringValue(),
+		Hash: m["hash"].GetStringValue(), ETag: m["etag"].GetStringValue(),
+	}
+}
+
+// Upsert implements Index, in requests of at most 256 points.
+func (q *Qdrant) Upsert(ctx context.Context, c Collection, pts []Point) error {
+	if err := validPoints(c, pts, 0); err != nil {
+		return err
+	}
+	for batch := range slices.Chunk(pts, 256) {
+		ps := make([]*qdrant.PointStruct, len(batch))
+		for i, p := range batch {
+			ps[i] = &qdrant.PointStruct{Id: qdrant.NewID(p.ID), Vectors: qdrant.NewVectorsDense(p.Vector), Payload: payloadMap(p.Payload)}
+		}
+		_, err := q.client.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: c.Name(), Wait: wait(), Points: ps})
+		if err != nil {
+			if strings.Contains(err.Error(), "dimension") {
+				return fmt.Errorf("upserting %d points in %s: %w: %w", len(ps), c.Name(), ErrVectorSize, err)
+			}
+			return q.wrap(fmt.Sprintf("upserting %d points", len(ps)), c, err)
+		}
+	}
+	return nil
+}
+
+func ids(list []string) []*qdrant.PointId {
+	out := make([]*qdrant.PointId, len(list))
+	for i, id := range list {
+		out[i] = qdrant.NewID(id)
+	}
+	return out
+}
+
+// Delete implements Index.
+func (q *Qdrant) Delete(ctx context.Context, c Collection, list []string) error {
+	if len(list) == 0 {
+		return nil
+	}
+	_, err := q.client.Delete(ctx, &qdrant.DeletePoints{CollectionName: c.Name(), Wait: wait(), Points: qdrant.NewPointsSelectorIDs(ids(list))})
+	if err != nil {
+		return q.wrap(fmt.Sprintf("deleting %d points", len(list)), c, err)
+	}
+	return nil
+}
+
+// DeleteDocument implements Index with a filter on the path payload.
+func (q *Qdrant) DeleteDocument(ctx context.Context, c Collection, path string) error {
+	_, err := q.client.Delete(ctx, &qdrant.DeletePoints{CollectionName: c.Name(), Wait: wait(), Points: qdrant.NewPointsSelectorFilter(pathFilter(path))})
+	if err != nil {
+		return q.wrap("deleting document "+path, c, err)
+	}
+	return nil
+}
+
+// Document implements Index by scrolling with a filter on the path.
+func (q *Qdrant) Document(ctx context.Context, c Collection, path string) ([]Point, error) {
+	var out []Point
+	var offset *qdrant.PointId
+	for {
+		pts, next, err := q.client.ScrollAndOffset(ctx, &qdrant.ScrollPoints{
+			CollectionName: c.Name(), Filter: pathFilter(path), Offset: offset,
+			Limit: qdrant.PtrOf(uint32(scrollPage)), WithPayload: qdrant.NewWithPayload(true),
+			WithVectors: qdrant.NewWithVectors(false),
+		})
+		if err != nil {
+			if missing(err) {
+				return nil, nil
+			}
+			return nil, q.wrap("reading document "+path, c, err)
+		}
+		for _, p := range pts {
+			out = append(out, Point{ID: p.GetId().GetUuid(), Payload: payloadOf(p.GetPayload())})
+		}
+		if next == nil || len(pts) == 0 {
+			break
+		}
+		offset = next
+	}
+	slices.SortFunc(out, func(a, b Point) int {
+		if a.ChunkIndex != b.ChunkIndex {
+			return a.ChunkIndex - b.ChunkIndex
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// Vectors implements Index.
+func (q *Qdrant) Vectors(ctx context.Context, c Collection, list []string) (map[string][]float32, error) {
+	out := make(map[string][]float32, len(list))
+	for batch := range slices.Chunk(list, scrollPage) {
+		pts, err := q.client.Get(ctx, &qdrant.GetPoints{CollectionName: c.Name(), Ids: ids(batch), WithVectors: qdrant.NewWithVectors(true), WithPayload: qdrant.NewWithPayload(false)})
+		if err != nil {
+			return nil, q.wrap("reading vectors", c, err)
+		}
+		for _, p := range pts {
+			out[p.GetId().GetUuid()] = denseOf(p.GetVectors().GetVector())
+		}
+	}
+	return out, nil
+}
+
+func denseOf(v *qdrant.VectorOutput) []float32 {
+	if d := v.GetDense().GetData(); len(d) > 0 {
+		return d
+	}
+	return v.GetData() //nolint:staticcheck // older servers fill only the deprecated field
+}
+
+// Count implements Index (exact counts).
+func (q *Qdrant) Count(ctx context.Context, c Collection, path string) (int, error) {
+	req := &qdrant.CountPoints{CollectionName: c.Name(), Exact: qdrant.PtrOf(true)}
+	if path != "" {
+		req.Filter = pathFilter(path)
+	}
+	n, err := q.client.Count(ctx, req)
+	if err != nil {
+		if missing(err) {
+			return 0, nil
+		}
+		return 0, q.wrap("counting "+path, c, err)
+	}
+	return int(n), nil
+}
+
+// Search implements Index with a query on the collection's vectors.
+func (q *Qdrant) Search(ctx context.Context, c Collection, vec []float32, k int) ([]Hit, error) {
+	if k <= 0 {
+		return nil, nil
+	}
+	res, err := q.client.Query(ctx, &qdrant.QueryPoints{
+		CollectionName: c.Name(), Query: qdrant.NewQueryDense(vec),
+		Limit: qdrant.PtrOf(uint64(k)), WithPayload: qdrant.NewWithPayload(true),
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "dimension") {
+			return nil, fmt.Errorf("searching %s: %w: %w", c.Name(), ErrVectorSize, err)
+		}
+		return nil, q.wrap("searching", c, err)
+	}
+	out := make([]Hit, len(res))
+	for i, p := range res {
+		out[i] = Hit{ID: p.GetId().GetUuid(), Score: p.GetScore(), Payload: payloadOf(p.GetPayload())}
+	}
+	return out, nil
+}
