@@ -4,7 +4,9 @@ import (
 	"bytes"
 	_ "embed"
 	"html/template"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -32,10 +34,15 @@ var demoHTML string
 
 var demoPage = template.Must(template.New("demo").Parse(demoHTML))
 
+// cssDecl is one custom property of :root. CSSVars admits only fixed
+// names, colour syntax, url("…") and escaped strings, so both are safe as
+// CSS.
+type cssDecl struct{ Name, Value template.CSS }
+
 type demoData struct {
 	Bot             string
 	Title, LogoText string
-	Vars            map[string]template.CSS
+	Vars            []cssDecl
 	CSS             []CSSEvent
 	Events          string
 }
@@ -57,14 +64,13 @@ func (s *Service) handleDemo(w http.ResponseWriter, r *http.Request) {
 	snap := snapshotOf(bot, s.hub.theme(bot))
 	d := demoData{
 		Bot: bot, Title: snap.Values["theme-title"], LogoText: snap.Values["theme-logo-text"],
-		Vars: map[string]template.CSS{}, CSS: snap.CSS, Events: "/bots/" + bot + "/theme/events",
+		CSS: snap.CSS, Events: "/bots/" + bot + "/theme/events",
 	}
 	if d.Title == "" {
 		d.Title = bot
 	}
-	for k, v := range snap.Vars {
-		// CSSVars admits only colour syntax, url("…") and escaped strings.
-		d.Vars[k] = template.CSS(v)
+	for _, k := range slices.Sorted(maps.Keys(snap.Vars)) {
+		d.Vars = append(d.Vars, cssDecl{Name: template.CSS(k), Value: template.CSS(snap.Vars[k])})
 	}
 	var buf bytes.Buffer
 	if err := demoPage.Execute(&buf, d); err != nil {
