@@ -157,3 +157,32 @@ func TestIntegrationOutcome(t *testing.T) {
 		t.Fatal("published a failed outcome without an error")
 	}
 }
+
+func TestIntegrationOrigins(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx := context.Background()
+	kv, err := events.EnsureOrigins(ctx, js, events.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := events.EnsureOrigins(ctx, js, events.StreamOptions{}); err != nil {
+		t.Fatalf("second EnsureOrigins: %v", err)
+	}
+	if err := events.MarkOrigin(ctx, kv, "harbor", "harbor.gbdrive/report.txt", "e1", "bot:harbor"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, path, etag, want string
+	}{
+		{"our write", "harbor.gbdrive/report.txt", "e1", "bot:harbor"},
+		{"an author's later edit", "harbor.gbdrive/report.txt", "e2", ""},
+		{"another file", "harbor.gbdrive/other.txt", "e1", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := events.LookupOrigin(ctx, kv, "harbor", tt.path, tt.etag)
+			if err != nil || got != tt.want {
+				t.Fatalf("LookupOrigin = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
