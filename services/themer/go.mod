@@ -9,6 +9,7 @@ require (
 	github.com/drivemon/drivemon/pkg/events v0.0.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/nats-io/nats.go v1.55.0
+	golang.org/x/sync v0.24.0
 )
 
 require (

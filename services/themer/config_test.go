@@ -1,0 +1,54 @@
+package themer
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(Config) bool
+		wantErr string
+	}{
+		{name: "defaults", env: nil, check: func(c Config) bool {
+			return c.Heartbeat == DefaultHeartbeat && c.ClientBuffer == DefaultClientBuffer && c.MaxConns == DefaultMaxConns
+		}},
+		{name: "set values", env: map[string]string{EnvHeartbeat: "2s", EnvMaxConns: "5", EnvMaxConnsPerIP: "3", EnvMaxFileBytes: "100"}, check: func(c Config) bool {
+			return c.Heartbeat == 2*time.Second && c.MaxConns == 5 && c.MaxConnsPerIP == 3 && c.MaxFileBytes == 100
+		}},
+		{name: "heartbeat above 15s", env: map[string]string{EnvHeartbeat: "30s"}, wantErr: "Heartbeat"},
+		{name: "bad duration", env: map[string]string{EnvRetry: "soon"}, wantErr: EnvRetry},
+		{name: "bad number", env: map[string]string{EnvClientBuffer: "many"}, wantErr: EnvClientBuffer},
+		{name: "per IP above total", env: map[string]string{EnvMaxConns: "2", EnvMaxConnsPerIP: "3"}, wantErr: "MaxConnsPerIP"},
+		{name: "negative buffer", env: map[string]string{EnvClientBuffer: "-1"}, wantErr: "ClientBuffer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !tt.check(c) {
+				t.Fatalf("FromEnv = %+v, %v", c, err)
+			}
+		})
+	}
+}
+
+func TestNewRejectsMissingDeps(t *testing.T) {
+	if _, err := New(Config{}, Deps{Storage: newDirStorage(t)}); err == nil || !strings.Contains(err.Error(), "JS") {
+		t.Fatalf("New without JetStream: %v", err)
+	}
+	if _, err := New(Config{}, Deps{JS: noJetStream{}}); err == nil || !strings.Contains(err.Error(), "Storage") {
+		t.Fatalf("New without storage: %v", err)
+	}
+	if _, err := New(Config{Heartbeat: time.Minute}, Deps{JS: noJetStream{}, Storage: newDirStorage(t)}); err == nil {
+		t.Fatal("New accepted a 1 minute heartbeat")
+	}
+}
