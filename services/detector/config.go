@@ -1,0 +1,249 @@
+package detector
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+// Config is the detector's setup. The zero value plus Dir or S3.Endpoint is
+// a working configuration; WithDefaults fills the rest.
+type Config struct {
+	// Dir is a local folder holding one <bot>.gbai folder per bot ("":
+	// no folder source). It need not exist yet.
+	Dir string
+	// Settle is how long a path must stay quiet before it is looked at
+	// (an editor's save storm becomes one event), and the window within
+	// which a rename's two ends pair into a move. Default 50 ms.
+	Settle time.Duration
+	// Rescan is the period of the folder's full reconciliation against the
+	// state. Default 5 minutes.
+	Rescan time.Duration
+	// RootPoll is how often a missing folder root is looked for. Default
+	// 250 ms.
+	RootPoll time.Duration
+	// Ignore lists base-name patterns (path.Match syntax) never reported.
+	// Default DefaultIgnore.
+	Ignore []string
+	// IgnorePaths lists folders never watched nor reported (drivemon's own
+	// data folder when it lies inside Dir).
+	IgnorePaths []string
+
+	// S3 reaches the object store ("" endpoint: no S3 source).
+	S3 drive.S3Config
+	// BotsInterval is how often the S3 source looks for new or removed
+	// bots. Default 30 s.
+	BotsInterval time.Duration
+	// Reconcile is the listing period per kind of top-level folder
+	// (<x>.gbkb → kb, <x>.gbdialog → dialog, ...); kinds not in the map
+	// use ReconcileDefault (default 5 minutes).
+	Reconcile        map[events.Kind]time.Duration
+	ReconcileDefault time.Duration
+	// RawSubject is where MinIO's NATS target publishes raw S3 events
+	// ("": no push path, listing only). Default "raw.s3" when S3 is set.
+	RawSubject string
+	// RawStream and RawConsumer name the stream holding raw events and the
+	// durable consumer the detectors share. Defaults RAW and detector-raw.
+	RawStream, RawConsumer string
+	// NotifyARN, when set, makes the detector configure every bot bucket
+	// it discovers to notify this target (arn:minio:sqs::<id>:nats). It
+	// replaces the bucket's notification configuration.
+	NotifyARN string
+	// Bots, when set, restricts the S3 source to these bots.
+	Bots []string
+
+	// StateBucket is the JetStream KV bucket of per-file state. Default
+	// DefaultStateBucket.
+	StateBucket string
+	// InFlight bounds the changes being published at once (one per
+	// shard). Default 32.
+	InFlight int
+	// RetryMin and RetryMax bound the backoff while NATS is unreachable;
+	// AckTimeout bounds the wait for one publish acknowledgement.
+	// Defaults 50 ms, 2 s, 5 s.
+	RetryMin, RetryMax, AckTimeout time.Duration
+}
+
+// DefaultIgnore are editor and system temporary files.
+var DefaultIgnore = []string{"*.swp", "*.swx", "*.swpx", "*~", ".#*", "#*#", "4913", ".DS_Store", "*.tmp", ".goutputstream-*"}
+
+// WithDefaults returns c with every unset setting at its default.
+func (c Config) WithDefaults() Config {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	set(&c.Settle, 50*time.Millisecond)
+	set(&c.Rescan, 5*time.Minute)
+	set(&c.RootPoll, 250*time.Millisecond)
+	set(&c.BotsInterval, 30*time.Second)
+	set(&c.ReconcileDefault, 5*time.Minute)
+	set(&c.RetryMin, 50*time.Millisecond)
+	set(&c.RetryMax, 2*time.Second)
+	set(&c.AckTimeout, 5*time.Second)
+	if c.Ignore == nil {
+		c.Ignore = DefaultIgnore
+	}
+	if c.S3.Endpoint != "" && c.RawSubject == "" {
+		c.RawSubject = "raw.s3"
+	}
+	if c.RawStream == "" {
+		c.RawStream = "RAW"
+	}
+	if c.RawConsumer == "" {
+		c.RawConsumer = "detector-raw"
+	}
+	if c.StateBucket == "" {
+		c.StateBucket = DefaultStateBucket
+	}
+	if c.InFlight == 0 {
+		c.InFlight = 32
+	}
+	return c
+}
+
+// Validate names the first bad setting.
+func (c Config) Validate() error {
+	if c.Dir == "" && c.S3.Endpoint == "" {
+		return errors.New("detector: nothing to watch: set Dir (DRIVEMON_DIR) and/or S3.Endpoint (DRIVEMON_S3_ENDPOINT)")
+	}
+	if c.S3.Endpoint != "" {
+		if err := c.S3.Validate(); err != nil {
+			return fmt.Errorf("detector: %w", err)
+		}
+	}
+	for name, d := range map[string]time.Duration{"Settle": c.Settle, "Rescan": c.Rescan, "RootPoll": c.RootPoll,
+		"BotsInterval": c.BotsInterval, "ReconcileDefault": c.ReconcileDefault, "RetryMin": c.RetryMin, "RetryMax": c.RetryMax, "AckTimeout": c.AckTimeout} {
+		if d < 0 {
+			return fmt.Errorf("detector: %s is negative (%s)", name, d)
+		}
+	}
+	for k, d := range c.Reconcile {
+		if d <= 0 {
+			return fmt.Errorf("detector: Reconcile[%s] must be positive, is %s", k, d)
+		}
+		if !knownKind(k) {
+			return fmt.Errorf("detector: Reconcile has unknown kind %q (kinds: %v)", k, events.Kinds)
+		}
+	}
+	for _, p := range c.Ignore {
+		if _, err := filepath.Match(p, ""); err != nil {
+			return fmt.Errorf("detector: Ignore pattern %q: %w", p, err)
+		}
+	}
+	for _, b := range c.Bots {
+		if err := events.ValidBot(b); err != nil {
+			return fmt.Errorf("detector: Bots: %w", err)
+		}
+	}
+	if c.InFlight < 0 {
+		return fmt.Errorf("detector: InFlight is negative (%d)", c.InFlight)
+	}
+	return nil
+}
+
+func knownKind(k events.Kind) bool {
+	for _, x := range events.Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Environment variables read by FromEnv.
+const (
+	EnvDir          = "DRIVEMON_DIR"
+	EnvSettle       = "DRIVEMON_DETECTOR_SETTLE"
+	EnvRescan       = "DRIVEMON_DETECTOR_RESCAN"
+	EnvIgnore       = "DRIVEMON_DETECTOR_IGNORE"       // comma-separated patterns, replacing the defaults
+	EnvIgnorePaths  = "DRIVEMON_DETECTOR_IGNORE_PATHS" // comma-separated folders
+	EnvS3Endpoint   = "DRIVEMON_S3_ENDPOINT"
+	EnvS3AccessKey  = "DRIVEMON_S3_ACCESS_KEY"
+	EnvS3SecretKey  = "DRIVEMON_S3_SECRET_KEY"
+	EnvS3Region     = "DRIVEMON_S3_REGION"
+	EnvS3Secure     = "DRIVEMON_S3_SECURE"
+	EnvS3Bucket     = "DRIVEMON_S3_BUCKET" // one bucket with <bot>.gbai/ prefixes
+	EnvBotsInterval = "DRIVEMON_S3_BOTS_INTERVAL"
+	EnvReconcile    = "DRIVEMON_S3_RECONCILE" // "kb=10m,dialog=1m,default=5m"
+	EnvRawSubject   = "DRIVEMON_S3_RAW_SUBJECT"
+	EnvNotifyARN    = "DRIVEMON_S3_NOTIFY_ARN"
+	EnvBots         = "DRIVEMON_S3_BOTS" // comma-separated
+	EnvStateBucket  = "DRIVEMON_DETECTOR_STATE_BUCKET"
+)
+
+// FromEnv reads a Config from environment variables (getenv is os.Getenv
+// in main), with defaults for what is unset.
+func FromEnv(getenv func(string) string) (Config, error) {
+	var c Config
+	var errs []error
+	dur := func(name string, d *time.Duration) {
+		if v := getenv(name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+			*d = x
+		}
+	}
+	list := func(name string) []string {
+		v := getenv(name)
+		if v == "" {
+			return nil
+		}
+		var out []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	c.Dir = getenv(EnvDir)
+	dur(EnvSettle, &c.Settle)
+	dur(EnvRescan, &c.Rescan)
+	c.Ignore = list(EnvIgnore)
+	c.IgnorePaths = list(EnvIgnorePaths)
+	c.S3 = drive.S3Config{Endpoint: getenv(EnvS3Endpoint), AccessKey: getenv(EnvS3AccessKey), SecretKey: getenv(EnvS3SecretKey),
+		Region: getenv(EnvS3Region), Bucket: getenv(EnvS3Bucket)}
+	if v := getenv(EnvS3Secure); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", EnvS3Secure, v, err))
+		}
+		c.S3.Secure = b
+	}
+	dur(EnvBotsInterval, &c.BotsInterval)
+	for _, kv := range list(EnvReconcile) {
+		k, v, ok := strings.Cut(kv, "=")
+		d, err := time.ParseDuration(v)
+		if !ok || err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not kind=duration", EnvReconcile, kv))
+			continue
+		}
+		if k == "default" {
+			c.ReconcileDefault = d
+			continue
+		}
+		if c.Reconcile == nil {
+			c.Reconcile = map[events.Kind]time.Duration{}
+		}
+		c.Reconcile[events.Kind(k)] = d
+	}
+	c.RawSubject = getenv(EnvRawSubject)
+	c.NotifyARN = getenv(EnvNotifyARN)
+	c.Bots = list(EnvBots)
+	c.StateBucket = getenv(EnvStateBucket)
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("detector config: %w", err)
+	}
+	c = c.WithDefaults()
+	return c, c.Validate()
+}

@@ -1,0 +1,85 @@
+// Package detector watches bot packages — a local folder of <bot>.gbai
+// folders and/or an S3-compatible store — and publishes every change to a
+// file on the DRIVE stream (drive.<bot>.<kind>.<path-token>, see package
+// events) within milliseconds, never missing one, never publishing one
+// twice, and never waiting on the services that consume them.
+//
+// # Sources
+//
+// A Source turns what a storage says into observations ("this path now
+// holds this", "this path is gone"); the engine decides what is a change.
+// The folder source (source_dir.go) keeps one inotify watch per folder
+// (fsnotify has no recursive watch on Linux): a new folder is watched and
+// scanned at once, so files made by `mkdir -p a/b/c && touch a/b/c/f`
+// before its watch existed are found. Every path waits Config.Settle (50 ms)
+// of quiet before it is looked at, so an editor's save storm is one event;
+// a rename whose new end appears within that window becomes "moved",
+// otherwise "deleted" + "created". An inotify overflow and every
+// Config.Rescan start a full reconciliation. The root may be missing (it is
+// polled for every Config.RootPoll), deleted (target_lost and deleted for
+// every file of every package), re-created or replaced by a file.
+// Symbolic links are never followed; names that are not UTF-8 are kept byte
+// for byte; editor temporary files (Config.Ignore) and Config.IgnorePaths
+// are never reported.
+//
+// The S3 source (source_s3.go) finds bots as buckets <bot>.gbai, or as
+// <bot>.gbai/ prefixes of one bucket, at start and every BotsInterval. Its
+// fast path (notify_jetstream.go) is MinIO's native NATS target: raw
+// events on RawSubject land in the RAW stream, read by the durable consumer
+// RawConsumer that all detector replicas share. Keys are URL-decoded,
+// each object is confirmed with a Stat (notifications are hints, possibly
+// late, duplicated or lost) and handed to the engine; the message is
+// acknowledged only after that. A malformed notification is logged and
+// parked on the DEAD stream. Reconciliation is the truth: per bot, a
+// listing of the top level (one request) and then one prefix-scoped,
+// paginated listing per top-level folder whose kind is due (Reconcile per
+// kind), diffed against the state. The first reconciliation after a start
+// is the catch-up: it emits exactly the creates, updates and deletes made
+// while the detector was down. Folder markers are ignored, 0-byte objects
+// are files, and an identical re-upload (same ETag) is no change.
+//
+// # State and publishing
+//
+// The durable per-file state lives in the JetStream KV bucket
+// DRIVEMON_STATE under <source>.<bot>.<PathToken(path)>: path, ETag,
+// size, mtime, version, and a tombstone flag once deleted. Package
+// presence is under <source>.<bot>.pkg. The source kind leads the key
+// (unlike a plain <bot>.<token>) so that a folder and a store watched by
+// one process, which may both hold a bot of the same name, never
+// reconcile each other's files away. Tombstones are kept rather than
+// deleting the key so the revision keeps growing: the revision a change
+// was computed from is its Base, part of its deterministic id, so the same
+// transition seen twice (a notification and a listing; two detectors)
+// has one id and JetStream stores it once, while the same content
+// re-created after a delete gets a new id.
+//
+// For each observation the engine reads the entry, decides (created,
+// updated, deleted, moved, or nothing; a new mtime with the same ETag only
+// refreshes the entry), publishes with Nats-Msg-Id, waits for the
+// acknowledgement and only then writes the entry with compare-and-set on
+// the revision it read. Two detectors on one source therefore publish
+// each change once: both compute the same id (deduplicated by the
+// stream), and the loser's compare-and-set fails, so it re-reads and finds
+// nothing left to do. Folder listings carry no ETag: size and mtime equal
+// to the entry mean unchanged, anything else is hashed. Observations from
+// listings are confirmed with a Stat before they become changes, so a
+// listing older than a notification never undoes it.
+//
+// Observations are spread over Config.InFlight shards by path: one path is
+// handled in order, different paths in parallel, and at most InFlight
+// publishes are in flight. While NATS is unreachable every operation is
+// retried with backoff (RetryMin doubling to RetryMax) and the state is
+// not advanced, so nothing is lost: what was not published is found again
+// by the next reconciliation. Paths that cannot enter the system (.., NUL,
+// absolute, backslash) are logged and reported as a failed outcome on
+// outcome.detector.<bot> once per process, and never published; files that
+// cannot be read are reported the same way and retried by the next
+// reconciliation.
+//
+// # Entry points
+//
+// New(Config, Deps) builds the service, Run watches until the context
+// ends, Scanned and Status report the initial scan's progress, and Routes
+// serves GET /api/detector/status. cmd/detector runs it from the
+// environment (FromEnv).
+package detector

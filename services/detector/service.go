@@ -1,0 +1,177 @@
+package detector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+// Source watches one kind of storage and feeds what it sees to its engine:
+// single observations from notifications or watches, and complete listings
+// for reconciliation. Implementations: the folder source (source_dir.go)
+// and the S3 source (source_s3.go).
+type Source interface {
+	// Kind names the storage in change events and state keys.
+	Kind() events.Source
+	// Stat describes one file with its content ETag.
+	Stat(ctx context.Context, bot, path string) (drive.Object, error)
+	// Run watches until ctx ends. It calls scanned once, after its first
+	// full reconciliation was handled.
+	Run(ctx context.Context, eng *engine, scanned func()) error
+}
+
+// Deps are the detector's injected dependencies.
+type Deps struct {
+	// JS publishes changes and outcomes and holds the state bucket and,
+	// for S3, the raw notification stream.
+	JS jetstream.JetStream
+	// Log receives the detector's logs (nil: discarded).
+	Log *slog.Logger
+	// Dir and S3 are the storages to watch; when nil they are built from
+	// Config.Dir and Config.S3.
+	Dir *drive.Dir
+	S3  *drive.S3
+}
+
+// Service is a running detector.
+type Service struct {
+	cfg     Config
+	js      jetstream.JetStream
+	log     *slog.Logger
+	sources []Source
+	cnt     counters
+
+	scanned     chan struct{}
+	scannedOnce sync.Once
+}
+
+// New checks cfg and builds the detector's sources. It does not contact
+// NATS or the storage.
+func New(cfg Config, deps Deps) (*Service, error) {
+	cfg = cfg.WithDefaults()
+	if deps.Dir != nil && cfg.Dir == "" {
+		cfg.Dir = deps.Dir.Root()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.JS == nil {
+		return nil, errors.New("detector: no JetStream in Deps")
+	}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{cfg: cfg, js: deps.JS, log: log.With("service", ServiceName), scanned: make(chan struct{})}
+	if cfg.Dir != "" {
+		d := deps.Dir
+		if d == nil {
+			d = drive.NewDir(cfg.Dir)
+		}
+		s.sources = append(s.sources, newDirSource(cfg, d, s.log.With("source", "dir")))
+	}
+	if cfg.S3.Endpoint != "" || deps.S3 != nil {
+		st := deps.S3
+		if st == nil {
+			var err error
+			if st, err = drive.NewS3(cfg.S3); err != nil {
+				return nil, fmt.Errorf("detector: %w", err)
+			}
+		}
+		s.sources = append(s.sources, newS3Source(cfg, st, deps.JS, s.log.With("source", "s3")))
+	}
+	return s, nil
+}
+
+// Run watches every configured source until ctx ends or one fails.
+func (s *Service) Run(ctx context.Context) error {
+	if err := events.EnsureStreams(ctx, s.js, events.StreamOptions{}); err != nil {
+		return fmt.Errorf("detector: %w", err)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	var pending sync.WaitGroup
+	for _, src := range s.sources {
+		st, err := openState(ctx, s.js, s.cfg.StateBucket, src.Kind())
+		if err != nil {
+			return fmt.Errorf("detector: %w", err)
+		}
+		eng := newEngine(src.Kind(), st, s.js, src.Stat, s.cfg.InFlight,
+			retryTiming{min: s.cfg.RetryMin, max: s.cfg.RetryMax, ack: s.cfg.AckTimeout}, &s.cnt, s.log.With("source", src.Kind()))
+		pending.Add(1)
+		var once sync.Once
+		g.Go(func() error { return eng.run(ctx) })
+		g.Go(func() error {
+			err := src.Run(ctx, eng, func() { once.Do(pending.Done) })
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("detector source %s: %w", src.Kind(), err)
+			}
+			return nil
+		})
+	}
+	go func() {
+		pending.Wait()
+		s.scannedOnce.Do(func() { close(s.scanned) })
+	}()
+	s.log.Info("detector running", "dir", s.cfg.Dir, "s3", s.cfg.S3.Endpoint)
+	return g.Wait()
+}
+
+// Scanned is closed once every source finished its first full
+// reconciliation (the initial scan) and every change it found was handled.
+func (s *Service) Scanned() <-chan struct{} { return s.scanned }
+
+// Status is a snapshot of the detector's counters, for progress bars and
+// /api/detector/status. Processed/Found is the initial scan's progress.
+type Status struct {
+	// Found counts files seen in listings and scans.
+	Found int64 `json:"found"`
+	// Processed counts files and observations handled (changed or not).
+	Processed int64 `json:"processed"`
+	// Published counts change events acknowledged by the stream.
+	Published int64 `json:"published"`
+	// Unchanged counts observations that were no change.
+	Unchanged int64 `json:"unchanged"`
+	// Failed counts unreadable files; Rejected, paths refused (.., NUL).
+	Failed   int64 `json:"failed"`
+	Rejected int64 `json:"rejected"`
+	// Retries counts NATS operations retried during outages.
+	Retries int64 `json:"retries"`
+	// Scanned is true once the initial scan is complete.
+	Scanned bool `json:"scanned"`
+}
+
+// Status returns the current counters.
+func (s *Service) Status() Status {
+	st := Status{
+		Found: s.cnt.found.Load(), Processed: s.cnt.processed.Load(), Published: s.cnt.published.Load(),
+		Unchanged: s.cnt.unchanged.Load(), Failed: s.cnt.failed.Load(), Rejected: s.cnt.rejected.Load(), Retries: s.cnt.retries.Load(),
+	}
+	select {
+	case <-s.scanned:
+		st.Scanned = true
+	default:
+	}
+	return st
+}
+
+// Routes is the detector's HTTP API: GET /api/detector/status (Status as
+// JSON).
+func (s *Service) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.Get("/api/detector/status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.Status())
+	})
+	return r
+}

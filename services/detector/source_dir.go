@@ -1,0 +1,544 @@
+package detector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"iter"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+// dirSource watches a local folder holding <bot>.gbai folders with inotify
+// (fsnotify), one watch per folder, and reconciles it against the state at
+// start, on every inotify overflow and every Config.Rescan.
+type dirSource struct {
+	cfg  Config
+	dir  *drive.Dir
+	root string
+	log  *slog.Logger
+}
+
+func newDirSource(cfg Config, d *drive.Dir, log *slog.Logger) *dirSource {
+	root := filepath.Clean(d.Root())
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	return &dirSource{cfg: cfg, dir: d, root: root, log: log}
+}
+
+func (d *dirSource) Kind() events.Source { return events.SourceDir }
+
+func (d *dirSource) Stat(ctx context.Context, bot, path string) (drive.Object, error) {
+	return d.dir.Stat(ctx, bot, path)
+}
+
+// Run watches the root while it exists and waits for it while it does not:
+// a root that disappears (deleted, renamed, replaced by a file) loses every
+// package in it (target_lost, then deleted for each file); one that
+// (re)appears is scanned and watched again.
+func (d *dirSource) Run(ctx context.Context, eng *engine, scanned func()) error {
+	for ctx.Err() == nil {
+		if !isDir(d.root) {
+			if err := d.loseAll(ctx, eng); err != nil {
+				return err
+			}
+			scanned() // nothing to scan
+			d.log.Info("waiting for the folder to exist", "root", d.root)
+			if !d.waitRoot(ctx) {
+				return nil
+			}
+			d.log.Info("folder appeared", "root", d.root)
+		}
+		if err := d.watch(ctx, eng, scanned); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loseAll marks every package the state still holds as lost.
+func (d *dirSource) loseAll(ctx context.Context, eng *engine) error {
+	bots, err := eng.state.bots(ctx)
+	if err != nil {
+		return err
+	}
+	for _, bot := range bots {
+		if err := eng.setPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
+			return err
+		}
+		if err := eng.reconcile(ctx, bot, empty, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func empty(func(drive.Object, error) bool) {}
+
+func (d *dirSource) waitRoot(ctx context.Context) bool {
+	t := time.NewTicker(d.cfg.RootPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			if isDir(d.root) {
+				return true
+			}
+		}
+	}
+}
+
+func isDir(p string) bool {
+	fi, err := os.Lstat(p)
+	return err == nil && fi.IsDir()
+}
+
+// rootWatch is the state of one watch of an existing root. Its maps are
+// owned by the loop goroutine.
+type rootWatch struct {
+	*dirSource
+	eng     *engine
+	w       *fsnotify.Watcher
+	watched map[string]bool   // folders with a watch
+	bots    map[string]string // bot → its package folder
+	pending map[string]*pend  // settling paths
+	flushCh chan string
+	done    chan struct{}
+	recs    sync.WaitGroup // running reconciliations
+	renamed struct {       // the last rename's old end, to pair with a create
+		path, bot string
+		at        time.Time
+	}
+}
+
+type pend struct {
+	timer *time.Timer
+	due   time.Time
+	from  string // the old path when this create pairs with a rename
+}
+
+// watch runs until the root disappears (nil) or ctx ends.
+func (d *dirSource) watch(ctx context.Context, eng *engine, scanned func()) error {
+	w, err := fsnotify.NewBufferedWatcher(4096)
+	if err != nil {
+		return fmt.Errorf("watching %s: %w", d.root, err)
+	}
+	rw := &rootWatch{dirSource: d, eng: eng, w: w, watched: map[string]bool{}, bots: map[string]string{},
+		pending: map[string]*pend{}, flushCh: make(chan string, 1024), done: make(chan struct{})}
+	defer func() {
+		close(rw.done)
+		for _, p := range rw.pending {
+			p.timer.Stop()
+		}
+		w.Close()
+		rw.recs.Wait()
+	}()
+	if err := w.Add(d.root); err != nil {
+		if !isDir(d.root) {
+			return nil
+		}
+		return fmt.Errorf("watching %s: %w", d.root, err)
+	}
+	rw.watched[d.root] = true
+	if err := rw.scanAll(ctx); err != nil {
+		return err
+	}
+	go func() {
+		rw.recs.Wait()
+		scanned()
+	}()
+	rescan := time.NewTicker(d.cfg.Rescan)
+	defer rescan.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if rw.event(ctx, ev) {
+				return rw.lostRoot(ctx)
+			}
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				d.log.Warn("inotify queue overflowed; rescanning", "root", d.root)
+			} else {
+				d.log.Warn("watch error; rescanning", "root", d.root, "err", err)
+			}
+			if err := rw.scanAll(ctx); err != nil {
+				return err
+			}
+		case p := <-rw.flushCh:
+			rw.flush(ctx, p)
+		case <-rescan.C:
+			if err := rw.scanAll(ctx); err != nil {
+				return err
+			}
+		}
+		if !isDir(d.root) {
+			return rw.lostRoot(ctx)
+		}
+	}
+}
+
+func (rw *rootWatch) lostRoot(ctx context.Context) error {
+	rw.log.Warn("folder lost", "root", rw.root)
+	for bot := range rw.bots {
+		rw.closePackage(ctx, bot)
+	}
+	rw.recs.Wait()
+	return nil
+}
+
+// ignored reports whether p (absolute) is never watched nor reported.
+func (d *dirSource) ignored(p string) bool {
+	base := filepath.Base(p)
+	for _, pat := range d.cfg.Ignore {
+		if ok, _ := filepath.Match(pat, base); ok {
+			return true
+		}
+	}
+	for _, ip := range d.cfg.IgnorePaths {
+		if ip != "" && (p == ip || strings.HasPrefix(p, strings.TrimSuffix(ip, string(filepath.Separator))+string(filepath.Separator))) {
+			return true
+		}
+	}
+	return false
+}
+
+// locate splits an absolute path under the root into the bot whose package
+// holds it and the path inside the package ("" for the package folder).
+func (d *dirSource) locate(p string) (bot, inner string, ok bool) {
+	if !strings.HasPrefix(p, d.root+string(filepath.Separator)) {
+		return "", "", false
+	}
+	rel := p[len(d.root)+1:]
+	pkg, rest, _ := strings.Cut(rel, string(filepath.Separator))
+	bot, ok = events.BotFromPackage(pkg)
+	return bot, filepath.ToSlash(rest), ok
+}
+
+// event handles one inotify event; it reports whether the root is gone.
+func (rw *rootWatch) event(ctx context.Context, ev fsnotify.Event) bool {
+	p := ev.Name
+	if p == rw.root {
+		return ev.Has(fsnotify.Remove|fsnotify.Rename) && !isDir(rw.root)
+	}
+	if rw.ignored(p) {
+		return false
+	}
+	bot, inner, ok := rw.locate(p)
+	if !ok {
+		return false
+	}
+	if inner == "" {
+		rw.schedule(p, "")
+		return false
+	}
+	if ev.Has(fsnotify.Create) {
+		if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
+			// A new folder: watch it (and everything mkdir -p made in it)
+			// and look at every file already inside.
+			rw.addTree(ctx, p, true)
+			return false
+		}
+		r := rw.renamed
+		if r.path != "" && r.path != p && r.bot == bot && time.Since(r.at) <= rw.cfg.Settle {
+			rw.renamed.path = ""
+			if old := rw.pending[r.path]; old != nil {
+				old.timer.Stop()
+				delete(rw.pending, r.path)
+			}
+			rw.schedule(p, r.path)
+			return false
+		}
+	}
+	if ev.Has(fsnotify.Rename) {
+		rw.renamed.path, rw.renamed.bot, rw.renamed.at = p, bot, time.Now()
+	}
+	rw.schedule(p, "")
+	return false
+}
+
+// schedule (re)arms p's settle timer; from pairs it with a rename.
+func (rw *rootWatch) schedule(p, from string) {
+	due := time.Now().Add(rw.cfg.Settle)
+	if pd := rw.pending[p]; pd != nil {
+		pd.due = due
+		if from != "" {
+			pd.from = from
+		}
+		pd.timer.Reset(rw.cfg.Settle)
+		return
+	}
+	pd := &pend{due: due, from: from}
+	pd.timer = time.AfterFunc(rw.cfg.Settle, func() {
+		select {
+		case rw.flushCh <- p:
+		case <-rw.done:
+		}
+	})
+	rw.pending[p] = pd
+}
+
+// flush looks at a path that has been quiet for the settle window.
+func (rw *rootWatch) flush(ctx context.Context, p string) {
+	pd := rw.pending[p]
+	if pd == nil || time.Now().Before(pd.due) {
+		return // paired with a rename, or re-armed: its timer fires again
+	}
+	delete(rw.pending, p)
+	bot, inner, ok := rw.locate(p)
+	if !ok {
+		return
+	}
+	fi, err := os.Lstat(p)
+	exists := err == nil
+	if inner == "" {
+		if exists && fi.IsDir() {
+			rw.openPackage(ctx, bot, p)
+		} else if rw.bots[bot] == p {
+			rw.closePackage(ctx, bot)
+		}
+		return
+	}
+	if _, err := events.CleanPath(inner); err != nil {
+		rw.eng.reject(ctx, bot, inner, err)
+		return
+	}
+	switch {
+	case exists && fi.Mode().IsRegular():
+		o := observation{Bot: bot, Path: inner, Exists: true, Obj: drive.Object{Bot: bot, Path: inner, Size: fi.Size(), MTime: fi.ModTime().UnixMilli()}, By: events.DetectedByWatch}
+		if pd.from != "" {
+			if _, err := os.Lstat(pd.from); errors.Is(err, fs.ErrNotExist) {
+				_, fromInner, _ := rw.locate(pd.from)
+				if _, err := events.CleanPath(fromInner); err == nil {
+					o.From = fromInner
+				}
+			} else {
+				rw.schedule(pd.from, "")
+			}
+		}
+		rw.submit(ctx, o)
+	case exists && fi.IsDir():
+		rw.addTree(ctx, p, true)
+	default:
+		// Gone, or no longer a regular file (a symbolic link is never
+		// followed): absent. If it was a folder, so is everything in it.
+		rw.submit(ctx, observation{Bot: bot, Path: inner, By: events.DetectedByWatch, Confirmed: true})
+		if rw.watched[p] {
+			rw.unwatch(p)
+			rw.reconcileAsync(ctx, bot, rw.bots[bot], inner)
+		}
+	}
+}
+
+func (rw *rootWatch) submit(ctx context.Context, o observation) {
+	rw.eng.cnt.found.Add(1)
+	_ = rw.eng.submit(ctx, o, nil)
+}
+
+// addTree watches folder p and every folder below it; with scan, every
+// file found is scheduled (files made before the watch existed).
+func (rw *rootWatch) addTree(ctx context.Context, p string, scan bool) {
+	_ = filepath.WalkDir(p, func(q string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				rw.log.Warn("cannot read folder", "path", q, "err", err)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if rw.ignored(q) {
+			if e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case e.IsDir():
+			if !rw.watched[q] {
+				if err := rw.w.Add(q); err != nil {
+					rw.log.Warn("cannot watch folder; the periodic rescan covers it", "path", q, "err", err)
+				} else {
+					rw.watched[q] = true
+				}
+			}
+		case scan && e.Type().IsRegular():
+			rw.schedule(q, "")
+		}
+		return nil
+	})
+}
+
+// unwatch drops the watches of p and everything below it.
+func (rw *rootWatch) unwatch(p string) {
+	prefix := p + string(filepath.Separator)
+	for q := range rw.watched {
+		if q == p || strings.HasPrefix(q, prefix) {
+			_ = rw.w.Remove(q)
+			delete(rw.watched, q)
+		}
+	}
+}
+
+// scanAll reconciles the whole root: packages found and lost, folders
+// watched, files diffed against the state.
+func (rw *rootWatch) scanAll(ctx context.Context) error {
+	entries, err := os.ReadDir(rw.root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("reading %s: %w", rw.root, err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		p := filepath.Join(rw.root, e.Name())
+		bot, ok := events.BotFromPackage(e.Name())
+		if !ok || !e.IsDir() || rw.ignored(p) || seen[bot] {
+			continue
+		}
+		seen[bot] = true
+		if rw.bots[bot] == p {
+			rw.addTree(ctx, p, false) // folders missed by an overflow
+			rw.reconcileAsync(ctx, bot, p, "")
+			continue
+		}
+		rw.openPackage(ctx, bot, p)
+	}
+	for bot := range rw.bots {
+		if !seen[bot] {
+			rw.closePackage(ctx, bot)
+		}
+	}
+	// Packages the state holds that are gone (removed while we were down).
+	bots, err := rw.eng.state.bots(ctx)
+	if err != nil {
+		return err
+	}
+	for _, bot := range bots {
+		if !seen[bot] {
+			rw.closePackage(ctx, bot)
+		}
+	}
+	return nil
+}
+
+// openPackage starts watching a package folder that appeared.
+func (rw *rootWatch) openPackage(ctx context.Context, bot, p string) {
+	if cur, ok := rw.bots[bot]; ok {
+		if cur != p {
+			rw.log.Warn("two folders for one bot; watching the first", "bot", bot, "watching", cur, "ignored", p)
+		}
+		return
+	}
+	rw.bots[bot] = p
+	if err := rw.eng.setPackage(ctx, bot, true, events.DetectedByWatch); err != nil {
+		rw.log.Warn("package found but not published", "bot", bot, "err", err)
+	}
+	rw.addTree(ctx, p, false)
+	rw.reconcileAsync(ctx, bot, p, "")
+}
+
+// closePackage handles a package folder that disappeared: target_lost,
+// then deleted for every file the state holds.
+func (rw *rootWatch) closePackage(ctx context.Context, bot string) {
+	if p, ok := rw.bots[bot]; ok {
+		rw.unwatch(p)
+		delete(rw.bots, bot)
+	}
+	if err := rw.eng.setPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
+		rw.log.Warn("package lost but not published", "bot", bot, "err", err)
+	}
+	rw.recs.Go(func() {
+		if err := rw.eng.reconcile(ctx, bot, empty, nil); err != nil && ctx.Err() == nil {
+			rw.log.Warn("deleting the files of a lost package", "bot", bot, "err", err)
+		}
+	})
+}
+
+// reconcileAsync diffs the files under sub ("" for all) of a package
+// against the state, in the background.
+func (rw *rootWatch) reconcileAsync(ctx context.Context, bot, pkgDir, sub string) {
+	if pkgDir == "" {
+		return
+	}
+	var covers func(string) bool
+	if sub != "" {
+		covers = func(p string) bool { return strings.HasPrefix(p, sub+"/") }
+	}
+	listing := rw.files(bot, pkgDir, sub)
+	rw.recs.Go(func() {
+		if err := rw.eng.reconcile(ctx, bot, listing, covers); err != nil && ctx.Err() == nil {
+			rw.log.Warn("reconciliation incomplete; nothing deleted", "bot", bot, "err", err)
+		}
+	})
+}
+
+// files lists the regular files under sub of a package folder. Ignored
+// names and symbolic links are skipped; a folder that vanishes during the
+// walk is skipped (its files are gone); any other error ends the listing
+// with that error, so the reconciliation deletes nothing.
+func (d *dirSource) files(bot, pkgDir, sub string) iter.Seq2[drive.Object, error] {
+	start := pkgDir
+	if sub != "" {
+		start = filepath.Join(pkgDir, filepath.FromSlash(sub))
+	}
+	return func(yield func(drive.Object, error) bool) {
+		err := filepath.WalkDir(start, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if p != start && d.ignored(p) {
+				if e.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !e.Type().IsRegular() {
+				return nil
+			}
+			rel := filepath.ToSlash(p[len(pkgDir)+1:])
+			if _, err := events.CleanPath(rel); err != nil {
+				if !yield(drive.Object{}, fmt.Errorf("file %q: %w", events.DisplayPath(rel), err)) {
+					return fs.SkipAll
+				}
+				return nil
+			}
+			fi, err := e.Info()
+			if err != nil {
+				return nil // removed since the folder was read
+			}
+			if !yield(drive.Object{Bot: bot, Path: rel, Size: fi.Size(), MTime: fi.ModTime().UnixMilli()}, nil) {
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if err != nil {
+			yield(drive.Object{}, fmt.Errorf("listing %s: %w", start, err))
+		}
+	}
+}
