@@ -4,17 +4,21 @@ go 1.26.0
 
 require (
 	github.com/drivemon/drivemon/internal/testinfra v0.0.0
+	github.com/drivemon/drivemon/pkg/drive v0.0.0
+	github.com/drivemon/drivemon/pkg/events v0.0.0
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/google/uuid v1.6.0
 	github.com/ledongthuc/pdf v0.0.0-20260907135840-6c8c28e0e8a0
+	github.com/nats-io/nats.go v1.55.0
 	github.com/qdrant/go-client v1.17.1
 	golang.org/x/net v0.62.0
+	golang.org/x/sync v0.24.0
 	google.golang.org/grpc v1.85.0
 )
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/drivemon/drivemon/pkg/events v0.0.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -29,7 +33,6 @@ require (
 	github.com/minio/minio-go/v7 v7.4.1 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
 	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
-	github.com/nats-io/nats.go v1.55.0 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/philhofer/fwd v1.2.0 // indirect
@@ -48,5 +51,6 @@ require (
 
 replace (
 	github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
+	github.com/drivemon/drivemon/pkg/drive => ../../pkg/drive
 	github.com/drivemon/drivemon/pkg/events => ../../pkg/events
 )

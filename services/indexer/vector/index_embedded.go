@@ -511,12 +511,7 @@ func (e *Embedded) Document(ctx context.Context, col Collection, path string) ([
 	for id := range c.byPath[path] {
 		out = append(out, Point{ID: id, Payload: c.payloads[c.slot[id]]})
 	}
-	slices.SortFunc(out, func(a, b Point) int {
-		if a.ChunkIndex != b.ChunkIndex {
-			return a.ChunkIndex - b.ChunkIndex
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortPoints(out)
 	return out, nil
 }
 

@@ -222,12 +222,7 @@ func (q *Qdrant) Document(ctx context.Context, c Collection, path string) ([]Poi
 		}
 		offset = next
 	}
-	slices.SortFunc(out, func(a, b Point) int {
-		if a.ChunkIndex != b.ChunkIndex {
-			return a.ChunkIndex - b.ChunkIndex
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortPoints(out)
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -134,4 +135,14 @@ func validPoints(c Collection, pts []Point, dims int) error {
 		}
 	}
 	return nil
+}
+
+// sortPoints orders a document's points by chunk index, then id.
+func sortPoints(pts []Point) {
+	slices.SortFunc(pts, func(a, b Point) int {
+		if a.ChunkIndex != b.ChunkIndex {
+			return a.ChunkIndex - b.ChunkIndex
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }

@@ -1,0 +1,121 @@
+package indexer
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/services/indexer/vector"
+)
+
+// API limits.
+const (
+	DefaultK    = 5
+	MaxK        = 100
+	MaxQueryLen = 2000
+)
+
+// SearchHit is one search result of the HTTP API.
+type SearchHit struct {
+	Path       string  `json:"path"`
+	ChunkIndex int     `json:"chunk_index"`
+	Score      float32 `json:"score"`
+	Text       string  `json:"text"`
+}
+
+// KBListing is one knowledge base in GET /api/bots/{bot}/kb.
+type KBListing struct {
+	Name       string       `json:"name"`
+	Collection string       `json:"collection"`
+	Chunks     int          `json:"chunks"`
+	Documents  []DocListing `json:"documents"`
+}
+
+// DocListing is one document of a KBListing.
+type DocListing struct {
+	Path      string `json:"path"`
+	ETag      string `json:"etag"`
+	Status    string `json:"status"`
+	Chunks    int    `json:"chunks"`
+	Error     string `json:"error,omitempty"`
+	Failures  int    `json:"failures,omitempty"`
+	UpdatedAt int64  `json:"updated_at"`
+}
+
+func (s *Service) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Get("/api/bots/{bot}/kb", s.listKBs)
+	r.Get("/api/bots/{bot}/kb/{kb}/search", s.search)
+	return r
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// search answers GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5.
+func (s *Service) search(w http.ResponseWriter, r *http.Request) {
+	bot, kb := chi.URLParam(r, "bot"), chi.URLParam(r, "kb")
+	if err := events.ValidBot(bot); err != nil {
+		writeError(w, http.StatusBadRequest, "bot: "+err.Error())
+		return
+	}
+	if kb == "" {
+		writeError(w, http.StatusBadRequest, "kb: empty knowledge-base name")
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" || len(q) > MaxQueryLen {
+		writeError(w, http.StatusBadRequest, "q: want a query of 1 to "+strconv.Itoa(MaxQueryLen)+" bytes")
+		return
+	}
+	k := DefaultK
+	if v := r.URL.Query().Get("k"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxK {
+			writeError(w, http.StatusBadRequest, "k: want an integer from 1 to "+strconv.Itoa(MaxK)+", got "+strconv.Quote(v))
+			return
+		}
+		k = n
+	}
+	hits, err := s.Search(r.Context(), bot, kb, q, k)
+	switch {
+	case errors.Is(err, vector.ErrNoCollection):
+		writeError(w, http.StatusNotFound, "no indexed knowledge base "+strconv.Quote(kb)+" for bot "+bot)
+		return
+	case err != nil:
+		s.log.Error("search", "bot", bot, "kb", kb, "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"hits": hits})
+}
+
+// listKBs answers GET /api/bots/{bot}/kb: every knowledge base the indexer
+// knows for bot, with its documents (deleted ones left out), their status
+// and chunk counts.
+func (s *Service) listKBs(w http.ResponseWriter, r *http.Request) {
+	bot := chi.URLParam(r, "bot")
+	if err := events.ValidBot(bot); err != nil {
+		writeError(w, http.StatusBadRequest, "bot: "+err.Error())
+		return
+	}
+	kbs, err := s.List(r.Context(), bot)
+	if err != nil {
+		s.log.Error("listing KBs", "bot", bot, "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"bot": bot, "kbs": kbs})
+}

@@ -1,0 +1,130 @@
+package indexer
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/drivemon/drivemon/services/indexer/chunk"
+)
+
+// Config is the indexer's setup. The zero value plus DataDir (or
+// QdrantAddr) is valid; FromEnv reads it from the environment.
+type Config struct {
+	// DataDir holds the embedded vector index (in DataDir/vectors) when
+	// QdrantAddr is empty.
+	DataDir string
+	// QdrantAddr (host:gRPC port), if set, selects Qdrant as the index.
+	QdrantAddr   string
+	QdrantAPIKey string
+	QdrantTLS    bool
+	// Workers is the number of messages this process handles at once
+	// (each a worker on the shared durable consumer). Default 2.
+	Workers int
+	// ChunkSize and ChunkOverlap size the chunks (defaults 1000 and 200).
+	ChunkSize, ChunkOverlap int
+	// Dimensions is the size of the built-in embedder's vectors (384).
+	Dimensions int
+	// LeaseTTL bounds how long a crashed replica's per-document lease
+	// blocks others (default 60 s; renewed at a third of it while held).
+	// LeaseWait is how long a replica waits for a busy document before
+	// handing the change back for a later retry (default 10 s).
+	LeaseTTL, LeaseWait time.Duration
+	// ExtractTimeout bounds the extraction of one document (default 60 s).
+	ExtractTimeout time.Duration
+	// HandlerTimeout bounds the processing of one change (default 5 min).
+	HandlerTimeout time.Duration
+}
+
+// Defaults.
+const (
+	DefaultWorkers        = 2
+	DefaultLeaseTTL       = 60 * time.Second
+	DefaultLeaseWait      = 10 * time.Second
+	DefaultExtractTimeout = 60 * time.Second
+	DefaultHandlerTimeout = 5 * time.Minute
+)
+
+func (c Config) withDefaults() Config {
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.ChunkSize == 0 {
+		c.ChunkSize = chunk.DefaultSize
+		if c.ChunkOverlap == 0 {
+			c.ChunkOverlap = chunk.DefaultOverlap
+		}
+	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
+	if c.LeaseWait == 0 {
+		c.LeaseWait = DefaultLeaseWait
+	}
+	if c.ExtractTimeout == 0 {
+		c.ExtractTimeout = DefaultExtractTimeout
+	}
+	if c.HandlerTimeout == 0 {
+		c.HandlerTimeout = DefaultHandlerTimeout
+	}
+	return c
+}
+
+// Validate names the first bad setting.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if c.DataDir == "" && c.QdrantAddr == "" {
+		return fmt.Errorf("indexer config: DataDir (INDEXER_DATA) or QdrantAddr (QDRANT_ADDR) must be set")
+	}
+	if c.Workers < 1 || c.Workers > 64 {
+		return fmt.Errorf("indexer config: Workers (INDEXER_WORKERS) = %d: want 1..64", c.Workers)
+	}
+	if err := (chunk.Options{Size: c.ChunkSize, Overlap: c.ChunkOverlap}).Validate(); err != nil {
+		return fmt.Errorf("indexer config: INDEXER_CHUNK_SIZE/INDEXER_CHUNK_OVERLAP: %w", err)
+	}
+	if c.Dimensions < 0 || c.Dimensions > 8192 {
+		return fmt.Errorf("indexer config: Dimensions (INDEXER_DIMENSIONS) = %d: want 0..8192", c.Dimensions)
+	}
+	if c.LeaseTTL < time.Second {
+		return fmt.Errorf("indexer config: LeaseTTL = %s: want at least 1s", c.LeaseTTL)
+	}
+	if c.LeaseWait < 0 || c.ExtractTimeout < 0 || c.HandlerTimeout < 0 {
+		return fmt.Errorf("indexer config: negative LeaseWait, ExtractTimeout or HandlerTimeout")
+	}
+	return nil
+}
+
+// FromEnv reads a Config from environment variables through getenv
+// (os.Getenv in main): INDEXER_DATA, QDRANT_ADDR, QDRANT_API_KEY,
+// QDRANT_TLS, INDEXER_WORKERS, INDEXER_CHUNK_SIZE, INDEXER_CHUNK_OVERLAP,
+// INDEXER_DIMENSIONS, INDEXER_LEASE_TTL, INDEXER_EXTRACT_TIMEOUT.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{DataDir: getenv("INDEXER_DATA"), QdrantAddr: getenv("QDRANT_ADDR"), QdrantAPIKey: getenv("QDRANT_API_KEY")}
+	var err error
+	if v := getenv("QDRANT_TLS"); v != "" {
+		if c.QdrantTLS, err = strconv.ParseBool(v); err != nil {
+			return c, fmt.Errorf("QDRANT_TLS = %q: %w", v, err)
+		}
+	}
+	for _, n := range []struct {
+		key string
+		dst *int
+	}{{"INDEXER_WORKERS", &c.Workers}, {"INDEXER_CHUNK_SIZE", &c.ChunkSize}, {"INDEXER_CHUNK_OVERLAP", &c.ChunkOverlap}, {"INDEXER_DIMENSIONS", &c.Dimensions}} {
+		if v := getenv(n.key); v != "" {
+			if *n.dst, err = strconv.Atoi(v); err != nil {
+				return c, fmt.Errorf("%s = %q: want an integer", n.key, v)
+			}
+		}
+	}
+	for _, d := range []struct {
+		key string
+		dst *time.Duration
+	}{{"INDEXER_LEASE_TTL", &c.LeaseTTL}, {"INDEXER_EXTRACT_TIMEOUT", &c.ExtractTimeout}} {
+		if v := getenv(d.key); v != "" {
+			if *d.dst, err = time.ParseDuration(v); err != nil {
+				return c, fmt.Errorf("%s = %q: want a duration like 30s", d.key, v)
+			}
+		}
+	}
+	return c, c.Validate()
+}

@@ -1,0 +1,79 @@
+// Package indexer keeps the vector index of every bot's knowledge bases in
+// line with the documents in storage: the drivemon service behind
+// outcome.indexer.<bot> and the KB search API.
+//
+// # Pipeline
+//
+// A KB change (subject drive.<bot>.kb.<token>, durable pull consumer
+// events.IndexerConsumer shared by every replica through package worker)
+// names a path. Sync reads that path fresh from storage (Reader, the
+// drive.Reader contract), extracts its text (package extract), cuts it into
+// chunks with content hashes (package chunk), and diffs the chunks against
+// the document's points in the index (package vector), whose ids are
+// vector.PointID(bot, kb, path, chunk hash, occurrence):
+//
+//   - chunks with no point are embedded (package embed) and upserted;
+//   - points whose chunk only moved are rewritten with their stored vector
+//     (new chunk_index; nothing is embedded);
+//   - points whose chunk vanished are deleted, after the upserts, so a
+//     search never sees the document empty mid-update;
+//   - the document's point count must then equal its chunk count.
+//
+// A file that is gone is deleted from the index and the count checked to be
+// zero. Identical content (same ETag, same embedder) does no work. The
+// outcome carries status, etag, chunks_total, chunks_embedded and
+// chunks_deleted.
+//
+// # Concurrent replicas
+//
+// Changes to one document may reach different replicas at once. Three rules
+// make them converge on the latest content:
+//
+//  1. Read fresh: whatever change triggered it, a sync indexes what storage
+//     holds when it runs, never the event's idea of the content. The last
+//     change of a file is published after its last write, so the sync it
+//     triggers sees the final content.
+//  2. One sync per document at a time: a lease in the JetStream KV bucket
+//     indexer-leases (Create fails while another replica holds it; a TTL
+//     of Config.LeaseTTL frees the lease of a crashed replica; the holder
+//     renews it at a third of the TTL and stops work if renewal fails). A
+//     replica that finds the document busy waits up to Config.LeaseWait,
+//     then hands the message back for a retry with backoff, so the busy
+//     sync (which may have read older content) is always followed by one
+//     that starts after it.
+//  3. Never go backwards: the state of each document (bucket indexer-docs,
+//     key "<bot>.<path token>") records the highest DRIVE stream sequence
+//     fully processed; a change at or below it is skipped, since the sync
+//     that recorded it started after that change was published and so read
+//     content at least as new.
+//
+// # Failures
+//
+// A failure is recorded in the document's state (status failed, the
+// reason, the count of failures of that ETag) and on the outcome stream,
+// and the change is retried with exponential backoff up to the consumer's
+// MaxDeliver, then parked on the DEAD stream: never retried forever. A file
+// over the size limits fails at once (retrying cannot help). New content
+// arrives as a new change with a new ETag and starts from a clean count.
+// Unsupported formats are skipped (status unsupported) and nothing of them
+// stays in the index.
+//
+// # Embedders and vector sizes
+//
+// Each bot's config.csv ("<x>.gbot/config.csv", x the package prefix of the
+// KB folder, then "<bot>.gbot/config.csv") may set embedding-url and the
+// other embedding-* keys; otherwise the built-in lexical embedder is used
+// (embed.Hashed: word and character n-grams, not semantic). A collection
+// has one vector size: when the embedder's size changes the collection is
+// dropped and rebuilt, and its other documents are re-indexed as their
+// changes arrive (known limit: nothing re-publishes them yet; the drop is
+// logged). A document embedded by another embedder of the same size is
+// fully re-embedded on its next change.
+//
+// # HTTP API (Routes)
+//
+//	GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5  {"hits":[{"path","chunk_index","score","text"}]}
+//	GET /api/bots/{bot}/kb                       {"bot", "kbs":[{"name","collection","chunks","documents":[…]}]}
+//
+// Bad parameters get 400 and {"error": "..."}; an unknown KB 404.
+package indexer

@@ -1,0 +1,237 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/worker"
+	"github.com/drivemon/drivemon/services/indexer/chunk"
+	"github.com/drivemon/drivemon/services/indexer/embed"
+	"github.com/drivemon/drivemon/services/indexer/extract"
+	"github.com/drivemon/drivemon/services/indexer/vector"
+)
+
+// ServiceName is the indexer's name in outcomes and logs.
+const ServiceName = "indexer"
+
+// Reader reads files of bot packages (drive.Reader).
+type Reader interface {
+	Read(ctx context.Context, bot, path string, max int64) ([]byte, drive.Object, error)
+}
+
+// JetStream is the part of jetstream.JetStream the indexer uses: its
+// durable consumer, its KV buckets, and publishing outcomes and dead
+// letters.
+type JetStream interface {
+	KVCreator
+	events.MsgPublisher
+	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
+}
+
+// Deps are the indexer's injected dependencies.
+type Deps struct {
+	// JetStream is required.
+	JetStream JetStream
+	// Reader reads documents and config.csv files; required.
+	Reader Reader
+	// Index, if nil, is opened from Config (Qdrant or the embedded index).
+	Index vector.Index
+	// Embedder is the default embedder of bots whose config.csv sets no
+	// embedding-url (default: embed.NewHashed(Config.Dimensions)).
+	Embedder embed.Embedder
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+	// Owner names this replica in leases (default host name and pid).
+	Owner string
+}
+
+// Service indexes knowledge-base documents and answers searches.
+type Service struct {
+	cfg       Config
+	js        JetStream
+	reader    Reader
+	index     vector.Index
+	closer    func() error
+	def       embed.Embedder
+	extractor *extract.Extractor
+	chunkOpts chunk.Options
+	log       *slog.Logger
+	owner     string
+
+	mu     sync.Mutex
+	store  *stateStore
+	embeds map[string]embed.Embedder // by bot config fingerprint
+}
+
+// New checks cfg and wires a Service. It opens the vector index from cfg
+// when deps.Index is nil.
+func New(cfg Config, deps Deps) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if deps.JetStream == nil || deps.Reader == nil {
+		return nil, errors.New("indexer: Deps.JetStream and Deps.Reader are required")
+	}
+	s := &Service{
+		cfg: cfg, js: deps.JetStream, reader: deps.Reader, index: deps.Index, def: deps.Embedder,
+		chunkOpts: chunk.Options{Size: cfg.ChunkSize, Overlap: cfg.ChunkOverlap},
+		log:       deps.Logger, owner: deps.Owner, embeds: map[string]embed.Embedder{},
+	}
+	limits := extract.DefaultLimits()
+	limits.Timeout = cfg.ExtractTimeout
+	s.extractor = extract.New(limits)
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With("service", ServiceName)
+	if s.def == nil {
+		s.def = embed.NewHashed(cfg.Dimensions)
+	}
+	if s.owner == "" {
+		host, _ := os.Hostname()
+		s.owner = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if s.index == nil {
+		switch {
+		case cfg.QdrantAddr != "":
+			q, err := vector.OpenQdrant(vector.QdrantConfig{Addr: cfg.QdrantAddr, APIKey: cfg.QdrantAPIKey, UseTLS: cfg.QdrantTLS})
+			if err != nil {
+				return nil, err
+			}
+			s.index, s.closer = q, q.Close
+		default:
+			e, err := vector.OpenEmbedded(filepath.Join(cfg.DataDir, "vectors"))
+			if err != nil {
+				return nil, err
+			}
+			s.index, s.closer = e, e.Close
+		}
+	}
+	return s, nil
+}
+
+// Close releases what New opened.
+func (s *Service) Close() error {
+	if s.closer != nil {
+		return s.closer()
+	}
+	return nil
+}
+
+// state returns the KV-backed state, creating the buckets on first use.
+func (s *Service) state(ctx context.Context) (*stateStore, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil {
+		return s.store, nil
+	}
+	st, err := openState(ctx, s.js, s.cfg.LeaseTTL, s.owner)
+	if err != nil {
+		return nil, err
+	}
+	s.store = st
+	return st, nil
+}
+
+// Run consumes KB changes with cfg.Workers workers on the shared durable
+// consumer until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	if _, err := s.state(ctx); err != nil {
+		return err
+	}
+	cc := events.IndexerConsumer()
+	cons, err := s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
+	if err != nil {
+		return fmt.Errorf("creating consumer %s: %w", cc.Durable, err)
+	}
+	wcfg := worker.Config{Name: cc.Durable, MaxDeliver: cc.MaxDeliver, AckWait: cc.AckWait, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp}
+	g, ctx := errgroup.WithContext(ctx)
+	for range s.cfg.Workers {
+		w := worker.New(cons, s.js, s.Handle, wcfg, s.log)
+		g.Go(func() error { return w.Run(ctx) })
+	}
+	return g.Wait()
+}
+
+// Routes is the indexer's HTTP API (see api_http.go).
+func (s *Service) Routes() http.Handler { return s.routes() }
+
+// embedderFor returns the embedder of bot: the one its config.csv asks for
+// (embedding-* keys), else the default. The config is read from
+// "<x>.gbot/config.csv", x being the package's folder prefix taken from the
+// KB path ("<x>.gbkb/..."), then from "<bot>.gbot/config.csv".
+func (s *Service) embedderFor(ctx context.Context, bot, path string) (embed.Embedder, error) {
+	var candidates []string
+	if top := kbFolder(path); len(top) > len(".gbkb") && strings.EqualFold(top[len(top)-len(".gbkb"):], ".gbkb") {
+		candidates = append(candidates, top[:len(top)-len(".gbkb")]+".gbot/config.csv")
+	}
+	if c := bot + ".gbot/config.csv"; len(candidates) == 0 || candidates[0] != c {
+		candidates = append(candidates, c)
+	}
+	for _, cfgPath := range candidates {
+		data, obj, err := s.reader.Read(ctx, bot, cfgPath, 1<<20)
+		if errors.Is(err, drive.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", events.Key(bot, cfgPath), err)
+		}
+		settings := ParseConfigCSV(data)
+		fp := bot + "\x00" + obj.ETag
+		s.mu.Lock()
+		e, ok := s.embeds[fp]
+		s.mu.Unlock()
+		if ok {
+			return e, nil
+		}
+		h, err := embed.FromSettings(settings, embed.HTTPConfig{})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", events.Key(bot, cfgPath), err)
+		}
+		e = s.def
+		if h != nil {
+			e = h
+		}
+		s.mu.Lock()
+		s.embeds[fp] = e
+		s.mu.Unlock()
+		return e, nil
+	}
+	return s.def, nil
+}
+
+// ParseConfigCSV reads config.csv the General Bots way: two columns split
+// at the first comma, both trimmed; blank lines, "#" comments, lone ","
+// lines and a name,value / key,value header skipped.
+func ParseConfigCSV(data []byte) map[string]string {
+	out := map[string]string{}
+	for i, line := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if i == 0 {
+			line = strings.TrimPrefix(line, "\uFEFF")
+		}
+		if line == "" || strings.HasPrefix(line, "#") || line == "," {
+			continue
+		}
+		k, v, _ := strings.Cut(line, ",")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if k == "" || (i == 0 && (strings.EqualFold(k, "name") || strings.EqualFold(k, "key")) && strings.EqualFold(v, "value")) {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
