@@ -118,6 +118,7 @@ type rootWatch struct {
 	flushCh chan string
 	done    chan struct{}
 	recs    sync.WaitGroup // running reconciliations
+	initial *sync.WaitGroup // the initial scan's reconciliations, while it runs
 	renamed struct {       // the last rename's old end, to pair with a create
 		path, bot string
 		at        time.Time
@@ -153,11 +154,14 @@ func (d *dirSource) watch(ctx context.Context, eng *engine, scanned func()) erro
 		return fmt.Errorf("watching %s: %w", d.root, err)
 	}
 	rw.watched[d.root] = true
+	var initial sync.WaitGroup
+	rw.initial = &initial
 	if err := rw.scanAll(ctx); err != nil {
 		return err
 	}
+	rw.initial = nil
 	go func() {
-		rw.recs.Wait()
+		initial.Wait()
 		scanned()
 	}()
 	rescan := time.NewTicker(d.cfg.Rescan)
@@ -470,11 +474,25 @@ func (rw *rootWatch) closePackage(ctx context.Context, bot string) {
 	if err := rw.eng.setPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
 		rw.log.Warn("package lost but not published", "bot", bot, "err", err)
 	}
-	rw.recs.Go(func() {
+	rw.background(func() {
 		if err := rw.eng.reconcile(ctx, bot, empty, nil); err != nil && ctx.Err() == nil {
 			rw.log.Warn("deleting the files of a lost package", "bot", bot, "err", err)
 		}
 	})
+}
+
+// background runs a reconciliation, counted in the initial scan while
+// that runs.
+func (rw *rootWatch) background(fn func()) {
+	if wg := rw.initial; wg != nil {
+		wg.Add(1)
+		rw.recs.Go(func() {
+			defer wg.Done()
+			fn()
+		})
+		return
+	}
+	rw.recs.Go(fn)
 }
 
 // reconcileAsync diffs the files under sub ("" for all) of a package
@@ -488,7 +506,7 @@ func (rw *rootWatch) reconcileAsync(ctx context.Context, bot, pkgDir, sub string
 		covers = func(p string) bool { return strings.HasPrefix(p, sub+"/") }
 	}
 	listing := rw.files(bot, pkgDir, sub)
-	rw.recs.Go(func() {
+	rw.background(func() {
 		if err := rw.eng.reconcile(ctx, bot, listing, covers); err != nil && ctx.Err() == nil {
 			rw.log.Warn("reconciliation incomplete; nothing deleted", "bot", bot, "err", err)
 		}

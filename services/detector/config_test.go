@@ -1,0 +1,55 @@
+package detector
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+func TestFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, c Config)
+	}{
+		{name: "nothing to watch", env: map[string]string{}, wantErr: "nothing to watch"},
+		{name: "folder with defaults", env: map[string]string{EnvDir: "/srv/bots"}, check: func(t *testing.T, c Config) {
+			if c.Dir != "/srv/bots" || c.Settle != 50*time.Millisecond || c.InFlight != 32 || c.StateBucket != DefaultStateBucket || len(c.Ignore) == 0 || c.RawSubject != "" {
+				t.Errorf("config %+v", c)
+			}
+		}},
+		{name: "s3 with per-kind reconciliation", env: map[string]string{EnvS3Endpoint: "127.0.0.1:9000", EnvReconcile: "kb=10m, dialog=1m,default=2m", EnvBots: "a,b", EnvIgnore: "*.bak"},
+			check: func(t *testing.T, c Config) {
+				if c.Reconcile[events.KindKB] != 10*time.Minute || c.Reconcile[events.KindDialog] != time.Minute || c.ReconcileDefault != 2*time.Minute {
+					t.Errorf("reconcile %v default %s", c.Reconcile, c.ReconcileDefault)
+				}
+				if c.RawSubject != "raw.s3" || len(c.Bots) != 2 || len(c.Ignore) != 1 || c.Ignore[0] != "*.bak" {
+					t.Errorf("config %+v", c)
+				}
+			}},
+		{name: "bad duration", env: map[string]string{EnvDir: "/x", EnvSettle: "soon"}, wantErr: EnvSettle},
+		{name: "bad reconcile entry", env: map[string]string{EnvDir: "/x", EnvReconcile: "kb"}, wantErr: EnvReconcile},
+		{name: "unknown kind", env: map[string]string{EnvS3Endpoint: "h:1", EnvReconcile: "pdf=1m"}, wantErr: "unknown kind"},
+		{name: "endpoint with scheme", env: map[string]string{EnvS3Endpoint: "http://h:1"}, wantErr: "without a scheme"},
+		{name: "bad bot", env: map[string]string{EnvS3Endpoint: "h:1", EnvBots: "a.b"}, wantErr: "Bots"},
+		{name: "bad ignore pattern", env: map[string]string{EnvDir: "/x", EnvIgnore: "[a"}, wantErr: "Ignore pattern"},
+		{name: "bad secure flag", env: map[string]string{EnvS3Endpoint: "h:1", EnvS3Secure: "maybe"}, wantErr: EnvS3Secure},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := FromEnv(func(k string) string { return tc.env[k] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one naming %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, c)
+		})
+	}
+}
