@@ -1,4 +1,4 @@
-// Package drive reads bot packages where they are stored: a local folder of
+// Package drive reads and writes bot packages where they are stored: a local folder of
 // <bot>.gbai folders (Dir) or S3-compatible object storage (S3), either one
 // bucket per bot (<bot>.gbai) or one bucket with <bot>.gbai/ prefixes.
 //
@@ -7,6 +7,11 @@
 // the ETag the change event announced: the file may have changed again in
 // between, and the next change event will say so.
 //
-// Every path goes through events.CleanPath; a Dir never follows a symbolic
-// link out of the package.
+// Writer writes files (used by the sandboxed write API): a Dir replaces a
+// file atomically (temporary file, fsync, rename) and appends with O_APPEND;
+// S3 appends by read-modify-write guarded by If-Match, retried a bounded
+// number of times (ErrConflict after that).
+//
+// Every path goes through events.CleanPath; a Dir works through os.Root, so
+// neither ".." nor a symbolic link can lead out of the package.
 package drive

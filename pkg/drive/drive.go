@@ -54,3 +54,20 @@ type Storage interface {
 	Reader
 	Lister
 }
+
+// ErrConflict: a conditional write lost a race too many times.
+var ErrConflict = errors.New("concurrent write conflict")
+
+// Writer changes files of bot packages. It enforces only what the storage
+// must (paths inside the package, no link leading out, atomic replace);
+// which folders may be written is the caller's policy.
+type Writer interface {
+	// Write creates or replaces a file atomically: readers see the old or
+	// the new content, never a mix.
+	Write(ctx context.Context, bot, path string, data []byte) (Object, error)
+	// Append adds data at the end of a file (creating it), refusing with
+	// ErrTooLarge when the result would exceed max bytes.
+	Append(ctx context.Context, bot, path string, data []byte, max int64) (Object, error)
+	// Delete removes a file; ErrNotFound when there is none.
+	Delete(ctx context.Context, bot, path string) error
+}

@@ -89,9 +89,12 @@ func (s *S3) Unlocate(bucket, key string) (bot, path string, ok bool) {
 }
 
 func s3err(bot, path string, err error) error {
-	switch minio.ToErrorResponse(err).Code {
+	switch s3code(err) {
 	case "NoSuchKey", "NoSuchBucket", "NotFound":
 		return fmt.Errorf("%s: %w: %w", events.Key(bot, path), ErrNotFound, err)
+	case "PreconditionFailed", "ConditionalRequestConflict":
+		// A conditional write lost, or the object changed during a read.
+		return fmt.Errorf("%s: %w: %w", events.Key(bot, path), ErrConflict, err)
 	}
 	return fmt.Errorf("%s: %w", events.Key(bot, path), err)
 }

@@ -78,7 +78,11 @@ func TestIntegrationStorageContract(t *testing.T) {
 		{"s3 bucket per bot", func(t *testing.T) fixture { return s3Fixture(t, false) }},
 		{"s3 one bucket", func(t *testing.T) fixture { return s3Fixture(t, true) }},
 	} {
-		t.Run(tc.name, func(t *testing.T) { contract(t, tc.make(t)) })
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.make(t)
+			contract(t, f)
+			writerContract(t, f)
+		})
 	}
 }
 
