@@ -34,6 +34,11 @@ func TestDemoPage(t *testing.T) {
 			t.Errorf("page lacks %s\n%s", want, page)
 		}
 	}
+	rec = httptest.NewRecorder()
+	s.Routes().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/bots/harbor", nil))
+	if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/bots/harbor/" {
+		t.Errorf("/bots/harbor: %d to %q, want a redirect to /bots/harbor/", rec.Code, rec.Header().Get("Location"))
+	}
 	if strings.Contains(page, "app.js") {
 		t.Error("the page links a theme script as a stylesheet")
 	}

@@ -140,7 +140,10 @@ func (s *Service) startFrames(ctx context.Context, bot string, r *http.Request, 
 var errFutureID = errors.New("last event id is beyond the end of the stream")
 
 func (s *Service) resume(ctx context.Context, bot string, after, seq uint64, theme Theme) ([]frame, uint64, error) {
-	if after >= seq {
+	if after == seq {
+		return nil, seq, nil // nothing missed
+	}
+	if after > seq {
 		// The client is ahead of this replica's state (it came from a
 		// replica further on, or from a stream since reset): check the
 		// stream, then let the live feed skip what it has seen.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 
 	"github.com/go-chi/chi/v5"
@@ -88,6 +89,9 @@ func (s *Service) Run(ctx context.Context) error {
 func (s *Service) Routes() http.Handler {
 	r := chi.NewRouter()
 	r.Get("/themer.js", s.handleClient)
+	r.Get("/bots/{bot}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/bots/"+url.PathEscape(chi.URLParam(r, "bot"))+"/", http.StatusMovedPermanently)
+	})
 	r.Get("/bots/{bot}/", s.handleDemo)
 	r.Get("/bots/{bot}/theme/events", s.handleEvents)
 	r.Get("/bots/{bot}/theme/*", s.handleFile)
