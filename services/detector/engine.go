@@ -390,22 +390,18 @@ func (e *engine) publish(ctx context.Context, c *events.Change, by events.Detect
 		e.fail(ctx, c.Bot, c.Path, err)
 		return err
 	}
-	err = e.retry(ctx, "publishing "+string(c.Op)+" "+events.Key(c.Bot, events.DisplayPath(c.Path)), func() error {
+	err = e.retry(ctx, "publishing "+string(c.Op)+" "+events.Key(c.Bot, events.DisplayPath(c.Path)), func(ctx context.Context) error {
 		fut, err := e.pub.PublishMsgAsync(msg)
 		if err != nil {
 			return err
 		}
-		t := time.NewTimer(e.timing.ack)
-		defer t.Stop()
 		select {
 		case <-fut.Ok():
 			return nil
 		case err := <-fut.Err():
 			return err
-		case <-t.C:
-			return jetstream.ErrAsyncPublishTimeout
 		case <-ctx.Done():
-			return ctx.Err()
+			return jetstream.ErrAsyncPublishTimeout
 		}
 	})
 	if err != nil {
@@ -417,7 +413,7 @@ func (e *engine) publish(ctx context.Context, c *events.Change, by events.Detect
 }
 
 func (e *engine) getState(ctx context.Context, key string) (cur *entry, rev uint64, err error) {
-	err = e.retry(ctx, "reading state "+key, func() error {
+	err = e.retry(ctx, "reading state "+key, func(ctx context.Context) error {
 		cur, rev, err = e.state.get(ctx, key)
 		return err
 	})
@@ -425,7 +421,7 @@ func (e *engine) getState(ctx context.Context, key string) (cur *entry, rev uint
 }
 
 func (e *engine) putState(ctx context.Context, key string, next *entry, rev uint64) error {
-	return e.retry(ctx, "writing state "+key, func() error {
+	return e.retry(ctx, "writing state "+key, func(ctx context.Context) error {
 		_, err := e.state.put(ctx, key, next, rev)
 		if errors.Is(err, errConflict) {
 			return stop{err}
@@ -441,12 +437,15 @@ func (s stop) Error() string { return s.err.Error() }
 func (s stop) Unwrap() error { return s.err }
 
 // retry runs fn until it succeeds, returns a stop, or ctx ends, waiting
-// between tries from timing.min doubling to timing.max. It is used only
-// for talking to NATS, whose outages end; bad input never reaches it.
-func (e *engine) retry(ctx context.Context, what string, fn func() error) error {
+// between tries from timing.min doubling to timing.max. Each try is bounded
+// by timing.ack. It is used only for talking to NATS, whose outages end;
+// bad input never reaches it.
+func (e *engine) retry(ctx context.Context, what string, fn func(ctx context.Context) error) error {
 	delay := e.timing.min
 	for try := 1; ; try++ {
-		err := fn()
+		tctx, cancel := context.WithTimeout(ctx, e.timing.ack)
+		err := fn(tctx)
+		cancel()
 		if err == nil {
 			return nil
 		}
