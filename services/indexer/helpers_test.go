@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"strings"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -17,7 +19,9 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/services/indexer/chunk"
 	"github.com/drivemon/drivemon/services/indexer/embed"
+	"github.com/drivemon/drivemon/services/indexer/extract"
 	"github.com/drivemon/drivemon/services/indexer/vector"
 )
 
@@ -25,6 +29,12 @@ import (
 type memReader struct {
 	mu    sync.Mutex
 	files map[string][]byte
+	// delay, if set, is slept after each read: the time between reading a
+	// file and writing its chunks, where concurrent syncs could interleave.
+	delay time.Duration
+	// hold, if set, makes the next read wait until the channel closes
+	// (after taking the content), then clears itself.
+	hold atomic.Pointer[chan struct{}]
 }
 
 func newMemReader() *memReader { return &memReader{files: map[string][]byte{}} }
@@ -49,8 +59,17 @@ func etagOf(data []byte) string {
 
 func (m *memReader) Read(ctx context.Context, bot, path string, max int64) ([]byte, drive.Object, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	data, ok := m.files[events.Key(bot, path)]
+	delay := m.delay
+	m.mu.Unlock()
+	if strings.HasSuffix(path, ".csv") {
+		delay = 0
+	} else if gate := m.hold.Swap(nil); gate != nil {
+		<-*gate
+	}
+	if delay > 0 {
+		time.Sleep(time.Duration(rand.Int64N(int64(delay))))
+	}
 	if !ok {
 		return nil, drive.Object{}, fmt.Errorf("%s: %w", path, drive.ErrNotFound)
 	}
@@ -146,4 +165,26 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func collectionOf(bot, path string) vector.Collection {
+	return vector.Collection{Bot: bot, KB: events.Classify(path).KB}
+}
+
+// matches reports whether pts are exactly the chunks of content.
+func matches(pts []vector.Point, content, path string) bool {
+	text, err := extract.New(extract.Limits{}).Extract(context.Background(), path, []byte(content))
+	if err != nil {
+		return false
+	}
+	chunks := chunk.Split(text, chunk.Options{})
+	if len(pts) != len(chunks) {
+		return false
+	}
+	for i, c := range chunks {
+		if pts[i].Hash != c.Hash {
+			return false
+		}
+	}
+	return true
 }
