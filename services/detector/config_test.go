@@ -53,3 +53,23 @@ func TestFromEnv(t *testing.T) {
 		})
 	}
 }
+
+func TestNew(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		deps    Deps
+		wantErr string
+	}{
+		{"no jetstream", Config{Dir: "/x"}, Deps{}, "no JetStream"},
+		{"nothing to watch", Config{}, Deps{}, "nothing to watch"},
+		{"negative settle", Config{Dir: "/x", Settle: -1}, Deps{}, "Settle"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.cfg, tc.deps)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want one naming %q", err, tc.wantErr)
+			}
+		})
+	}
+}

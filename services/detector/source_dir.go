@@ -117,9 +117,9 @@ type rootWatch struct {
 	pending map[string]*pend  // settling paths
 	flushCh chan string
 	done    chan struct{}
-	recs    sync.WaitGroup // running reconciliations
+	recs    sync.WaitGroup  // running reconciliations
 	initial *sync.WaitGroup // the initial scan's reconciliations, while it runs
-	renamed struct {       // the last rename's old end, to pair with a create
+	renamed struct {        // the last rename's old end, to pair with a create
 		path, bot string
 		at        time.Time
 	}
