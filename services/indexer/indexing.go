@@ -168,7 +168,7 @@ func (s *Service) apply(ctx context.Context, col vector.Collection, path, etag s
 	}
 	var stale []string
 	for _, p := range existing {
-		if !want[p.ID] || reembed {
+		if !want[p.ID] { // re-embedded points are replaced by the upsert
 			stale = append(stale, p.ID)
 		}
 	}

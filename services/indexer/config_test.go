@@ -1,0 +1,52 @@
+package indexer
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfig(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		env    map[string]string
+		errHas string
+		check  func(Config) bool
+	}{
+		{name: "data dir", env: map[string]string{"INDEXER_DATA": "/tmp/x"}, check: func(c Config) bool { return c.DataDir == "/tmp/x" }},
+		{name: "qdrant", env: map[string]string{"QDRANT_ADDR": "q:6334", "QDRANT_TLS": "true", "INDEXER_WORKERS": "4", "INDEXER_LEASE_TTL": "30s"},
+			check: func(c Config) bool { return c.QdrantTLS && c.Workers == 4 && c.LeaseTTL == 30*time.Second }},
+		{name: "nowhere to store", env: map[string]string{}, errHas: "INDEXER_DATA"},
+		{name: "bad workers", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_WORKERS": "lots"}, errHas: "INDEXER_WORKERS"},
+		{name: "too many workers", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_WORKERS": "1000"}, errHas: "Workers"},
+		{name: "overlap too big", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CHUNK_SIZE": "100", "INDEXER_CHUNK_OVERLAP": "90"}, errHas: "OVERLAP"},
+		{name: "bad duration", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_EXTRACT_TIMEOUT": "soon"}, errHas: "INDEXER_EXTRACT_TIMEOUT"},
+		{name: "bad tls flag", env: map[string]string{"QDRANT_ADDR": "q:1", "QDRANT_TLS": "maybe"}, errHas: "QDRANT_TLS"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(func(k string) string { return tt.env[k] })
+			if tt.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+					t.Fatalf("FromEnv = %v, want an error naming %s", err, tt.errHas)
+				}
+				return
+			}
+			if err != nil || !tt.check(c) {
+				t.Fatalf("FromEnv = %+v, %v", c, err)
+			}
+		})
+	}
+}
+
+func TestParseConfigCSV(t *testing.T) {
+	got := ParseConfigCSV([]byte("\uFEFFname,value\r\n# comment\n,\n\nembedding-url, http://h:8082 \nAnswer Mode,direct, with commas\nempty,\n"))
+	want := map[string]string{"embedding-url": "http://h:8082", "Answer Mode": "direct, with commas", "empty": ""}
+	if len(got) != len(want) {
+		t.Fatalf("ParseConfigCSV = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("%q = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}
