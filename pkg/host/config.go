@@ -1,0 +1,126 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+
+	"github.com/drivemon/drivemon/pkg/drive"
+)
+
+// Lookup reads one environment variable (os.LookupEnv in production).
+type Lookup func(string) (string, bool)
+
+// Environment variables shared by every service.
+const (
+	EnvNATSURL     = "DRIVEMON_NATS_URL"
+	EnvHTTPAddr    = "DRIVEMON_HTTP_ADDR"
+	EnvLogLevel    = "DRIVEMON_LOG_LEVEL"
+	EnvLogFormat   = "DRIVEMON_LOG_FORMAT"
+	EnvDir         = "DRIVEMON_DIR"
+	EnvS3Endpoint  = "DRIVEMON_S3_ENDPOINT"
+	EnvS3AccessKey = "DRIVEMON_S3_ACCESS_KEY"
+	EnvS3SecretKey = "DRIVEMON_S3_SECRET_KEY"
+	EnvS3Region    = "DRIVEMON_S3_REGION"
+	EnvS3Secure    = "DRIVEMON_S3_SECURE"
+	EnvS3Bucket    = "DRIVEMON_S3_BUCKET"
+)
+
+// DefaultNATSURL is where services look for NATS by default.
+const DefaultNATSURL = "nats://127.0.0.1:4222"
+
+// Common holds the settings every service shares.
+type Common struct {
+	Name      string
+	NATSURL   string
+	HTTPAddr  string
+	LogLevel  slog.Level
+	LogFormat string
+	// Dir or S3 names the storage (Dir wins when both are set).
+	Dir string
+	S3  drive.S3Config
+}
+
+// LoadCommon reads the shared settings, with httpAddr as the service's
+// default listen address.
+func LoadCommon(name, httpAddr string, env Lookup) (Common, error) {
+	c := Common{Name: name, NATSURL: DefaultNATSURL, HTTPAddr: httpAddr, LogFormat: "json"}
+	get := func(k string) string {
+		v, _ := env(k)
+		return v
+	}
+	if v := get(EnvNATSURL); v != "" {
+		c.NATSURL = v
+	}
+	if v := get(EnvHTTPAddr); v != "" {
+		c.HTTPAddr = v
+	}
+	if v := get(EnvLogLevel); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, v)
+		}
+	}
+	if v := get(EnvLogFormat); v != "" {
+		c.LogFormat = v
+	}
+	c.Dir = get(EnvDir)
+	c.S3 = drive.S3Config{
+		Endpoint: get(EnvS3Endpoint), AccessKey: get(EnvS3AccessKey), SecretKey: get(EnvS3SecretKey),
+		Region: get(EnvS3Region), Bucket: get(EnvS3Bucket),
+	}
+	if v := get(EnvS3Secure); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("%s=%q: want true or false", EnvS3Secure, v)
+		}
+		c.S3.Secure = b
+	}
+	return c, c.Validate()
+}
+
+// Validate names the first bad setting.
+func (c Common) Validate() error {
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return fmt.Errorf("%s=%q: want host:port", EnvHTTPAddr, c.HTTPAddr)
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return fmt.Errorf("%s=%q: want json or text", EnvLogFormat, c.LogFormat)
+	}
+	if c.Dir == "" && c.S3.Endpoint == "" {
+		return errors.New("no storage: set " + EnvDir + " (a folder of <bot>.gbai packages) or " + EnvS3Endpoint)
+	}
+	if c.Dir == "" {
+		if err := c.S3.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", EnvS3Endpoint, err)
+		}
+	}
+	return nil
+}
+
+// Storage is everything the services need of a storage.
+type Storage interface {
+	drive.Storage
+	drive.Writer
+}
+
+// OpenStorage opens the configured storage.
+func (c Common) OpenStorage() (Storage, error) {
+	if c.Dir != "" {
+		return drive.NewDir(c.Dir), nil
+	}
+	return drive.NewS3(c.S3)
+}
+
+// Logger returns the service's logger.
+func (c Common) Logger(w interface{ Write([]byte) (int, error) }) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if c.LogFormat == "text" {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(h).With("service", c.Name)
+}

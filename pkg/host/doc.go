@@ -1,0 +1,19 @@
+// Package host runs one drivemon service as a process: it reads the settings
+// every service shares from the environment (Common), connects to NATS and
+// creates the streams, opens the storage, and serves the service's routes
+// together with /healthz (alive), /readyz (NATS, storage and the service's
+// own checks) and /metrics (Prometheus), stopping everything together on
+// SIGINT/SIGTERM.
+//
+// Environment (every service):
+//
+//	DRIVEMON_NATS_URL        NATS server URL (default nats://127.0.0.1:4222)
+//	DRIVEMON_HTTP_ADDR       HTTP listen address (default per service)
+//	DRIVEMON_LOG_LEVEL       debug, info, warn, error (default info)
+//	DRIVEMON_LOG_FORMAT      json (default) or text
+//	DRIVEMON_DIR             storage: a folder of <bot>.gbai packages, or
+//	DRIVEMON_S3_ENDPOINT     storage: an S3-compatible server (host:port), with
+//	DRIVEMON_S3_ACCESS_KEY, DRIVEMON_S3_SECRET_KEY, DRIVEMON_S3_REGION,
+//	DRIVEMON_S3_SECURE (true for HTTPS), DRIVEMON_S3_BUCKET (one bucket
+//	holding <bot>.gbai/ prefixes; empty: a bucket per bot)
+package host

@@ -1,0 +1,213 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+// Service is what a drivemon service gives its host.
+type Service interface {
+	// Run works until ctx ends; nil on a clean stop.
+	Run(ctx context.Context) error
+	// Routes is the service's HTTP API.
+	Routes() http.Handler
+}
+
+// Check is one readiness check: nil when the dependency is usable.
+type Check struct {
+	Name string
+	Fn   func(ctx context.Context) error
+}
+
+// Env is what a service is built from.
+type Env struct {
+	Common
+	Lookup  Lookup
+	Log     *slog.Logger
+	NC      *nats.Conn
+	JS      jetstream.JetStream
+	Storage Storage
+	Metrics *Metrics
+}
+
+// Build makes a service from its environment, with any readiness checks of
+// its own (NATS and storage are checked already).
+type Build func(ctx context.Context, env Env) (Service, []Check, error)
+
+// Main is the whole main function of a service: name, default HTTP address,
+// and how to build it. It exits 1 with the reason on failure.
+func Main(name, httpAddr string, build Build) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := Run(ctx, name, httpAddr, os.LookupEnv, build)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Run loads the settings, connects, builds the service and serves it until
+// ctx ends.
+func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) error {
+	common, err := LoadCommon(name, httpAddr, env)
+	if err != nil {
+		return err
+	}
+	log := common.Logger(os.Stderr)
+	store, err := common.OpenStorage()
+	if err != nil {
+		return err
+	}
+	nc, err := nats.Connect(common.NATSURL, nats.Name("drivemon-"+name),
+		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return fmt.Errorf("connecting to NATS at %s: %w", common.NATSURL, err)
+	}
+	defer nc.Drain()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	if err := waitStreams(ctx, js, log); err != nil {
+		return err
+	}
+	e := Env{Common: common, Lookup: env, Log: log, NC: nc, JS: js, Storage: store, Metrics: NewMetrics()}
+	svc, checks, err := build(ctx, e)
+	if err != nil {
+		return err
+	}
+	checks = append([]Check{NATSCheck(nc), StorageCheck(store)}, checks...)
+	ln, err := net.Listen("tcp", common.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("%s=%s: %w", EnvHTTPAddr, common.HTTPAddr, err)
+	}
+	log.Info("started", "http", ln.Addr().String(), "nats", common.NATSURL)
+	return Serve(ctx, ln, svc, checks, e.Metrics, log)
+}
+
+// waitStreams creates the streams, waiting (bounded) for NATS to come up.
+func waitStreams(ctx context.Context, js jetstream.JetStream, log *slog.Logger) error {
+	var err error
+	for try := 1; try <= 30; try++ {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = events.EnsureStreams(cctx, js, events.StreamOptions{})
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		log.Warn("waiting for JetStream", "try", try, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return fmt.Errorf("JetStream not available after 30 tries: %w", err)
+}
+
+// Serve runs svc and its HTTP server (routes plus /healthz, /readyz,
+// /metrics) on ln until ctx ends or either fails, then stops both.
+func Serve(ctx context.Context, ln net.Listener, svc Service, checks []Check, m *Metrics, log *slog.Logger) error {
+	srv := &http.Server{Handler: Handler(svc.Routes(), checks, m), ReadHeaderTimeout: 10 * time.Second}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return svc.Run(gctx) })
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	err := g.Wait()
+	log.Info("stopped", "err", err)
+	return err
+}
+
+// Handler mounts the operational routes next to a service's routes. The
+// service routes are not wrapped in any timeout or compression (server-sent
+// event streams must flush as they go).
+func Handler(routes http.Handler, checks []Check, m *Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		status, body := http.StatusOK, ""
+		for _, c := range checks {
+			if err := c.Fn(ctx); err != nil {
+				status = http.StatusServiceUnavailable
+				body += fmt.Sprintf("%s: %v\n", c.Name, err)
+			} else {
+				body += c.Name + ": ok\n"
+			}
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprint(w, body)
+	})
+	if m != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	}
+	if routes != nil {
+		mux.Handle("/", routes)
+	}
+	return mux
+}
+
+// NATSCheck is ready while the connection is up.
+func NATSCheck(nc *nats.Conn) Check {
+	return Check{Name: "nats", Fn: func(context.Context) error {
+		if s := nc.Status(); s != nats.CONNECTED {
+			return fmt.Errorf("connection %s", s)
+		}
+		return nil
+	}}
+}
+
+// StorageCheck is ready while the storage answers a listing of bots.
+func StorageCheck(s interface {
+	Bots(context.Context) ([]string, error)
+}) Check {
+	return Check{Name: "storage", Fn: func(ctx context.Context) error {
+		_, err := s.Bots(ctx)
+		return err
+	}}
+}
+
+// Metrics is a service's Prometheus registry with the collectors drivemon
+// services share.
+type Metrics struct {
+	Registry *prometheus.Registry
+}
+
+// NewMetrics returns a registry with the Go and process collectors.
+func NewMetrics() *Metrics {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &Metrics{Registry: r}
+}

@@ -1,0 +1,150 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/host"
+)
+
+func env(m map[string]string) host.Lookup {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadCommon(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string // part of the error; "" for none
+	}{
+		{"dir", map[string]string{"DRIVEMON_DIR": "/bots"}, ""},
+		{"s3", map[string]string{"DRIVEMON_S3_ENDPOINT": "minio:9000", "DRIVEMON_S3_SECURE": "true"}, ""},
+		{"no storage", map[string]string{}, "DRIVEMON_DIR"},
+		{"s3 with scheme", map[string]string{"DRIVEMON_S3_ENDPOINT": "http://minio:9000"}, "DRIVEMON_S3_ENDPOINT"},
+		{"bad secure", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_S3_SECURE": "yes please"}, "DRIVEMON_S3_SECURE"},
+		{"bad http", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_HTTP_ADDR": "8080"}, "DRIVEMON_HTTP_ADDR"},
+		{"bad level", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_LOG_LEVEL": "loud"}, "DRIVEMON_LOG_LEVEL"},
+		{"bad format", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_LOG_FORMAT": "xml"}, "DRIVEMON_LOG_FORMAT"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := host.LoadCommon("svc", "127.0.0.1:1", env(tt.env))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.NATSURL != host.DefaultNATSURL {
+					t.Fatalf("NATS URL default %q", c.NATSURL)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("LoadCommon = %v, want an error naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+type fakeService struct{ ran chan struct{} }
+
+func (f *fakeService) Run(ctx context.Context) error {
+	close(f.ran)
+	<-ctx.Done()
+	return nil
+}
+
+func (f *fakeService) Routes() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "service:"+r.URL.Path) })
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHandler(t *testing.T) {
+	broken := false
+	checks := []host.Check{{Name: "db", Fn: func(context.Context) error {
+		if broken {
+			return errors.New("connection refused")
+		}
+		return nil
+	}}}
+	srv := httptest.NewServer(host.Handler((&fakeService{}).Routes(), checks, host.NewMetrics()))
+	defer srv.Close()
+	for _, tt := range []struct {
+		path       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"/healthz", 200, "ok"},
+		{"/readyz", 200, "db: ok"},
+		{"/metrics", 200, "go_goroutines"},
+		{"/api/bots", 200, "service:/api/bots"},
+	} {
+		if code, body := get(t, srv.URL+tt.path); code != tt.wantStatus || !strings.Contains(body, tt.wantBody) {
+			t.Fatalf("GET %s = %d %q", tt.path, code, body)
+		}
+	}
+	broken = true
+	if code, body := get(t, srv.URL+"/readyz"); code != 503 || !strings.Contains(body, "db: connection refused") {
+		t.Fatalf("/readyz with a failing check = %d %q", code, body)
+	}
+}
+
+func TestIntegrationRun(t *testing.T) {
+	n := testinfra.StartNATS(t)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	svc := &fakeService{ran: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		done <- host.Run(ctx, "fake", "127.0.0.1:0", env(map[string]string{
+			"DRIVEMON_NATS_URL": n.URL, "DRIVEMON_HTTP_ADDR": addr, "DRIVEMON_DIR": t.TempDir(),
+		}), func(ctx context.Context, e host.Env) (host.Service, []host.Check, error) {
+			if e.JS == nil || e.Storage == nil || e.Log == nil || e.Metrics == nil {
+				return nil, nil, errors.New("incomplete env")
+			}
+			return svc, nil, nil
+		})
+	}()
+	select {
+	case <-svc.ran:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("service not started in 10 s")
+	}
+	var code int
+	var body string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			code, body = resp.StatusCode, string(b)
+			break
+		}
+	}
+	if code != 200 || !strings.Contains(body, "nats: ok") || !strings.Contains(body, "storage: ok") {
+		t.Fatalf("/readyz = %d %q", code, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after stop: %v", err)
+	}
+}

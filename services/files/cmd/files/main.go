@@ -1,0 +1,22 @@
+// Command files runs drivemon's file service: the change journal, sandboxed
+// writes (HTTP and NATS) and the optional audit log. Settings: the shared
+// DRIVEMON_* variables (package host) and FILES_* (files.FromEnv).
+package main
+
+import (
+	"context"
+
+	"github.com/drivemon/drivemon/pkg/host"
+	"github.com/drivemon/drivemon/services/files"
+)
+
+func main() {
+	host.Main("files", "127.0.0.1:8085", func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
+		cfg, err := files.FromEnv(env.Lookup)
+		if err != nil {
+			return nil, nil, err
+		}
+		svc, err := files.New(ctx, cfg, files.Deps{JS: env.JS, NC: env.NC, Store: env.Storage, Log: env.Log})
+		return svc, nil, err
+	})
+}
