@@ -105,6 +105,11 @@ type fixture struct {
 // embedded index.
 func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	t.Helper()
+	return newFixtureTB(t, edit)
+}
+
+func newFixtureTB(t testing.TB, edit func(*Config)) *fixture {
+	t.Helper()
 	_, js := testinfra.JetStream(t)
 	ix, err := vector.OpenEmbedded(t.TempDir())
 	if err != nil {
@@ -116,7 +121,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	return f
 }
 
-func (f *fixture) replica(t *testing.T, owner string, edit func(*Config)) *Service {
+func (f *fixture) replica(t testing.TB, owner string, edit func(*Config)) *Service {
 	t.Helper()
 	cfg := Config{DataDir: t.TempDir(), LeaseWait: 2 * time.Second}
 	if edit != nil {

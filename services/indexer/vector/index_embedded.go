@@ -564,11 +564,7 @@ func (e *Embedded) Search(ctx context.Context, col Collection, vec []float32, k 
 	h := make(minHeap, 0, k+1)
 	d := c.dims
 	for i := range c.ids {
-		v := c.vecs[i*d : (i+1)*d : (i+1)*d]
-		var s float32
-		for j, x := range q {
-			s += x * v[j]
-		}
+		s := dot(q, c.vecs[i*d:(i+1)*d:(i+1)*d])
 		if len(h) < k {
 			heap.Push(&h, scored{i, s})
 		} else if s > h[0].score {
@@ -582,6 +578,23 @@ func (e *Embedded) Search(ctx context.Context, col Collection, vec []float32, k 
 		out[n] = Hit{ID: c.ids[s.i], Score: s.score, Payload: c.payloads[s.i]}
 	}
 	return out, nil
+}
+
+// dot is the dot product of two vectors of the same length, unrolled by 4.
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
 }
 
 type scored struct {
