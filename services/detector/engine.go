@@ -37,10 +37,10 @@ type observation struct {
 	Obj drive.Object
 	By  events.Detection
 	// Confirmed says Exists and Obj come from a look at the storage made
-	// just now (a Stat after a notification, an lstat after the settle
-	// window). Unconfirmed observations (listings) are checked again with
-	// a Stat when they differ from the state, so a listing older than a
-	// notification never undoes it.
+	// just now (an lstat after the settle window). Unconfirmed
+	// observations (notifications, listings) are checked with a Stat in
+	// their turn when they may differ from the state, so an old
+	// notification or listing never undoes a newer change.
 	Confirmed bool
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
@@ -66,11 +67,21 @@ func (s *s3Source) consume(ctx context.Context, eng *engine) error {
 	if err != nil {
 		return fmt.Errorf("raw consumer %s: %w", s.cfg.RawConsumer, err)
 	}
-	w := worker.New(cons, s.js, func(ctx context.Context, msg jetstream.Msg) error {
-		return s.handleRaw(ctx, eng, msg.Data())
-	}, worker.Config{Name: s.cfg.RawConsumer, MaxDeliver: rawMaxDeliver, MinBackoff: s.cfg.RetryMin, MaxBackoff: s.cfg.RetryMax}, s.log)
-	return w.Run(ctx)
+	g, ctx := errgroup.WithContext(ctx)
+	for range rawWorkers {
+		w := worker.New(cons, s.js, func(ctx context.Context, msg jetstream.Msg) error {
+			return s.handleRaw(ctx, eng, msg.Data())
+		}, worker.Config{Name: s.cfg.RawConsumer, MaxDeliver: rawMaxDeliver, MinBackoff: s.cfg.RetryMin, MaxBackoff: s.cfg.RetryMax}, s.log)
+		g.Go(func() error { return w.Run(ctx) })
+	}
+	return g.Wait()
 }
+
+// rawWorkers is how many raw notifications one detector handles at once.
+// Their order does not matter: each object is looked at (Stat) by the
+// engine when its turn comes, in order per path, so a late notification
+// never undoes a newer one.
+const rawWorkers = 8
 
 // errMalformed marks a raw notification that cannot be understood.
 var errMalformed = errors.New("malformed S3 notification")
@@ -115,18 +126,24 @@ func (s *s3Source) handleObject(ctx context.Context, eng *engine, bucket, key st
 		eng.reject(ctx, bot, path, err)
 		return nil
 	}
-	obj, err := s.s3.Stat(ctx, bot, path)
-	exists := err == nil
-	if err != nil && !errors.Is(err, drive.ErrNotFound) {
-		return fmt.Errorf("confirming %s: %w", events.Key(bot, events.DisplayPath(path)), err)
-	}
-	if exists {
-		if err := s.found(ctx, eng, bot); err != nil {
-			return err
+	s.mu.Lock()
+	known := s.known[bot]
+	s.mu.Unlock()
+	if !known {
+		// A bot not discovered yet: found, if the object is really there.
+		_, err := s.s3.Stat(ctx, bot, path)
+		if err != nil && !errors.Is(err, drive.ErrNotFound) {
+			return fmt.Errorf("confirming %s: %w", events.Key(bot, events.DisplayPath(path)), err)
+		}
+		if err == nil {
+			if err := s.found(ctx, eng, bot); err != nil {
+				return err
+			}
 		}
 	}
 	eng.cnt.found.Add(1)
-	return eng.do(ctx, observation{Bot: bot, Path: path, Exists: exists, Obj: obj, By: events.DetectedByNotify, Confirmed: true})
+	// Unconfirmed: the engine looks at the object (Stat) in its turn.
+	return eng.do(ctx, observation{Bot: bot, Path: path, By: events.DetectedByNotify})
 }
 
 func isBadPath(err error) bool { return errors.Is(err, events.ErrBadPath) }
