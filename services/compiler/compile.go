@@ -1,0 +1,299 @@
+package compiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/worker"
+	"github.com/drivemon/drivemon/services/compiler/analysis"
+	"github.com/drivemon/drivemon/services/compiler/botconfig"
+	"github.com/drivemon/drivemon/services/compiler/diag"
+	"github.com/drivemon/drivemon/services/compiler/store"
+)
+
+// process applies one change to the store and fills the outcome. A
+// returned error is transient (storage or database unavailable): the
+// change is retried. A file that does not compile is not an error: it is
+// stored with its diagnostics.
+func (s *Service) process(ctx context.Context, c *events.Change, out *events.Outcome) error {
+	switch c.Op {
+	case events.OpCreated, events.OpUpdated:
+		return s.apply(ctx, c.Kind, c, c.Path, out)
+	case events.OpDeleted:
+		return s.remove(ctx, c.Kind, c, c.Path, out)
+	case events.OpMoved:
+		// The new path first, so a renamed tool is never missing; then
+		// the old one, whatever its kind was.
+		if err := s.apply(ctx, c.Kind, c, c.Path, out); err != nil {
+			return err
+		}
+		var gone events.Outcome
+		return s.remove(ctx, events.Classify(c.From).Kind, c, c.From, &gone)
+	}
+	out.Status = events.StatusSkipped
+	return nil
+}
+
+// apply compiles and stores the current content of path.
+func (s *Service) apply(ctx context.Context, kind events.Kind, c *events.Change, path string, out *events.Outcome) error {
+	switch kind {
+	case events.KindDialog:
+		return s.compileDialog(ctx, c, path, out)
+	case events.KindConfig:
+		return s.compileConfig(ctx, c, path, out)
+	}
+	out.Status = events.StatusSkipped
+	return nil
+}
+
+// remove deletes what path produced.
+func (s *Service) remove(ctx context.Context, kind events.Kind, c *events.Change, path string, out *events.Outcome) error {
+	switch kind {
+	case events.KindDialog:
+		w, err := s.store.DeleteScript(ctx, c.Bot, path, c.Seq, time.Now())
+		if err != nil {
+			return storeErr(err)
+		}
+		out.Status = deletedStatus(w)
+		return nil
+	case events.KindConfig:
+		w, prev, err := s.store.DeleteConfig(ctx, c.Bot, path, c.Seq, time.Now())
+		if err != nil {
+			return storeErr(err)
+		}
+		out.Status = deletedStatus(w)
+		if w == store.Written {
+			out.Config = configDiff(botconfig.Diff(settingsConfig(prev), nil))
+		}
+		return nil
+	}
+	out.Status = events.StatusSkipped
+	return nil
+}
+
+// read reads path, bounded by Config.MaxFileBytes and ReadTimeout. gone
+// reports a file that no longer exists (or is not a file): its change is
+// then applied as a delete at the change's sequence, and the later
+// events for the path settle the rest.
+func (s *Service) read(ctx context.Context, bot, path string) (src []byte, obj drive.Object, gone bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadTimeout)
+	defer cancel()
+	src, obj, err = s.storage.Read(ctx, bot, path, s.cfg.MaxFileBytes)
+	switch {
+	case errors.Is(err, drive.ErrNotFound), errors.Is(err, drive.ErrNotFile):
+		return nil, obj, true, nil
+	case errors.Is(err, drive.ErrTooLarge):
+		return nil, obj, false, err
+	case err != nil:
+		return nil, obj, false, fmt.Errorf("reading %s: %w", events.Key(bot, events.DisplayPath(path)), err)
+	}
+	return src, obj, false, nil
+}
+
+// tooLarge is the diagnostic of a file over the size limit.
+func (s *Service) tooLarge() []diag.Diagnostic {
+	return []diag.Diagnostic{diag.Errorf(1, 1, "file is larger than %d bytes, the most the compiler reads; split it", s.cfg.MaxFileBytes)}
+}
+
+func (s *Service) compileDialog(ctx context.Context, c *events.Change, path string, out *events.Outcome) error {
+	src, obj, gone, err := s.read(ctx, c.Bot, path)
+	if gone {
+		return s.remove(ctx, events.KindDialog, c, path, out)
+	}
+	var res analysis.Result
+	switch {
+	case errors.Is(err, drive.ErrTooLarge):
+		res = analysis.Compile(path, nil, nil)
+		res.AST, res.Diagnostics = nil, s.tooLarge()
+	case err != nil:
+		return err
+	default:
+		res = analysis.Compile(path, src, s.inventory(ctx, c.Bot))
+	}
+	etag := obj.ETag
+	if etag == "" && src == nil {
+		etag = c.ETag // not read: the event's is all there is
+	}
+	sc, err := store.NewScript(c.Bot, path, c.Seq, etag, src, &res, time.Now())
+	if err != nil {
+		return worker.Permanent(err)
+	}
+	w, err := s.store.PutScript(ctx, sc)
+	if err != nil {
+		return storeErr(err)
+	}
+	out.ETag = etag
+	out.Status = compiledStatus(w)
+	if out.Status == events.StatusOK {
+		out.Diagnostics = outcomeDiags(res.Diagnostics)
+		if res.Tool != nil {
+			out.Tool = res.Tool.MCP.Name
+		}
+	}
+	return nil
+}
+
+func (s *Service) compileConfig(ctx context.Context, c *events.Change, path string, out *events.Outcome) error {
+	src, obj, gone, err := s.read(ctx, c.Bot, path)
+	if gone {
+		return s.remove(ctx, events.KindConfig, c, path, out)
+	}
+	cfg := &botconfig.Config{Entries: []botconfig.Entry{}}
+	var diags []diag.Diagnostic
+	switch {
+	case errors.Is(err, drive.ErrTooLarge):
+		diags = s.tooLarge()
+	case err != nil:
+		return err
+	default:
+		cfg, diags = botconfig.Parse(src)
+		_, emb := cfg.Embedding()
+		diags = append(diags, emb...)
+		diag.Sort(diags)
+	}
+	etag := obj.ETag
+	if etag == "" && src == nil {
+		etag = c.ETag
+	}
+	settings := make([]store.Setting, 0, len(cfg.Entries))
+	for _, e := range cfg.Entries {
+		settings = append(settings, store.Setting{Key: e.Key, Value: e.Value, Line: e.Line})
+	}
+	w, prev, err := s.store.PutConfig(ctx, &store.Config{
+		Bot: c.Bot, Path: path, Seq: c.Seq, ETag: etag, ContentHash: store.ContentHash(src),
+		Settings: settings, Diagnostics: diags, CompiledAt: time.Now(),
+	})
+	if err != nil {
+		return storeErr(err)
+	}
+	out.ETag = etag
+	out.Status = compiledStatus(w)
+	if out.Status == events.StatusOK {
+		out.Diagnostics = outcomeDiags(diags)
+	}
+	if w == store.Written {
+		out.Config = configDiff(botconfig.Diff(settingsConfig(prev), cfg))
+	}
+	return nil
+}
+
+// inventory is what the bot has, for reference warnings: its active tools
+// (from the store) and its knowledge bases (the folders under
+// <bot>.gbkb/ in the storage, listed at most once per InventoryTTL). When
+// either cannot be read the file compiles without reference warnings
+// rather than waiting: they are advice, and the next compile has them.
+func (s *Service) inventory(ctx context.Context, bot string) *analysis.Inventory {
+	tools, err := s.store.Tools(ctx, bot, true)
+	if err != nil {
+		s.log.Warn("compiling without reference checks: tools unavailable", "bot", bot, "err", err)
+		return nil
+	}
+	kbs, err := s.kbNames(ctx, bot)
+	if err != nil {
+		s.log.Warn("compiling without reference checks: knowledge bases unavailable", "bot", bot, "err", err)
+		return nil
+	}
+	inv := &analysis.Inventory{Tools: []string{}, KBs: kbs}
+	for _, t := range tools {
+		inv.Tools = append(inv.Tools, t.Name)
+	}
+	return inv
+}
+
+// kbNames lists the knowledge bases of bot: the first folder of every
+// document under <bot>.gbkb/ (events.Classify's KB). Packages whose KB
+// folder is named otherwise are not seen, which only costs warnings.
+func (s *Service) kbNames(ctx context.Context, bot string) ([]string, error) {
+	now := time.Now()
+	if names, ok := s.kbs.get(bot, now); ok {
+		return names, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadTimeout)
+	defer cancel()
+	names := []string{}
+	for obj, err := range s.storage.List(ctx, bot, bot+".gbkb/") {
+		switch {
+		case errors.Is(err, drive.ErrNotFound):
+			continue // no package (yet): no KBs
+		case errors.Is(err, events.ErrBadPath):
+			continue // a file name the system refuses: not a KB
+		case err != nil:
+			return nil, fmt.Errorf("listing knowledge bases of %s: %w", bot, err)
+		}
+		if cl := events.Classify(obj.Path); cl.Kind == events.KindKB && !slices.Contains(names, cl.KB) {
+			names = append(names, cl.KB)
+		}
+	}
+	slices.Sort(names)
+	s.kbs.put(bot, names, now)
+	return names, nil
+}
+
+// storeErr classifies a store error: an invalid write cannot succeed on a
+// retry; anything else (connection lost, lock timeout) may.
+func storeErr(err error) error {
+	if errors.Is(err, store.ErrInvalid) {
+		return worker.Permanent(err)
+	}
+	return err
+}
+
+func compiledStatus(w store.Write) events.Status {
+	if w == store.Stale {
+		return events.StatusSkipped
+	}
+	return events.StatusOK
+}
+
+func deletedStatus(w store.Write) events.Status {
+	if w == store.Stale {
+		return events.StatusSkipped
+	}
+	return events.StatusDeleted
+}
+
+func outcomeDiags(ds []diag.Diagnostic) []events.Diagnostic {
+	out := make([]events.Diagnostic, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, events.Diagnostic{Severity: string(d.Severity), Line: d.Line, Col: d.Col, Message: d.Message})
+	}
+	return out
+}
+
+func settingsConfig(settings []store.Setting) *botconfig.Config {
+	cfg := &botconfig.Config{Entries: make([]botconfig.Entry, 0, len(settings))}
+	for _, st := range settings {
+		cfg.Entries = append(cfg.Entries, botconfig.Entry{Key: st.Key, Value: st.Value, Line: st.Line})
+	}
+	return cfg
+}
+
+// configDiff is the outcome form of a config diff; nil when nothing
+// changed.
+func configDiff(ch botconfig.Changes) *events.ConfigDiff {
+	if ch.Empty() {
+		return nil
+	}
+	d := &events.ConfigDiff{}
+	if len(ch.Added) > 0 {
+		d.Added = map[string]string{}
+		for _, e := range ch.Added {
+			d.Added[e.Key] = e.Value
+		}
+	}
+	if len(ch.Changed) > 0 {
+		d.Changed = map[string]string{}
+		for _, c := range ch.Changed {
+			d.Changed[c.Key] = c.New
+		}
+	}
+	for _, e := range ch.Removed {
+		d.Removed = append(d.Removed, e.Key)
+	}
+	return d
+}

@@ -1,0 +1,178 @@
+package compiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/drivemon/drivemon/services/compiler/basic"
+	"github.com/drivemon/drivemon/services/compiler/store"
+)
+
+// Config is the compiler's setup. The zero value of a field means its
+// default; Validate names the first bad setting.
+type Config struct {
+	// PostgresDSN selects the PostgreSQL store (shared by every replica);
+	// DataDir the embedded SQLite store in that folder (drivemon dev). Set
+	// at most one; OpenStore needs one of them.
+	PostgresDSN string
+	DataDir     string
+	// Concurrency is how many changes one replica compiles at once.
+	Concurrency int
+	// MaxFileBytes is the largest .bas or config.csv read; a larger file
+	// compiles to an error diagnostic.
+	MaxFileBytes int64
+	// ReadTimeout bounds one storage read or KB listing.
+	ReadTimeout time.Duration
+	// HandlerTimeout bounds the processing of one change.
+	HandlerTimeout time.Duration
+	// InventoryTTL is how long a bot's list of knowledge bases (for the
+	// "no such KB" warnings) is reused before the storage is listed again.
+	InventoryTTL time.Duration
+	// RetryMin and RetryMax bound the backoff between tries of a change
+	// that failed for a transient reason (database or storage down).
+	RetryMin, RetryMax time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultConcurrency    = 4
+	DefaultReadTimeout    = 10 * time.Second
+	DefaultHandlerTimeout = 2 * time.Minute
+	DefaultInventoryTTL   = 10 * time.Second
+	DefaultRetryMin       = time.Second
+	DefaultRetryMax       = time.Minute
+	// MaxConcurrency bounds Concurrency (the consumer's MaxAckPending is
+	// events.DefaultMaxAckPending).
+	MaxConcurrency = 64
+)
+
+// DefaultMaxFileBytes is the parser's own size limit.
+var DefaultMaxFileBytes = int64(basic.DefaultLimits.MaxFileSize)
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.MaxFileBytes == 0 {
+		c.MaxFileBytes = DefaultMaxFileBytes
+	}
+	for _, d := range []struct {
+		p   *time.Duration
+		def time.Duration
+	}{
+		{&c.ReadTimeout, DefaultReadTimeout}, {&c.HandlerTimeout, DefaultHandlerTimeout},
+		{&c.InventoryTTL, DefaultInventoryTTL}, {&c.RetryMin, DefaultRetryMin}, {&c.RetryMax, DefaultRetryMax},
+	} {
+		if *d.p == 0 {
+			*d.p = d.def
+		}
+	}
+	return c
+}
+
+// Validate checks a Config after WithDefaults.
+func (c Config) Validate() error {
+	switch {
+	case c.PostgresDSN != "" && c.DataDir != "":
+		return fmt.Errorf("compiler: both PostgresDSN (%s) and DataDir (%s) are set: choose one store", EnvPostgresDSN, EnvDataDir)
+	case c.Concurrency < 1 || c.Concurrency > MaxConcurrency:
+		return fmt.Errorf("compiler: Concurrency %d must be in [1, %d]", c.Concurrency, MaxConcurrency)
+	case c.MaxFileBytes < 1 || c.MaxFileBytes > DefaultMaxFileBytes:
+		return fmt.Errorf("compiler: MaxFileBytes %d must be in [1, %d] (the parser's limit)", c.MaxFileBytes, DefaultMaxFileBytes)
+	case c.ReadTimeout <= 0:
+		return fmt.Errorf("compiler: ReadTimeout %s must be positive", c.ReadTimeout)
+	case c.HandlerTimeout <= c.ReadTimeout:
+		return fmt.Errorf("compiler: HandlerTimeout %s must be longer than ReadTimeout %s", c.HandlerTimeout, c.ReadTimeout)
+	case c.InventoryTTL < 0:
+		return fmt.Errorf("compiler: InventoryTTL %s must not be negative", c.InventoryTTL)
+	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
+		return fmt.Errorf("compiler: RetryMin %s and RetryMax %s must satisfy 0 < RetryMin <= RetryMax", c.RetryMin, c.RetryMax)
+	}
+	return nil
+}
+
+// Environment variables read by FromEnv.
+const (
+	EnvPostgresDSN    = "COMPILER_PG_DSN"
+	EnvDataDir        = "COMPILER_DATA_DIR"
+	EnvConcurrency    = "COMPILER_CONCURRENCY"
+	EnvMaxFileBytes   = "COMPILER_MAX_FILE_BYTES"
+	EnvReadTimeout    = "COMPILER_READ_TIMEOUT"
+	EnvHandlerTimeout = "COMPILER_HANDLER_TIMEOUT"
+	EnvInventoryTTL   = "COMPILER_INVENTORY_TTL"
+	EnvRetryMin       = "COMPILER_RETRY_MIN"
+	EnvRetryMax       = "COMPILER_RETRY_MAX"
+)
+
+// FromEnv reads a Config from the environment (lookup is os.LookupEnv in
+// production), fills defaults and validates it. Durations use Go syntax
+// ("10s").
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	get := func(k string) string {
+		v, _ := lookup(k)
+		return v
+	}
+	c := Config{PostgresDSN: get(EnvPostgresDSN), DataDir: get(EnvDataDir)}
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+	}{
+		{EnvReadTimeout, &c.ReadTimeout}, {EnvHandlerTimeout, &c.HandlerTimeout},
+		{EnvInventoryTTL, &c.InventoryTTL}, {EnvRetryMin, &c.RetryMin}, {EnvRetryMax, &c.RetryMax},
+	} {
+		if v := get(d.env); v != "" {
+			p, err := time.ParseDuration(v)
+			if err != nil {
+				return c, fmt.Errorf("compiler: %s=%q: %w", d.env, v, err)
+			}
+			*d.dst = p
+		}
+	}
+	if v := get(EnvConcurrency); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return c, fmt.Errorf("compiler: %s=%q: %w", EnvConcurrency, v, err)
+		}
+		c.Concurrency = n
+	}
+	if v := get(EnvMaxFileBytes); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("compiler: %s=%q: %w", EnvMaxFileBytes, v, err)
+		}
+		c.MaxFileBytes = n
+	}
+	c = c.WithDefaults()
+	return c, c.Validate()
+}
+
+// ErrNoStore is returned by OpenStore when neither store is configured.
+var ErrNoStore = errors.New("compiler: no store: set " + EnvPostgresDSN + " (PostgreSQL) or " + EnvDataDir + " (embedded SQLite)")
+
+// OpenStore opens the store the Config selects: PostgreSQL when
+// PostgresDSN is set, else SQLite in DataDir. Migrations are applied.
+func OpenStore(ctx context.Context, c Config) (store.Store, error) {
+	switch {
+	case c.PostgresDSN != "":
+		s, err := store.OpenPostgres(ctx, c.PostgresDSN)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case c.DataDir != "":
+		s, err := store.OpenSQLite(ctx, c.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, ErrNoStore
+}

@@ -1,0 +1,35 @@
+// Package compiler turns the dialogs (.bas) and config.csv files of bot
+// packages into stored, queryable results as they change.
+//
+// Run consumes the durable pull consumer events.ConsumerCompiler (filters
+// drive.*.dialog.> and drive.*.config.>) with package worker; any number of
+// replicas share it. For each change it reads the file's current content
+// through Storage (recording the ETag of what it actually read), compiles
+// it (package analysis for dialogs, package botconfig for config.csv) and
+// writes the result and every artefact (tool, schedules, webhooks,
+// references, tables, settings) to the store in one transaction guarded by
+// the change's DRIVE stream sequence (package store), then publishes an
+// events.Outcome on outcome.compiler.<bot>:
+//
+//	ok       compiled and stored; diagnostics and tool name attached; for a
+//	         config.csv, Config holds the keys added, changed and removed
+//	deleted  the file is gone; everything it produced was removed
+//	skipped  a newer version was already stored (an older change arriving late)
+//	failed   given up after MaxDeliver tries (published by the worker's GiveUp)
+//
+// A file with syntax errors is a successful compile: it is stored with its
+// diagnostics (its tool inactive) and acknowledged. Only failures that a
+// retry can fix (storage or database unavailable) return an error, which
+// the worker retries with backoff and, after MaxDeliver tries, parks on the
+// DEAD stream. The message is acknowledged only after the commit and the
+// outcome, and the store ignores a change at or below the stored sequence,
+// so redeliveries and replays are harmless.
+//
+// A change whose file is already gone when read is applied as a delete at
+// its sequence; a moved file is compiled at its new path and removed at
+// the old one. Reference warnings use the bot's active tools from the
+// store and its knowledge bases, listed from <bot>.gbkb/ in the storage at
+// most once per Config.InventoryTTL.
+//
+// Routes serves the read API (see Routes) for drivemon dev and the UI.
+package compiler

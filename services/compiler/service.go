@@ -1,0 +1,139 @@
+package compiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/worker"
+	"github.com/drivemon/drivemon/services/compiler/store"
+)
+
+// Name is the service name in outcome subjects (outcome.compiler.<bot>).
+const Name = "compiler"
+
+// Storage is the part of the bot storage the compiler uses (a drive.Dir or
+// drive.S3 is one): Read for the files it compiles, List to learn a bot's
+// knowledge bases for reference warnings.
+type Storage interface {
+	Read(ctx context.Context, bot, path string, max int64) ([]byte, drive.Object, error)
+	List(ctx context.Context, bot, prefix string) iter.Seq2[drive.Object, error]
+}
+
+// JetStream is the part of jetstream.JetStream the compiler uses: its
+// durable consumer on DRIVE, and publishing outcomes and dead letters.
+type JetStream interface {
+	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
+	PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
+}
+
+// Deps are the compiler's injected dependencies; all are required but Log.
+// The service does not close Store.
+type Deps struct {
+	JS      JetStream
+	Storage Storage
+	Store   store.Store
+	Log     *slog.Logger
+}
+
+// Service is one compiler replica. Any number of replicas share the
+// durable consumer events.ConsumerCompiler and the store.
+type Service struct {
+	cfg     Config
+	js      JetStream
+	storage Storage
+	store   store.Store
+	log     *slog.Logger
+	kbs     kbCache
+}
+
+// New checks cfg (after defaults) and deps and returns a service; Run
+// consumes changes, Routes serves the read API.
+func New(cfg Config, deps Deps) (*Service, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case deps.JS == nil:
+		return nil, errors.New("compiler: Deps.JS is nil")
+	case deps.Storage == nil:
+		return nil, errors.New("compiler: Deps.Storage is nil")
+	case deps.Store == nil:
+		return nil, errors.New("compiler: Deps.Store is nil")
+	}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		cfg: cfg, js: deps.JS, storage: deps.Storage, store: deps.Store,
+		log: log.With("service", Name),
+		kbs: kbCache{ttl: cfg.InventoryTTL, m: map[string]kbEntry{}},
+	}, nil
+}
+
+// Run creates (or updates) the durable consumer and compiles changes with
+// Config.Concurrency workers until ctx ends. It returns nil on
+// cancellation.
+func (s *Service) Run(ctx context.Context) error {
+	cfg := events.CompilerConsumer()
+	cons, err := s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cfg)
+	if err != nil {
+		return fmt.Errorf("compiler: creating consumer %s: %w", cfg.Durable, err)
+	}
+	wcfg := worker.Config{
+		Name:       cfg.Durable,
+		MaxDeliver: cfg.MaxDeliver,
+		AckWait:    cfg.AckWait,
+		Timeout:    s.cfg.HandlerTimeout,
+		MinBackoff: s.cfg.RetryMin,
+		MaxBackoff: s.cfg.RetryMax,
+		GiveUp:     s.giveUp,
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for range s.cfg.Concurrency {
+		w := worker.New(cons, s.js, s.handle, wcfg, s.log)
+		g.Go(func() error { return w.Run(ctx) })
+	}
+	s.log.Info("compiling", "consumer", cfg.Durable, "workers", s.cfg.Concurrency)
+	return g.Wait()
+}
+
+// kbCache remembers each bot's knowledge-base names for Config.InventoryTTL.
+type kbCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]kbEntry
+}
+
+type kbEntry struct {
+	names []string
+	at    time.Time
+}
+
+func (c *kbCache) get(bot string, now time.Time) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[bot]
+	if !ok || now.Sub(e.at) >= c.ttl {
+		return nil, false
+	}
+	return e.names, true
+}
+
+func (c *kbCache) put(bot string, names []string, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[bot] = kbEntry{names: names, at: now}
+}
