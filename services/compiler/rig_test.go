@@ -106,9 +106,9 @@ func testConfig() Config {
 // stores are the store implementations integration tests run against.
 var stores = []struct {
 	name string
-	open func(t *testing.T) store.Store
+	open func(t testing.TB) store.Store
 }{
-	{"postgres", func(t *testing.T) store.Store {
+	{"postgres", func(t testing.TB) store.Store {
 		s, err := store.OpenPostgres(context.Background(), testinfra.Postgres(t))
 		if err != nil {
 			t.Fatalf("OpenPostgres: %v", err)
@@ -119,7 +119,7 @@ var stores = []struct {
 	{"sqlite", openSQLite},
 }
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t testing.TB) store.Store {
 	s, err := store.OpenSQLite(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatalf("OpenSQLite: %v", err)
@@ -139,7 +139,7 @@ type rig struct {
 	early []events.Outcome
 }
 
-func newRig(t *testing.T, st store.Store) *rig {
+func newRig(t testing.TB, st store.Store) *rig {
 	t.Helper()
 	_, js := testinfra.JetStream(t)
 	r := &rig{js: js, files: newFiles(t), store: st, outcomes: make(chan events.Outcome, 1024)}
@@ -165,7 +165,7 @@ func newRig(t *testing.T, st store.Store) *rig {
 }
 
 // start runs one compiler replica until the end of the test.
-func (r *rig) start(t *testing.T, cfg Config) *Service {
+func (r *rig) start(t testing.TB, cfg Config) *Service {
 	t.Helper()
 	svc, err := New(cfg, Deps{JS: r.js, Storage: r.files, Store: r.store})
 	if err != nil {

@@ -114,14 +114,27 @@ func (e *pgEngine) close() error {
 
 func (e *pgEngine) timeArg(t time.Time) any { return t.UTC() }
 
-func (e *pgEngine) exec(ctx context.Context, query string, args ...any) error {
-	var err error
-	if e.tx != nil {
-		_, err = e.tx.Exec(ctx, rebind(query), args...)
-	} else {
-		_, err = e.pool.Exec(ctx, rebind(query), args...)
+func (e *pgEngine) execAll(ctx context.Context, stmts []stmt) error {
+	if len(stmts) == 0 {
+		return nil
 	}
-	return err
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		b.Queue(rebind(st.sql), st.args...)
+	}
+	var br pgx.BatchResults
+	if e.tx != nil {
+		br = e.tx.SendBatch(ctx, b)
+	} else {
+		br = e.pool.SendBatch(ctx, b)
+	}
+	for _, st := range stmts {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	return br.Close()
 }
 
 func (e *pgEngine) queryRow(ctx context.Context, query string, args ...any) scanner {

@@ -25,7 +25,9 @@ var errNoRows = errors.New("no rows")
 
 // queryer runs statements, in a transaction or not.
 type queryer interface {
-	exec(ctx context.Context, query string, args ...any) error
+	// execAll runs statements in order, stopping at the first failure
+	// (PostgreSQL sends them in one round trip).
+	execAll(ctx context.Context, stmts []stmt) error
 	queryRow(ctx context.Context, query string, args ...any) scanner
 	query(ctx context.Context, query string, args ...any) (rowIter, error)
 }
@@ -39,6 +41,13 @@ type rowIter interface {
 	Scan(dest ...any) error
 	Err() error
 	Close()
+}
+
+// stmt is one statement of an execAll; what names it in errors.
+type stmt struct {
+	what string
+	sql  string
+	args []any
 }
 
 // engine is one database.
@@ -137,10 +146,11 @@ func (s *sqlStore) PutScript(ctx context.Context, sc *Script) (Write, error) {
 		if err != nil || w != Written {
 			return err
 		}
-		if err := clearArtefacts(ctx, q, kb); err != nil {
+		ins, err := insertArtefacts(kb, sc)
+		if err != nil {
 			return err
 		}
-		return insertArtefacts(ctx, q, kb, sc)
+		return q.execAll(ctx, append(clearArtefacts(kb), ins...))
 	})
 	if err != nil {
 		return 0, s.wrap("storing", key, err)
@@ -148,60 +158,57 @@ func (s *sqlStore) PutScript(ctx context.Context, sc *Script) (Write, error) {
 	return w, nil
 }
 
-func clearArtefacts(ctx context.Context, q queryer, key []byte) error {
+// clearArtefacts are the statements removing every artefact of a script.
+func clearArtefacts(key []byte) []stmt {
+	out := make([]stmt, 0, len(artefactTables))
 	for _, t := range artefactTables {
-		if err := q.exec(ctx, "DELETE FROM "+t+" WHERE script_key = ?", key); err != nil {
-			return fmt.Errorf("clearing %s: %w", t, err)
-		}
+		out = append(out, stmt{"clearing " + t, "DELETE FROM " + t + " WHERE script_key = ?", []any{key}})
 	}
-	return nil
+	return out
 }
 
-func insertArtefacts(ctx context.Context, q queryer, key []byte, sc *Script) error {
+// insertArtefacts are the statements storing a script's artefacts.
+func insertArtefacts(key []byte, sc *Script) ([]stmt, error) {
 	bot := sc.Bot
+	var out []stmt
 	if t := sc.Tool; t != nil {
-		if err := q.exec(ctx, "INSERT INTO tools (script_key, bot, name, mcp, openai, active) VALUES (?, ?, ?, ?, ?, ?)",
-			key, bot, text(t.Name), string(jsonOrNull(t.MCP)), string(jsonOrNull(t.OpenAI)), t.Active); err != nil {
-			return fmt.Errorf("storing tool %s: %w", t.Name, err)
-		}
+		out = append(out, stmt{"storing tool " + t.Name,
+			"INSERT INTO tools (script_key, bot, name, mcp, openai, active) VALUES (?, ?, ?, ?, ?, ?)",
+			[]any{key, bot, text(t.Name), string(jsonOrNull(t.MCP)), string(jsonOrNull(t.OpenAI)), t.Active}})
 	}
 	for i, sch := range sc.Effects.Schedules {
 		args, err := marshal("schedule args", nonNil(sch.Args))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := q.exec(ctx, "INSERT INTO schedules (script_key, ord, bot, expr, cron, args, dynamic, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			key, i, bot, text(sch.Expr), text(sch.Cron), string(args), sch.Dynamic, sch.Line, sch.Col); err != nil {
-			return fmt.Errorf("storing schedule %q: %w", sch.Expr, err)
-		}
+		out = append(out, stmt{"storing schedule " + sch.Expr,
+			"INSERT INTO schedules (script_key, ord, bot, expr, cron, args, dynamic, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			[]any{key, i, bot, text(sch.Expr), text(sch.Cron), string(args), sch.Dynamic, sch.Line, sch.Col}})
 	}
 	for i, r := range sc.Effects.Webhooks {
-		if err := q.exec(ctx, "INSERT INTO webhooks (script_key, ord, bot, keyword, endpoint, dynamic, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			key, i, bot, text(r.Keyword), text(r.Name), r.Dynamic, r.Line, r.Col); err != nil {
-			return fmt.Errorf("storing webhook %q: %w", r.Name, err)
-		}
+		out = append(out, stmt{"storing webhook " + r.Name,
+			"INSERT INTO webhooks (script_key, ord, bot, keyword, endpoint, dynamic, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			[]any{key, i, bot, text(r.Keyword), text(r.Name), r.Dynamic, r.Line, r.Col}})
 	}
 	for i, r := range refRows(&sc.Effects) {
-		if err := q.exec(ctx, "INSERT INTO refs (script_key, ord, bot, kind, keyword, name, dynamic, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			key, i, bot, r.kind, text(r.ref.Keyword), text(r.ref.Name), r.ref.Dynamic, r.ref.Line, r.ref.Col); err != nil {
-			return fmt.Errorf("storing %s reference %q: %w", r.kind, r.ref.Name, err)
-		}
+		out = append(out, stmt{"storing " + r.kind + " reference " + r.ref.Name,
+			"INSERT INTO refs (script_key, ord, bot, kind, keyword, name, dynamic, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			[]any{key, i, bot, r.kind, text(r.ref.Keyword), text(r.ref.Name), r.ref.Dynamic, r.ref.Line, r.ref.Col}})
 	}
 	for i, t := range sc.Effects.Tables {
 		cols, err := marshal("table columns", nonNil(t.Columns))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cons, err := marshal("table constraints", nonNil(t.Constraints))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := q.exec(ctx, "INSERT INTO table_defs (script_key, ord, bot, name, columns, constraints, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			key, i, bot, text(t.Name), string(cols), string(cons), t.Line, t.Col); err != nil {
-			return fmt.Errorf("storing table %s: %w", t.Name, err)
-		}
+		out = append(out, stmt{"storing table " + t.Name,
+			"INSERT INTO table_defs (script_key, ord, bot, name, columns, constraints, line, col) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			[]any{key, i, bot, text(t.Name), string(cols), string(cons), t.Line, t.Col}})
 	}
-	return nil
+	return out, nil
 }
 
 func (s *sqlStore) DeleteScript(ctx context.Context, bot, path string, seq uint64, at time.Time) (Write, error) {
@@ -218,7 +225,7 @@ func (s *sqlStore) DeleteScript(ctx context.Context, bot, path string, seq uint6
 		if err != nil || w != Written {
 			return err
 		}
-		return clearArtefacts(ctx, q, kb)
+		return q.execAll(ctx, clearArtefacts(kb))
 	})
 	if err != nil {
 		return 0, s.wrap("deleting", key, err)
@@ -277,16 +284,13 @@ func (s *sqlStore) writeConfig(ctx context.Context, key string, seq int64, setti
 		if prev, err = readSettings(ctx, q, kb); err != nil {
 			return err
 		}
-		if err := q.exec(ctx, "DELETE FROM config_settings WHERE config_key = ?", kb); err != nil {
-			return fmt.Errorf("clearing settings: %w", err)
-		}
+		stmts := []stmt{{"clearing settings", "DELETE FROM config_settings WHERE config_key = ?", []any{kb}}}
 		for i, st := range settings {
-			if err := q.exec(ctx, "INSERT INTO config_settings (config_key, ord, name, value, line) VALUES (?, ?, ?, ?, ?)",
-				kb, i, text(st.Key), text(st.Value), st.Line); err != nil {
-				return fmt.Errorf("storing setting %s: %w", st.Key, err)
-			}
+			stmts = append(stmts, stmt{"storing setting " + st.Key,
+				"INSERT INTO config_settings (config_key, ord, name, value, line) VALUES (?, ?, ?, ?, ?)",
+				[]any{kb, i, text(st.Key), text(st.Value), st.Line}})
 		}
-		return nil
+		return q.execAll(ctx, stmts)
 	})
 	return w, prev, err
 }

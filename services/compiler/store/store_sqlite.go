@@ -109,9 +109,13 @@ func (e *sqliteEngine) close() error { return e.db.Close() }
 
 func (e *sqliteEngine) timeArg(t time.Time) any { return t.UnixMilli() }
 
-func (e *sqliteEngine) exec(ctx context.Context, query string, args ...any) error {
-	_, err := e.q.ExecContext(ctx, query, args...)
-	return err
+func (e *sqliteEngine) execAll(ctx context.Context, stmts []stmt) error {
+	for _, st := range stmts {
+		if _, err := e.q.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	return nil
 }
 
 func (e *sqliteEngine) queryRow(ctx context.Context, query string, args ...any) scanner {
