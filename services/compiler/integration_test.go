@@ -199,7 +199,7 @@ func TestIntegrationReplaySameRows(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- svc.Run(rctx) }()
 			if replay {
-				waitDrained(t, r.js)
+				waitDrained(t, r.js, seqs[len(seqs)-1])
 			} else {
 				for _, s := range seqs {
 					r.outcome(t, s)
@@ -311,12 +311,13 @@ func TestIntegrationReplicasConverge(t *testing.T) {
 		if err != nil || other.ContentHash != store.ContentHash(fmt.Appendf(nil, "TALK %d", n)) {
 			t.Fatalf("other.bas = %+v, %v", other, err)
 		}
-		waitDrained(t, r.js)
+		waitDrained(t, r.js, seqs[len(seqs)-1])
 	})
 }
 
-// waitDrained waits until the compiler consumer has nothing pending.
-func waitDrained(t *testing.T, js jetstream.JetStream) *jetstream.ConsumerInfo {
+// waitDrained waits until the compiler consumer has acknowledged every
+// change up to stream sequence last and has nothing in flight.
+func waitDrained(t *testing.T, js jetstream.JetStream, last uint64) *jetstream.ConsumerInfo {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(10 * time.Second)
@@ -333,11 +334,11 @@ func waitDrained(t *testing.T, js jetstream.JetStream) *jetstream.ConsumerInfo {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.NumAckPending == 0 && info.NumPending == 0 {
+		if info.AckFloor.Stream >= last && info.NumAckPending == 0 {
 			return info
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("consumer not drained: %d pending, %d unacknowledged", info.NumPending, info.NumAckPending)
+			t.Fatalf("consumer not drained: acknowledged up to %d of %d, %d unacknowledged", info.AckFloor.Stream, last, info.NumAckPending)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -357,7 +358,7 @@ func TestIntegrationSyntaxErrorIsNotRetried(t *testing.T) {
 			t.Fatalf("no positioned error diagnostic: %+v", o.Diagnostics)
 		}
 		r.noMoreOutcomes(t, 200*time.Millisecond)
-		info := waitDrained(t, r.js)
+		info := waitDrained(t, r.js, c.Seq)
 		if info.NumRedelivered != 0 {
 			t.Fatalf("a file with syntax errors was redelivered %d times", info.NumRedelivered)
 		}
