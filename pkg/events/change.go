@@ -118,6 +118,13 @@ func (c *Change) Validate() error {
 		if _, err := CleanPath(c.From); err != nil {
 			return fmt.Errorf("%w: from: %w", ErrBadChange, err)
 		}
+		// A move is seen on one subject: the new path's. Across kinds (or
+		// knowledge bases) the old kind's consumers would miss it, so it
+		// must be published as a delete and a create. (Between knowledge
+		// bases the kind, and so the subject filter, is the same.)
+		if Classify(c.From).Kind != Classify(c.Path).Kind {
+			return fmt.Errorf("%w: move from %q to %q crosses kinds; publish deleted + created", ErrBadChange, c.From, c.Path)
+		}
 	} else if c.From != "" {
 		return fmt.Errorf("%w: from is only for %q, not %q", ErrBadChange, OpMoved, c.Op)
 	}

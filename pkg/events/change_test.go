@@ -78,6 +78,9 @@ func TestValidate(t *testing.T) {
 		{"unknown op", func(c *Change) { c.Op = "renamed" }, "op"},
 		{"from without move", func(c *Change) { c.From = "a.bas" }, "from"},
 		{"moved without from", func(c *Change) { c.Op = OpMoved }, "from"},
+		{"moved across kinds", func(c *Change) {
+			c.Op, c.From, c.Path, c.Kind, c.KB = OpMoved, "h.gbkb/faq/a.md", "h.gbdrive/a.md", KindDrive, ""
+		}, "crosses kinds"},
 		{"unknown source", func(c *Change) { c.Source = "ftp" }, "source"},
 		{"unknown detection", func(c *Change) { c.DetectedBy = "guess" }, "detected_by"},
 		{"negative size", func(c *Change) { c.Size = -1 }, "size"},

@@ -78,6 +78,10 @@ type engine struct {
 
 	rejMu    sync.Mutex
 	rejected map[string]bool
+
+	// origins, when set, names drivemon's own writes (events.MarkOrigin) so
+	// their changes carry Change.Origin.
+	origins events.OriginStore
 }
 
 type retryTiming struct {
@@ -281,7 +285,9 @@ func (e *engine) applyMove(ctx context.Context, o observation) error {
 	if err != nil {
 		return err
 	}
-	if !to.Exists || !fromCur.live() || toCur.live() || fromCur.ETag != to.Obj.ETag {
+	// A move across kinds (out of a knowledge base, say) is a delete for
+	// the old kind's consumers and a create for the new one's.
+	if !to.Exists || !fromCur.live() || toCur.live() || fromCur.ETag != to.Obj.ETag || events.Classify(o.From).Kind != events.Classify(o.Path).Kind {
 		return errors.Join(e.apply(ctx, to), e.apply(ctx, from))
 	}
 	c := events.NewChange(o.Bot, events.OpMoved, o.Path)
@@ -385,6 +391,18 @@ func (e *engine) reconcile(ctx context.Context, bot string, listing iter.Seq2[dr
 // retried.
 func (e *engine) publish(ctx context.Context, c *events.Change, by events.Detection) error {
 	c.Source, c.DetectedBy = e.src, by
+	if e.origins != nil && c.Path != "" {
+		// Not part of the id: a change seen twice still dedupes.
+		etag := c.ETag
+		if c.Op == events.OpDeleted {
+			etag = "" // deletions are marked with no etag
+		}
+		origin, err := events.LookupOrigin(ctx, e.origins, c.Bot, c.Path, etag)
+		if err != nil {
+			e.log.Warn("origin lookup failed; the change counts as an author's", "err", err)
+		}
+		c.Origin = origin
+	}
 	msg, err := events.ChangeMsg(c)
 	if err != nil {
 		e.fail(ctx, c.Bot, c.Path, err)

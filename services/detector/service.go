@@ -99,6 +99,10 @@ func (s *Service) Run(ctx context.Context) error {
 	if err := events.EnsureStreams(ctx, s.js, events.StreamOptions{}); err != nil {
 		return fmt.Errorf("detector: %w", err)
 	}
+	origins, err := events.EnsureOrigins(ctx, s.js, events.StreamOptions{})
+	if err != nil {
+		return fmt.Errorf("detector: %w", err)
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	var pending sync.WaitGroup
 	for _, src := range s.sources {
@@ -108,6 +112,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		eng := newEngine(src.Kind(), st, s.js, src.Stat, s.cfg.InFlight,
 			retryTiming{min: s.cfg.RetryMin, max: s.cfg.RetryMax, ack: s.cfg.AckTimeout}, &s.cnt, s.log.With("source", src.Kind()))
+		eng.origins = origins
 		pending.Add(1)
 		var once sync.Once
 		g.Go(func() error { return eng.run(ctx) })

@@ -286,3 +286,52 @@ func TestIntegrationDirRestartAndDuplicate(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationDirMoveAcrossKinds: a document moved out of a knowledge
+// base is a delete on the kb subject (the indexer must drop its points) and a
+// create on the drive subject, never a move the indexer cannot see.
+func TestIntegrationDirMoveAcrossKinds(t *testing.T) {
+	_, pkg, _, rec := dirSetup(t, Config{Settle: 100 * time.Millisecond})
+	doc := filepath.Join(pkg, "h.gbkb", "faq", "a.md")
+	write(t, doc, "# A\n")
+	rec.waitOp(t, events.OpCreated, "h.gbkb/faq/a.md")
+	if err := os.MkdirAll(filepath.Join(pkg, "h.gbdrive"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(doc, filepath.Join(pkg, "h.gbdrive", "a.md")); err != nil {
+		t.Fatal(err)
+	}
+	del := rec.waitOp(t, events.OpDeleted, "h.gbkb/faq/a.md")
+	cr := rec.waitOp(t, events.OpCreated, "h.gbdrive/a.md")
+	if del.Kind != events.KindKB || del.KB != "faq" || cr.Kind != events.KindDrive {
+		t.Fatalf("delete %+v, create %+v", del, cr)
+	}
+	for _, c := range rec.all() {
+		if c.Op == events.OpMoved {
+			t.Fatalf("a move across kinds was published as a move: %+v", c)
+		}
+	}
+}
+
+// TestIntegrationDirOrigin: a file written by drivemon (origin marked
+// before the write) is reported with that origin; an author's later edit of
+// the same file is not.
+func TestIntegrationDirOrigin(t *testing.T) {
+	_, pkg, js, rec := dirSetup(t, Config{})
+	kv, err := events.EnsureOrigins(context.Background(), js, events.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(pkg, "h.gbdrive", "report.txt")
+	if err := events.MarkOrigin(context.Background(), kv, "harbor", "h.gbdrive/report.txt", drive.ContentETag([]byte("by a tool")), "tool:report"); err != nil {
+		t.Fatal(err)
+	}
+	write(t, p, "by a tool")
+	if c := rec.waitOp(t, events.OpCreated, "h.gbdrive/report.txt"); c.Origin != "tool:report" {
+		t.Fatalf("drivemon's own write has origin %q", c.Origin)
+	}
+	write(t, p, "by the author")
+	if c := rec.waitOp(t, events.OpUpdated, "h.gbdrive/report.txt"); c.Origin != "" {
+		t.Fatalf("the author's edit has origin %q", c.Origin)
+	}
+}
