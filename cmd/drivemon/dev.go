@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
@@ -20,6 +22,13 @@ import (
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/natsembed"
+	"github.com/drivemon/drivemon/pkg/host"
+	"github.com/drivemon/drivemon/services/compiler"
+	"github.com/drivemon/drivemon/services/detector"
+	"github.com/drivemon/drivemon/services/files"
+	"github.com/drivemon/drivemon/services/files/audit"
+	"github.com/drivemon/drivemon/services/indexer"
+	"github.com/drivemon/drivemon/services/themer"
 )
 
 // devConfig is the configuration of `drivemon dev`.
@@ -28,6 +37,7 @@ type devConfig struct {
 	HTTPAddr string
 	DataDir  string
 	Dir      string
+	Settle   time.Duration
 	LogLevel slog.Level
 }
 
@@ -43,6 +53,9 @@ func (c devConfig) validate() error {
 	if c.Dir == "" {
 		return errors.New("--dir is empty")
 	}
+	if c.Settle < 0 || c.Settle > 10*time.Second {
+		return fmt.Errorf("--settle %s: want 0 to 10s", c.Settle)
+	}
 	return nil
 }
 
@@ -51,10 +64,11 @@ func parseDevFlags(args []string, stderr io.Writer) (devConfig, error) {
 	fs := flag.NewFlagSet("drivemon dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.NATSAddr, "nats", "127.0.0.1:4222", "address of the embedded NATS server (the nats CLI can attach)")
-	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "address of the HTTP server (APIs, dashboard, /healthz)")
-	fs.StringVar(&cfg.DataDir, "data", "./.drivemon", "folder for all state (JetStream store, compiled scripts, vector index)")
+	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "address of the HTTP server (dashboard, APIs, /healthz)")
+	fs.StringVar(&cfg.DataDir, "data", "./.drivemon", "folder for all state (JetStream store, compiled scripts, vector index, audit log)")
 	fs.StringVar(&cfg.Dir, "dir", "./examples/bots", "folder of <bot>.gbai packages to watch")
-	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn, error")
+	fs.DurationVar(&cfg.Settle, "settle", 50*time.Millisecond, "how long a file must be quiet before its change is reported")
+	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelWarn, "level of the services' logs on stderr: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -64,7 +78,7 @@ func parseDevFlags(args []string, stderr io.Writer) (devConfig, error) {
 	return cfg, cfg.validate()
 }
 
-// runDev wires and runs everything until ctx ends.
+// runDev runs every service in one process until ctx ends.
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseDevFlags(args, stderr)
 	if err != nil {
@@ -74,17 +88,16 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("creating --data %s: %w", cfg.DataDir, err)
 	}
-
 	ns, err := natsembed.Start(natsembed.Config{Addr: cfg.NATSAddr, StoreDir: filepath.Join(cfg.DataDir, "nats"), Log: log})
 	if err != nil {
-		return fmt.Errorf("starting embedded NATS: %w", err)
+		return fmt.Errorf("starting embedded NATS (--nats %s): %w", cfg.NATSAddr, err)
 	}
 	defer ns.Shutdown()
-	nc, err := nats.Connect(ns.ClientURL(), nats.Name("drivemon dev"))
+	nc, err := nats.Connect(ns.ClientURL(), nats.Name("drivemon dev"), nats.MaxReconnects(-1))
 	if err != nil {
 		return fmt.Errorf("connecting to embedded NATS: %w", err)
 	}
-	defer nc.Drain()
+	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -92,77 +105,120 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
 		return err
 	}
-
+	app, err := newDevApp(ctx, cfg, nc, js, log, stdout)
+	if err != nil {
+		return err
+	}
+	defer app.close()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("--http %s: %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: devRoutes(), ReadHeaderTimeout: 10 * time.Second}
-	log.Info("drivemon dev ready", "nats", ns.ClientURL(), "http", "http://"+ln.Addr().String(), "dir", cfg.Dir, "data", cfg.DataDir)
+	fmt.Fprintf(stdout, "drivemon dev: watching %s · dashboard http://%s/ · NATS %s · state in %s\n", cfg.Dir, ln.Addr(), ns.ClientURL(), cfg.DataDir)
+	checks := []host.Check{host.NATSCheck(nc), host.StorageCheck(app.store)}
+	return host.Serve(ctx, ln, app, checks, host.NewMetrics(), log)
+}
 
-	g, gctx := errgroup.WithContext(ctx)
+//go:embed dashboard.html
+var dashboardHTML []byte
+
+// devApp is every service of drivemon wired in one process.
+type devApp struct {
+	store    *drive.Dir
+	detector *detector.Service
+	compiler *compiler.Service
+	indexer  *indexer.Service
+	themer   *themer.Service
+	files    *files.Service
+	feed     *feed
+	progress *progress
+	js       jetstream.JetStream
+	routes   http.Handler
+	closers  []func() error
+}
+
+func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.JetStream, log *slog.Logger, stdout io.Writer) (a *devApp, err error) {
+	a = &devApp{store: drive.NewDir(cfg.Dir), js: js}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	dataAbs, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if a.detector, err = detector.New(detector.Config{Dir: cfg.Dir, Settle: cfg.Settle, IgnorePaths: []string{dataAbs}},
+		detector.Deps{JS: js, Log: log.With("service", "detector"), Dir: a.store}); err != nil {
+		return nil, err
+	}
+	ccfg := compiler.Config{DataDir: filepath.Join(cfg.DataDir, "compiler")}
+	cstore, err := compiler.OpenStore(ctx, ccfg)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, cstore.Close)
+	if a.compiler, err = compiler.New(ccfg, compiler.Deps{JS: js, Storage: a.store, Store: cstore, Log: log.With("service", "compiler")}); err != nil {
+		return nil, err
+	}
+	if a.indexer, err = indexer.New(indexer.Config{DataDir: filepath.Join(cfg.DataDir, "indexer")},
+		indexer.Deps{JetStream: js, Reader: a.store, Logger: log.With("service", "indexer")}); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.indexer.Close)
+	if a.themer, err = themer.New(themer.Config{}, themer.Deps{JS: js, Storage: a.store, Log: log.With("service", "themer")}); err != nil {
+		return nil, err
+	}
+	fcfg := files.Config{AllowLoopback: true, ServeNATS: true, Audit: audit.Config{Dir: filepath.Join(cfg.DataDir, "audit")}}
+	if a.files, err = files.New(ctx, fcfg, files.Deps{JS: js, NC: nc, Store: a.store, Log: log.With("service", "files")}); err != nil {
+		return nil, err
+	}
+	a.progress = newProgress(stdout)
+	a.feed = newFeed(stdout, a.store.PackageDir, a.progress)
+
+	dev := chi.NewRouter()
+	dev.Get("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(dashboardHTML)
+	})
+	dev.Get("/api/dev/files", a.feed.serveFiles)
+	dev.Get("/api/dev/events", a.feed.serveEvents)
+	if a.routes, err = mergeRoutes(map[string]http.Handler{
+		"dev": dev, "detector": a.detector.Routes(), "compiler": a.compiler.Routes(),
+		"indexer": a.indexer.Routes(), "themer": a.themer.Routes(), "files": a.files.Routes(),
+	}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Routes implements host.Service.
+func (a *devApp) Routes() http.Handler { return a.routes }
+
+// Run implements host.Service: the change log starts first, so it sees
+// the initial scan, then every service.
+func (a *devApp) Run(ctx context.Context) error {
+	if err := a.feed.start(ctx, a.js); err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.feed.run(ctx) })
+	for _, svc := range []interface{ Run(context.Context) error }{a.detector, a.compiler, a.indexer, a.themer, a.files} {
+		g.Go(func() error { return svc.Run(ctx) })
+	}
 	g.Go(func() error {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http server: %w", err)
+		select {
+		case <-a.detector.Scanned():
+			a.progress.scanned()
+		case <-ctx.Done():
 		}
 		return nil
 	})
-	g.Go(func() error {
-		<-gctx.Done()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	})
-	g.Go(func() error {
-		n, err := initialScan(gctx, drive.NewDir(cfg.Dir), js, log)
-		log.Info("initial scan done", "published", n)
-		return err
-	})
-	err = g.Wait()
-	log.Info("drivemon dev stopped")
-	return err
+	return g.Wait()
 }
 
-func devRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	return mux
-}
-
-// initialScan publishes a created event for every file under dir. It is the
-// skeleton's stand-in for the detector's reconciliation.
-func initialScan(ctx context.Context, store *drive.Dir, js events.MsgPublisher, log *slog.Logger) (int, error) {
-	bots, err := store.Bots(ctx)
-	if err != nil {
-		if errors.Is(err, drive.ErrNotFound) {
-			log.Warn("watched folder does not exist yet", "dir", store.Root())
-			return 0, nil
-		}
-		return 0, err
+func (a *devApp) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		_ = a.closers[i]()
 	}
-	n := 0
-	for _, bot := range bots {
-		for obj, err := range store.List(ctx, bot, "") {
-			if err != nil {
-				log.Warn("skipping", "bot", bot, "err", err)
-				continue
-			}
-			full, err := store.Stat(ctx, bot, obj.Path)
-			if err != nil {
-				log.Warn("skipping", "bot", bot, "path", obj.Path, "err", err)
-				continue
-			}
-			c := events.NewChange(bot, events.OpCreated, obj.Path)
-			c.ETag, c.Size, c.MTime = full.ETag, full.Size, full.MTime
-			c.Source, c.DetectedBy = events.SourceDir, events.DetectedByReconcile
-			if _, err := events.Publish(ctx, js, &c); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return n, nil
 }

@@ -50,13 +50,20 @@ func (s *syncBuffer) String() string {
 // startDev runs `drivemon dev` in-process on free ports and returns the NATS
 // and HTTP addresses; it stops at the end of the test.
 func startDev(t *testing.T, dir string) (natsAddr, httpAddr string) {
+	natsAddr, httpAddr, _ = startDevLog(t, dir)
+	return natsAddr, httpAddr
+}
+
+// startDevLog is startDev that also returns the change log (stdout).
+func startDevLog(t *testing.T, dir string) (natsAddr, httpAddr string, stdout *syncBuffer) {
 	t.Helper()
 	natsAddr, httpAddr = freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
+	stdout = &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"dev", "--nats", natsAddr, "--http", httpAddr, "--data", t.TempDir(), "--dir", dir}, io.Discard, &logs)
+		done <- run(ctx, []string{"dev", "--nats", natsAddr, "--http", httpAddr, "--data", t.TempDir(), "--dir", dir}, stdout, &logs)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -76,7 +83,7 @@ func startDev(t *testing.T, dir string) (natsAddr, httpAddr string) {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == 200 && strings.TrimSpace(string(body)) == "ok" {
-				return natsAddr, httpAddr
+				return natsAddr, httpAddr, stdout
 			}
 		}
 		select {
@@ -127,6 +134,9 @@ func TestIntegrationDevPublishesExamples(t *testing.T) {
 		c, err := events.DecodeData(msg.Data)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if c.Op == events.OpTargetFound {
+			continue // one per package, before its files
 		}
 		if msg.Header.Get(nats.MsgIdHdr) != c.ID || msg.Subject != events.ChangeSubject(&c) {
 			t.Fatalf("message %s lacks its id or subject: %+v", msg.Subject, c)

@@ -19,12 +19,32 @@ func change(bot, path, etag string) *events.Change {
 }
 
 func TestIntegrationStreamsIdempotent(t *testing.T) {
-	_, js := testinfra.JetStream(t)
+	n, js := testinfra.JetStream(t)
+	nc, _ := n.Connect(t)
 	ctx := context.Background()
 	// A second start (another process, a restart) must not fail or change
-	// anything.
+	// anything; a changed setting is applied.
+	updates, err := nc.SubscribeSync("$JS.EVENT.ADVISORY.STREAM.UPDATED.>")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
 		t.Fatalf("second EnsureStreams: %v", err)
+	}
+	if m, err := updates.NextMsg(200 * time.Millisecond); err == nil {
+		t.Fatalf("an unchanged stream was updated: %s", m.Subject)
+	}
+	if err := events.EnsureStreams(ctx, js, events.StreamOptions{DriveHistory: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := updates.NextMsg(2 * time.Second); err != nil || m.Subject != "$JS.EVENT.ADVISORY.STREAM.UPDATED.DRIVE" {
+		t.Fatalf("no update advisory for the changed stream: %v", err)
+	}
+	if s, _ := js.Stream(ctx, events.StreamDrive); s.CachedInfo().Config.MaxMsgsPerSubject != 4 {
+		t.Fatalf("changed history not applied: %d", s.CachedInfo().Config.MaxMsgsPerSubject)
+	}
+	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
+		t.Fatal(err)
 	}
 	for _, want := range events.Streams(events.StreamOptions{}) {
 		s, err := js.Stream(ctx, want.Name)

@@ -2,7 +2,9 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -99,18 +101,35 @@ func Streams(o StreamOptions) []jetstream.StreamConfig {
 
 // StreamCreator is the part of jetstream.JetStream EnsureStreams needs.
 type StreamCreator interface {
+	Stream(ctx context.Context, name string) (jetstream.Stream, error)
 	CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error)
 }
 
-// EnsureStreams creates or updates the streams; safe to call from every
-// process at every start.
+// EnsureStreams creates the streams, or updates one whose settings differ
+// from Streams(o); safe to call from every process at every start. A stream
+// already as defined is left alone: a needless update rewrites the store's
+// configuration while other clients create consumers on it.
 func EnsureStreams(ctx context.Context, js StreamCreator, o StreamOptions) error {
-	for _, cfg := range Streams(o) {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
-			return fmt.Errorf("creating stream %s: %w", cfg.Name, err)
+	for _, want := range Streams(o) {
+		if s, err := js.Stream(ctx, want.Name); err == nil && sameStream(s.CachedInfo().Config, want) {
+			continue
+		} else if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return fmt.Errorf("looking up stream %s: %w", want.Name, err)
+		}
+		if _, err := js.CreateOrUpdateStream(ctx, want); err != nil {
+			return fmt.Errorf("creating stream %s: %w", want.Name, err)
 		}
 	}
 	return nil
+}
+
+// sameStream compares the settings Streams defines (the server reports an
+// unset limit as -1).
+func sameStream(got, want jetstream.StreamConfig) bool {
+	return got.Description == want.Description && slices.Equal(got.Subjects, want.Subjects) &&
+		got.Retention == want.Retention && got.Storage == want.Storage && got.Replicas == want.Replicas &&
+		got.Duplicates == want.Duplicates && max(got.MaxMsgsPerSubject, 0) == max(want.MaxMsgsPerSubject, 0) &&
+		got.MaxAge == want.MaxAge && got.Discard == want.Discard
 }
 
 // Consumer delivery defaults: a message is tried MaxDeliver times, with

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+// copyTree copies the example bots so a test can edit them.
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if fi.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if v != nil && resp.StatusCode == 200 {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("GET %s: %v in %s", url, err, body)
+		}
+	}
+	return resp.StatusCode
+}
+
+// eventually retries cond for up to 20 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20 s", what)
+		}
+	}
+}
+
+// TestIntegrationDevEndToEnd: a fresh `drivemon dev` on the examples serves
+// the compiled tools, a searchable KB, a live theme and the dashboard; an
+// edit of a dialog is recompiled with its diagnostics in the change log.
+func TestIntegrationDevEndToEnd(t *testing.T) {
+	dir := copyTree(t, filepath.Join(repoRoot(t), "examples", "bots"))
+	_, httpAddr, stdout := startDevLog(t, dir)
+	base := "http://" + httpAddr
+
+	var bots struct {
+		Bots []struct {
+			Bot   string `json:"bot"`
+			Tools int    `json:"tools"`
+		} `json:"bots"`
+	}
+	eventually(t, "both example bots compiled", func() bool {
+		getJSON(t, base+"/api/bots", &bots)
+		return len(bots.Bots) == 2 && bots.Bots[0].Tools == 1 && bots.Bots[1].Tools == 1
+	})
+	var tools struct {
+		Tools []struct {
+			Function struct {
+				Name       string `json:"name"`
+				Parameters struct {
+					Required []string `json:"required"`
+				} `json:"parameters"`
+			} `json:"function"`
+		} `json:"tools"`
+	}
+	getJSON(t, base+"/api/bots/harbor/tools?format=openai", &tools)
+	if len(tools.Tools) != 1 || tools.Tools[0].Function.Name != "book-berth" || strings.Join(tools.Tools[0].Function.Parameters.Required, ",") != "vessel,length,arrival" {
+		t.Fatalf("harbor tools %+v", tools)
+	}
+	var hits struct {
+		Hits []struct {
+			Path string `json:"path"`
+		} `json:"hits"`
+	}
+	eventually(t, "the KB is searchable", func() bool {
+		getJSON(t, base+"/api/bots/lighthouse/kb/history/search?q=lantern+steps+keepers&k=3", &hits)
+		return len(hits.Hits) > 0 && hits.Hits[0].Path == "lighthouse.gbkb/history/tower.md"
+	})
+	resp, err := http.Get(base + "/bots/harbor/theme/css/main.css")
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("ETag") == "" {
+		t.Fatalf("theme file: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	for _, page := range []string{"/", "/bots/harbor/"} {
+		resp, err := http.Get(base + page)
+		if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("GET %s: %v %v", page, resp, err)
+		}
+		resp.Body.Close()
+	}
+
+	// An author's edit with a mistake: recompiled, the diagnostic in the log
+	// at file:line:col.
+	start := filepath.Join(dir, "harbor.gbai", "harbor.gbdialog", "start.bas")
+	if err := os.WriteFile(start, []byte("TALK \"hello\"\nIF x = THEN\n  TALK \"y\"\nEND IF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the edit in the change log", func() bool {
+		log := stdout.String()
+		return strings.Contains(log, "harbor       updated  harbor.gbdialog/start.bas  compiled (1 error") &&
+			strings.Contains(log, start+":2:")
+	})
+	var scripts struct {
+		Scripts []struct {
+			Path        string              `json:"path"`
+			Diagnostics []events.Diagnostic `json:"diagnostics"`
+		} `json:"scripts"`
+	}
+	getJSON(t, base+"/api/bots/harbor/scripts", &scripts)
+	found := false
+	for _, s := range scripts.Scripts {
+		if s.Path == "harbor.gbdialog/start.bas" && len(s.Diagnostics) > 0 && s.Diagnostics[0].Line == 2 {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("scripts API lacks the new diagnostic: %+v", scripts)
+	}
+	var files struct {
+		Files []fileStatus `json:"files"`
+	}
+	getJSON(t, base+"/api/dev/files", &files)
+	if len(files.Files) != 9 {
+		t.Fatalf("dashboard files: %d, want the 9 example files", len(files.Files))
+	}
+}
+
+// TestIntegrationDevWriteLoop: a bot tool that appends a line to its log on
+// every change it sees would loop forever if it reacted to its own writes;
+// the origin on the change events lets it skip them.
+func TestIntegrationDevWriteLoop(t *testing.T) {
+	dir := copyTree(t, filepath.Join(repoRoot(t), "examples", "bots"))
+	natsAddr, _, stdout := startDevLog(t, dir)
+	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "initial scan: 9 files processed") })
+	nc, err := nats.Connect("nats://" + natsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	const origin = "tool:changelog"
+	writes := make(chan string, 100)
+	sub, err := nc.Subscribe("drive.harbor.>", func(m *nats.Msg) {
+		c, err := events.DecodeData(m.Data)
+		if err != nil || c.Origin == origin || c.Op == events.OpTargetFound {
+			return // our own echo: no reaction
+		}
+		writes <- c.Path
+		req := nats.NewMsg("files.harbor.append")
+		req.Header.Set("Drivemon-Path", "harbor.gbdata/changes.log")
+		req.Header.Set("Drivemon-Origin", origin)
+		req.Data = []byte(string(c.Op) + " " + c.Path + "\n")
+		go func() {
+			if rep, err := nc.RequestMsg(req, 5*time.Second); err != nil || !bytes.Contains(rep.Data, []byte(`"status":200`)) {
+				t.Errorf("append request: %v %s", err, rep.Data)
+			}
+		}()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	// One author edit...
+	cfg := filepath.Join(dir, "harbor.gbai", "harbor.gbot", "config.csv")
+	data, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(data, []byte("theme-logo-text,Harbor!\n")...), 0o644)
+	log := filepath.Join(dir, "harbor.gbai", "harbor.gbdata", "changes.log")
+	eventually(t, "the tool's reaction", func() bool {
+		b, _ := os.ReadFile(log)
+		return bytes.Contains(b, []byte("updated harbor.gbot/config.csv"))
+	})
+	// ...then quiet: the tool's own append changes the log file, the change
+	// carries its origin, and no further write follows.
+	time.Sleep(1500 * time.Millisecond)
+	close(writes)
+	var reacted []string
+	for p := range writes {
+		reacted = append(reacted, p)
+	}
+	if len(reacted) != 1 || reacted[0] != "harbor.gbot/config.csv" {
+		t.Fatalf("the tool reacted to %q; want only the author's edit", reacted)
+	}
+	b, _ := os.ReadFile(log)
+	if n := bytes.Count(b, []byte("\n")); n != 1 {
+		t.Fatalf("the log has %d lines, want 1:\n%s", n, b)
+	}
+}
+
+func repoRoot(t *testing.T) string { return testinfra.RepoRoot(t) }

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// mergeRoutes combines the chi routers of several services (each with
+// absolute paths) into one router, refusing a route two of them claim.
+func mergeRoutes(routers map[string]http.Handler) (chi.Router, error) {
+	top := chi.NewRouter()
+	owner := map[string]string{}
+	for name, h := range routers {
+		routes, ok := h.(chi.Routes)
+		if !ok {
+			return nil, fmt.Errorf("service %s: its routes are a %T, not a chi router", name, h)
+		}
+		err := chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+			key := method + " " + route
+			if other, dup := owner[key]; dup {
+				return fmt.Errorf("route %s is claimed by both %s and %s", key, other, name)
+			}
+			owner[key] = name
+			top.Method(method, route, h)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return top, nil
+}
