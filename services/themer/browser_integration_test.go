@@ -2,7 +2,6 @@ package themer
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -11,37 +10,8 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
-// browser starts headless Chromium (Debian's) with a fresh profile and
-// returns a context to drive one tab.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		testinfra.Unavailable(t, "headless Chromium not found at %s (apt-get install chromium): %v", chromiumPath, err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), 90*time.Second)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	tab, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-		cancelTimeout()
-	})
-	return tab
-}
+// browser drives one tab of headless Chromium.
+func browser(t *testing.T) context.Context { return testinfra.Browser(t) }
 
 // poll waits until a JavaScript expression is truthy.
 func poll(t *testing.T, ctx context.Context, what, expr string) {
