@@ -25,6 +25,10 @@ func (noJS) CreateOrUpdateConsumer(context.Context, string, jetstream.ConsumerCo
 	return nil, errNoJS
 }
 
+func (noJS) Consumer(context.Context, string, string) (jetstream.Consumer, error) {
+	return nil, errNoJS
+}
+
 func (noJS) PublishMsg(context.Context, *nats.Msg, ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
 	return nil, errNoJS
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/compiler/basic"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -35,6 +37,13 @@ type Config struct {
 	// RetryMin and RetryMax bound the backoff between tries of a change
 	// that failed for a transient reason (database or storage down).
 	RetryMin, RetryMax time.Duration
+	// Consumer is the durable consumer on DRIVE to read (default
+	// events.ConsumerCompiler, created or updated at start). Any other
+	// name must already exist, as a pull consumer with explicit acks: an
+	// operator's replay consumer (docs/REPLAY.md). It is never created,
+	// so a mistyped name fails instead of starting a work queue with the
+	// wrong filter.
+	Consumer string
 }
 
 // Defaults of Config.
@@ -72,6 +81,9 @@ func (c Config) WithDefaults() Config {
 			*d.p = d.def
 		}
 	}
+	if c.Consumer == "" {
+		c.Consumer = events.ConsumerCompiler
+	}
 	return c
 }
 
@@ -92,6 +104,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("compiler: InventoryTTL %s must not be negative", c.InventoryTTL)
 	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
 		return fmt.Errorf("compiler: RetryMin %s and RetryMax %s must satisfy 0 < RetryMin <= RetryMax", c.RetryMin, c.RetryMax)
+	case c.Consumer == "" || strings.ContainsAny(c.Consumer, " \t\r\n.*>/\\"):
+		return fmt.Errorf("compiler: Consumer (%s) %q is not a consumer name: no spaces, '.', '*', '>', '/' or '\\'", EnvConsumer, c.Consumer)
 	}
 	return nil
 }
@@ -107,6 +121,7 @@ const (
 	EnvInventoryTTL   = "COMPILER_INVENTORY_TTL"
 	EnvRetryMin       = "COMPILER_RETRY_MIN"
 	EnvRetryMax       = "COMPILER_RETRY_MAX"
+	EnvConsumer       = "COMPILER_CONSUMER"
 )
 
 // FromEnv reads a Config from the environment (lookup is os.LookupEnv in
@@ -120,7 +135,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		v, _ := lookup(k)
 		return v
 	}
-	c := Config{PostgresDSN: get(EnvPostgresDSN), DataDir: get(EnvDataDir)}
+	c := Config{PostgresDSN: get(EnvPostgresDSN), DataDir: get(EnvDataDir), Consumer: get(EnvConsumer)}
 	for _, d := range []struct {
 		env string
 		dst *time.Duration

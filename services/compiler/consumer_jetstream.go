@@ -37,6 +37,46 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 	return nil
 }
 
+// openConsumer returns the durable consumer Config.Consumer names and the
+// worker settings matching it. The standard consumer is created (or
+// updated); any other must exist already, as a pull consumer with
+// explicit acks (a replay, see docs/REPLAY.md), and is used as it is.
+func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.Config, error) {
+	wcfg := worker.Config{
+		Name:       s.cfg.Consumer,
+		Timeout:    s.cfg.HandlerTimeout,
+		MinBackoff: s.cfg.RetryMin,
+		MaxBackoff: s.cfg.RetryMax,
+		GiveUp:     s.giveUp,
+	}
+	var cons jetstream.Consumer
+	var err error
+	if s.cfg.Consumer == events.ConsumerCompiler {
+		if cons, err = s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.CompilerConsumer()); err != nil {
+			return nil, wcfg, fmt.Errorf("creating consumer %s: %w", s.cfg.Consumer, err)
+		}
+	} else if cons, err = s.js.Consumer(ctx, events.StreamDrive, s.cfg.Consumer); errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, wcfg, fmt.Errorf("consumer %q (%s) does not exist on stream %s; create it first, e.g. nats consumer add %s %s "+
+			"--filter 'drive.<bot>.dialog.>' --filter 'drive.<bot>.config.>' --deliver all --ack explicit --pull --max-deliver %d --defaults: %w",
+			s.cfg.Consumer, EnvConsumer, events.StreamDrive, events.StreamDrive, s.cfg.Consumer, events.DefaultMaxDeliver, err)
+	} else if err != nil {
+		return nil, wcfg, fmt.Errorf("looking up consumer %s: %w", s.cfg.Consumer, err)
+	}
+	cc := cons.CachedInfo().Config
+	if cc.DeliverSubject != "" || cc.AckPolicy != jetstream.AckExplicitPolicy {
+		return nil, wcfg, fmt.Errorf("consumer %q (%s) must be a pull consumer with explicit acks (--pull --ack explicit), not push to %q with ack %s",
+			s.cfg.Consumer, EnvConsumer, cc.DeliverSubject, cc.AckPolicy)
+	}
+	// The worker gives up where the consumer does; an unlimited
+	// MaxDeliver (the nats CLI default) still ends on the DEAD stream
+	// after the default number of tries.
+	wcfg.MaxDeliver, wcfg.AckWait = cc.MaxDeliver, cc.AckWait
+	if wcfg.MaxDeliver <= 0 {
+		wcfg.MaxDeliver = events.DefaultMaxDeliver
+	}
+	return cons, wcfg, nil
+}
+
 // giveUp publishes the failed outcome of a message the worker parks (it
 // failed MaxDeliver times, or permanently). An undecodable message still
 // gets one when its subject names a bot.

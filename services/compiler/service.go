@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drivemon/drivemon/pkg/drive"
-	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -31,9 +30,11 @@ type Storage interface {
 }
 
 // JetStream is the part of jetstream.JetStream the compiler uses: its
-// durable consumer on DRIVE, and publishing outcomes and dead letters.
+// durable consumer on DRIVE (created, or looked up when Config.Consumer
+// names another), and publishing outcomes and dead letters.
 type JetStream interface {
 	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
+	Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error)
 	PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
 }
 
@@ -83,30 +84,20 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}, nil
 }
 
-// Run creates (or updates) the durable consumer and compiles changes with
-// Config.Concurrency workers until ctx ends. It returns nil on
-// cancellation.
+// Run opens the durable consumer Config.Consumer (creating or updating
+// the standard one) and compiles changes with Config.Concurrency workers
+// until ctx ends. It returns nil on cancellation.
 func (s *Service) Run(ctx context.Context) error {
-	cfg := events.CompilerConsumer()
-	cons, err := s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cfg)
+	cons, wcfg, err := s.openConsumer(ctx)
 	if err != nil {
-		return fmt.Errorf("compiler: creating consumer %s: %w", cfg.Durable, err)
-	}
-	wcfg := worker.Config{
-		Name:       cfg.Durable,
-		MaxDeliver: cfg.MaxDeliver,
-		AckWait:    cfg.AckWait,
-		Timeout:    s.cfg.HandlerTimeout,
-		MinBackoff: s.cfg.RetryMin,
-		MaxBackoff: s.cfg.RetryMax,
-		GiveUp:     s.giveUp,
+		return fmt.Errorf("compiler: %w", err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	for range s.cfg.Concurrency {
 		w := worker.New(cons, s.js, s.handle, wcfg, s.log)
 		g.Go(func() error { return w.Run(ctx) })
 	}
-	s.log.Info("compiling", "consumer", cfg.Durable, "workers", s.cfg.Concurrency)
+	s.log.Info("compiling", "consumer", wcfg.Name, "workers", s.cfg.Concurrency)
 	return g.Wait()
 }
 

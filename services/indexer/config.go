@@ -3,8 +3,10 @@ package indexer
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
 )
 
@@ -34,6 +36,13 @@ type Config struct {
 	ExtractTimeout time.Duration
 	// HandlerTimeout bounds the processing of one change (default 5 min).
 	HandlerTimeout time.Duration
+	// Consumer is the durable consumer on DRIVE to read (default
+	// events.ConsumerIndexer, created or updated at start). Any other name
+	// must already exist, as a pull consumer with explicit acks: an
+	// operator's replay consumer (docs/REPLAY.md). It is never created,
+	// so a mistyped name fails instead of starting a work queue with the
+	// wrong filter.
+	Consumer string
 }
 
 // Defaults.
@@ -67,6 +76,9 @@ func (c Config) withDefaults() Config {
 	if c.HandlerTimeout == 0 {
 		c.HandlerTimeout = DefaultHandlerTimeout
 	}
+	if c.Consumer == "" {
+		c.Consumer = events.ConsumerIndexer
+	}
 	return c
 }
 
@@ -91,15 +103,20 @@ func (c Config) Validate() error {
 	if c.LeaseWait < 0 || c.ExtractTimeout < 0 || c.HandlerTimeout < 0 {
 		return fmt.Errorf("indexer config: negative LeaseWait, ExtractTimeout or HandlerTimeout")
 	}
+	if strings.ContainsAny(c.Consumer, " \t\r\n.*>/\\") {
+		return fmt.Errorf("indexer config: Consumer (INDEXER_CONSUMER) = %q: a consumer name has no spaces, '.', '*', '>', '/' or '\\'", c.Consumer)
+	}
 	return nil
 }
 
 // FromEnv reads a Config from environment variables through getenv
 // (os.Getenv in main): INDEXER_DATA, QDRANT_ADDR, QDRANT_API_KEY,
 // QDRANT_TLS, INDEXER_WORKERS, INDEXER_CHUNK_SIZE, INDEXER_CHUNK_OVERLAP,
-// INDEXER_DIMENSIONS, INDEXER_LEASE_TTL, INDEXER_EXTRACT_TIMEOUT.
+// INDEXER_DIMENSIONS, INDEXER_LEASE_TTL, INDEXER_EXTRACT_TIMEOUT,
+// INDEXER_CONSUMER.
 func FromEnv(getenv func(string) string) (Config, error) {
-	c := Config{DataDir: getenv("INDEXER_DATA"), QdrantAddr: getenv("QDRANT_ADDR"), QdrantAPIKey: getenv("QDRANT_API_KEY")}
+	c := Config{DataDir: getenv("INDEXER_DATA"), QdrantAddr: getenv("QDRANT_ADDR"), QdrantAPIKey: getenv("QDRANT_API_KEY"),
+		Consumer: getenv("INDEXER_CONSUMER")}
 	var err error
 	if v := getenv("QDRANT_TLS"); v != "" {
 		if c.QdrantTLS, err = strconv.ParseBool(v); err != nil {

@@ -76,6 +76,45 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 	return nil
 }
 
+// openConsumer returns the durable consumer cfg.Consumer names and the
+// worker settings matching it. The standard consumer is created (or
+// updated); any other must exist already, as a pull consumer with
+// explicit acks (a replay, see docs/REPLAY.md), and is taken as it is.
+func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.Config, error) {
+	wcfg := worker.Config{Name: s.cfg.Consumer, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp}
+	if s.cfg.Consumer == events.ConsumerIndexer {
+		cc := events.IndexerConsumer()
+		cons, err := s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
+		if err != nil {
+			return nil, wcfg, fmt.Errorf("creating consumer %s: %w", cc.Durable, err)
+		}
+		wcfg.MaxDeliver, wcfg.AckWait = cc.MaxDeliver, cc.AckWait
+		return cons, wcfg, nil
+	}
+	cons, err := s.js.Consumer(ctx, events.StreamDrive, s.cfg.Consumer)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) does not exist on stream %s; create it first, e.g. "+
+			"nats consumer add %s %s --filter 'drive.<bot>.kb.>' --deliver all --ack explicit --pull --max-deliver %d --defaults: %w",
+			s.cfg.Consumer, events.StreamDrive, events.StreamDrive, s.cfg.Consumer, events.DefaultMaxDeliver, err)
+	}
+	if err != nil {
+		return nil, wcfg, fmt.Errorf("looking up consumer %s: %w", s.cfg.Consumer, err)
+	}
+	cc := cons.CachedInfo().Config
+	if cc.DeliverSubject != "" || cc.AckPolicy != jetstream.AckExplicitPolicy {
+		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) must be a pull consumer with explicit acks (--pull --ack explicit), not push to %q with ack %s",
+			s.cfg.Consumer, cc.DeliverSubject, cc.AckPolicy)
+	}
+	// An unlimited MaxDeliver (the nats CLI default) still ends in the
+	// DEAD stream after the default number of tries: nothing is retried
+	// forever.
+	wcfg.MaxDeliver, wcfg.AckWait = cc.MaxDeliver, cc.AckWait
+	if wcfg.MaxDeliver <= 0 {
+		wcfg.MaxDeliver = events.DefaultMaxDeliver
+	}
+	return cons, wcfg, nil
+}
+
 // giveUp logs a change the worker parks on the DEAD stream; its failed
 // outcome was already published by Handle.
 func (s *Service) giveUp(ctx context.Context, msg jetstream.Msg, err error) error {

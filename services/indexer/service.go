@@ -32,12 +32,13 @@ type Reader interface {
 }
 
 // JetStream is the part of jetstream.JetStream the indexer uses: its
-// durable consumer, its KV buckets, and publishing outcomes and dead
-// letters.
+// durable consumer (created, or looked up when Config.Consumer names
+// another), its KV buckets, and publishing outcomes and dead letters.
 type JetStream interface {
 	KVCreator
 	events.MsgPublisher
 	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
+	Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error)
 }
 
 // Deps are the indexer's injected dependencies.
@@ -146,18 +147,17 @@ func (s *Service) state(ctx context.Context) (*stateStore, error) {
 	return st, nil
 }
 
-// Run consumes KB changes with cfg.Workers workers on the shared durable
-// consumer until ctx ends.
+// Run consumes KB changes with cfg.Workers workers on the durable consumer
+// Config.Consumer (the shared work queue unless set) until ctx ends.
 func (s *Service) Run(ctx context.Context) error {
 	if _, err := s.state(ctx); err != nil {
 		return err
 	}
-	cc := events.IndexerConsumer()
-	cons, err := s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
+	cons, wcfg, err := s.openConsumer(ctx)
 	if err != nil {
-		return fmt.Errorf("creating consumer %s: %w", cc.Durable, err)
+		return fmt.Errorf("indexer: %w", err)
 	}
-	wcfg := worker.Config{Name: cc.Durable, MaxDeliver: cc.MaxDeliver, AckWait: cc.AckWait, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp}
+	s.log.Info("indexing", "consumer", wcfg.Name, "workers", s.cfg.Workers)
 	g, ctx := errgroup.WithContext(ctx)
 	for range s.cfg.Workers {
 		w := worker.New(cons, s.js, s.Handle, wcfg, s.log)
