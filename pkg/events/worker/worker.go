@@ -51,7 +51,22 @@ type Config struct {
 	// GiveUp, if set, runs before a message is parked (to publish a failed
 	// outcome, say). Its error is logged.
 	GiveUp func(ctx context.Context, msg jetstream.Msg, err error) error
+	// Observe, if set, is told of every handled message: its subject, how
+	// long the handler took and the result (ResultOK, ResultRetry or
+	// ResultDead). Messages interrupted by shutdown are not reported. It
+	// must not block (metrics).
+	Observe func(subject string, took time.Duration, result string)
 }
+
+// Results given to Config.Observe.
+const (
+	// ResultOK: the handler succeeded; the message is acknowledged.
+	ResultOK = "ok"
+	// ResultRetry: the handler failed and the message will be redelivered.
+	ResultRetry = "retry"
+	// ResultDead: the worker gave up and parked the message on DEAD.
+	ResultDead = "dead"
+)
 
 func (c Config) withDefaults() Config {
 	if c.MaxDeliver == 0 {
@@ -135,28 +150,38 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 		deliveries = int(md.NumDelivered)
 		seq = md.Sequence.Stream
 	}
+	start := time.Now()
 	hctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
 	done := make(chan struct{})
 	go w.keepAlive(hctx, msg, done)
 	err := w.handle(hctx, msg)
 	close(done)
 	cancel()
+	took := time.Since(start)
 	log := w.log.With("subject", msg.Subject(), "seq", seq, "try", deliveries)
+	result := ResultRetry
 	switch {
 	case err == nil:
+		result = ResultOK
 		if aerr := msg.Ack(); aerr != nil {
 			log.Warn("ack failed; the message will be redelivered", "err", aerr)
 		}
 	case ctx.Err() != nil:
 		// Shutting down: let another replica (or the next start) have it.
 		_ = msg.Nak()
+		return
 	case errors.Is(err, ErrPermanent) || deliveries >= w.cfg.MaxDeliver:
 		log.Error("giving up on message", "err", err)
-		w.park(ctx, msg, err, deliveries, seq)
+		if w.park(ctx, msg, err, deliveries, seq) {
+			result = ResultDead
+		}
 	default:
 		delay := w.cfg.Backoff(deliveries)
 		log.Warn("processing failed; will retry", "err", err, "retry_in", delay)
 		_ = msg.NakWithDelay(delay)
+	}
+	if w.cfg.Observe != nil {
+		w.cfg.Observe(msg.Subject(), took, result)
 	}
 }
 
@@ -186,7 +211,9 @@ func (w *Worker) keepAlive(ctx context.Context, msg jetstream.Msg, done <-chan s
 	}
 }
 
-func (w *Worker) park(ctx context.Context, msg jetstream.Msg, cause error, deliveries int, seq uint64) {
+// park moves msg to the DEAD stream; false when it could not and the
+// message stays on the consumer.
+func (w *Worker) park(ctx context.Context, msg jetstream.Msg, cause error, deliveries int, seq uint64) bool {
 	if w.cfg.GiveUp != nil {
 		if err := w.cfg.GiveUp(ctx, msg, cause); err != nil {
 			w.log.Warn("give-up hook failed", "subject", msg.Subject(), "err", err)
@@ -209,9 +236,10 @@ func (w *Worker) park(ctx context.Context, msg jetstream.Msg, cause error, deliv
 		// Not parked: keep it on the consumer rather than lose it.
 		w.log.Error("parking failed; message stays on the consumer", "subject", msg.Subject(), "err", err)
 		_ = msg.NakWithDelay(w.cfg.MaxBackoff)
-		return
+		return false
 	}
 	if err := msg.Term(); err != nil {
 		w.log.Warn("term failed after parking", "subject", msg.Subject(), "err", err)
 	}
+	return true
 }

@@ -165,6 +165,81 @@ func TestIntegrationWorker(t *testing.T) {
 	})
 }
 
+// observations records what Config.Observe is told.
+type observations struct {
+	mu   sync.Mutex
+	byID map[string][]string
+	took map[string]time.Duration
+}
+
+func (o *observations) observe(subject string, took time.Duration, result string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.byID == nil {
+		o.byID, o.took = map[string][]string{}, map[string]time.Duration{}
+	}
+	o.byID[subject] = append(o.byID[subject], result)
+	o.took[subject] = max(o.took[subject], took)
+}
+
+func (o *observations) results(subject string) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.byID[subject]...)
+}
+
+func TestIntegrationWorkerObserve(t *testing.T) {
+	var obs observations
+	var calls counter
+	cfg := worker.Config{MaxDeliver: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, Observe: obs.observe}
+	h := func(ctx context.Context, m jetstream.Msg) error {
+		n := calls.inc(m.Subject())
+		switch m.Subject() {
+		case subject("flaky.bas"):
+			if n == 1 {
+				return errors.New("database down")
+			}
+			time.Sleep(30 * time.Millisecond)
+			return nil
+		case subject("broken.bas"):
+			return errors.New("still down")
+		case subject("bad.bas"):
+			return worker.Permanent(errors.New("malformed"))
+		}
+		return nil
+	}
+	done := func() bool {
+		return len(obs.results(subject("flaky.bas"))) == 2 && len(obs.results(subject("broken.bas"))) == 2 && len(obs.results(subject("bad.bas"))) == 1
+	}
+	run(t, []string{"flaky.bas", "broken.bas", "bad.bas"}, h, cfg, done)
+	for _, tt := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"retried then acknowledged", "flaky.bas", []string{worker.ResultRetry, worker.ResultOK}},
+		{"exhausted tries", "broken.bas", []string{worker.ResultRetry, worker.ResultDead}},
+		{"permanent error", "bad.bas", []string{worker.ResultDead}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := obs.results(subject(tt.path))
+			if len(got) != len(tt.want) {
+				t.Fatalf("observed %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("observed %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+	obs.mu.Lock()
+	took := obs.took[subject("flaky.bas")]
+	obs.mu.Unlock()
+	if took < 30*time.Millisecond {
+		t.Fatalf("observed handler time %s, the handler slept 30ms", took)
+	}
+}
+
 func subject(path string) string {
 	c := events.NewChange("bot", events.OpCreated, path)
 	return events.ChangeSubject(&c)
