@@ -3,7 +3,16 @@
 // creates the streams, opens the storage, and serves the service's routes
 // together with /healthz (alive), /readyz (NATS, storage and the service's
 // own checks) and /metrics (Prometheus), stopping everything together on
-// SIGINT/SIGTERM.
+// SIGINT/SIGTERM. Run as "<bin> healthcheck", a service binary checks the
+// instance beside it instead (Healthcheck: container health checks without
+// curl).
+//
+// Metrics holds the Prometheus collectors every service shares and hands
+// the services their hooks: Observer (worker.Config.Observe: changes
+// processed by bot, kind and result, processing time), ChangeDetected (the
+// detector), SSEClients (the themer) and WatchConsumer (backlog,
+// redeliveries and unacknowledged messages of a durable consumer, polled
+// while the service runs).
 //
 // Environment (every service):
 //

@@ -14,8 +14,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
@@ -45,6 +43,23 @@ type Env struct {
 	JS      jetstream.JetStream
 	Storage Storage
 	Metrics *Metrics
+
+	cleanup *[]func() error
+}
+
+// Get is the value of the variable k ("" when unset): a getenv-style
+// function for configuration loaders.
+func (l Lookup) Get(k string) string {
+	v, _ := l(k)
+	return v
+}
+
+// AtExit registers fn (closing a database, say) to run once the service
+// stopped, or when the build fails; the last registered runs first.
+func (e Env) AtExit(fn func() error) {
+	if e.cleanup != nil {
+		*e.cleanup = append(*e.cleanup, fn)
+	}
 }
 
 // Build makes a service from its environment, with any readiness checks of
@@ -52,10 +67,20 @@ type Env struct {
 type Build func(ctx context.Context, env Env) (Service, []Check, error)
 
 // Main is the whole main function of a service: name, default HTTP address,
-// and how to build it. It exits 1 with the reason on failure.
+// and how to build it. Settings come from the environment only; the one
+// argument it takes is HealthcheckArg. It exits 1 with the reason on
+// failure.
 func Main(name, httpAddr string, build Build) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := Run(ctx, name, httpAddr, os.LookupEnv, build)
+	var err error
+	switch args := os.Args[1:]; {
+	case len(args) == 1 && args[0] == HealthcheckArg:
+		err = Healthcheck(ctx, httpAddr, os.LookupEnv)
+	case len(args) > 0:
+		err = fmt.Errorf("unexpected arguments %q: usage: %s [%s] (settings come from environment variables)", args, name, HealthcheckArg)
+	default:
+		err = Run(ctx, name, httpAddr, os.LookupEnv, build)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
@@ -64,7 +89,8 @@ func Main(name, httpAddr string, build Build) {
 }
 
 // Run loads the settings, connects, builds the service and serves it until
-// ctx ends.
+// ctx ends. The consumers the build registered with Metrics.WatchConsumer
+// are polled for the metrics while the service runs.
 func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) error {
 	common, err := LoadCommon(name, httpAddr, env)
 	if err != nil {
@@ -88,11 +114,20 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 	if err := waitStreams(ctx, js, log); err != nil {
 		return err
 	}
-	e := Env{Common: common, Lookup: env, Log: log, NC: nc, JS: js, Storage: store, Metrics: NewMetrics()}
+	var cleanup []func() error
+	defer func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			if cerr := cleanup[i](); cerr != nil {
+				log.Warn("cleanup", "err", cerr)
+			}
+		}
+	}()
+	e := Env{Common: common, Lookup: env, Log: log, NC: nc, JS: js, Storage: store, Metrics: NewMetrics(), cleanup: &cleanup}
 	svc, checks, err := build(ctx, e)
 	if err != nil {
 		return err
 	}
+	svc = polled{Service: svc, m: e.Metrics, js: js, log: log}
 	checks = append([]Check{NATSCheck(nc), StorageCheck(store)}, checks...)
 	ln, err := net.Listen("tcp", common.HTTPAddr)
 	if err != nil {
@@ -100,6 +135,27 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 	}
 	log.Info("started", "http", ln.Addr().String(), "nats", common.NATSURL)
 	return Serve(ctx, ln, svc, checks, e.Metrics, log)
+}
+
+// polled runs a service together with its consumers' metrics poller.
+type polled struct {
+	Service
+	m   *Metrics
+	js  ConsumerSource
+	log *slog.Logger
+}
+
+func (p polled) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.m.PollConsumers(ctx, p.js, DefaultConsumerPoll, p.log)
+	}()
+	err := p.Service.Run(ctx)
+	cancel()
+	<-done
+	return err
 }
 
 // waitStreams creates the streams, waiting (bounded) for NATS to come up.
@@ -197,17 +253,4 @@ func StorageCheck(s interface {
 		_, err := s.Bots(ctx)
 		return err
 	}}
-}
-
-// Metrics is a service's Prometheus registry with the collectors drivemon
-// services share.
-type Metrics struct {
-	Registry *prometheus.Registry
-}
-
-// NewMetrics returns a registry with the Go and process collectors.
-func NewMetrics() *Metrics {
-	r := prometheus.NewRegistry()
-	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &Metrics{Registry: r}
 }

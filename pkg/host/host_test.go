@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,6 +113,7 @@ func TestIntegrationRun(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	svc := &fakeService{ran: make(chan struct{})}
+	var closed atomic.Int32
 	done := make(chan error, 1)
 	go func() {
 		done <- host.Run(ctx, "fake", "127.0.0.1:0", env(map[string]string{
@@ -120,6 +122,7 @@ func TestIntegrationRun(t *testing.T) {
 			if e.JS == nil || e.Storage == nil || e.Log == nil || e.Metrics == nil {
 				return nil, nil, errors.New("incomplete env")
 			}
+			e.AtExit(func() error { closed.Add(1); return nil })
 			return svc, nil, nil
 		})
 	}()
@@ -146,5 +149,25 @@ func TestIntegrationRun(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run after stop: %v", err)
+	}
+	if closed.Load() != 1 {
+		t.Fatalf("AtExit function ran %d times after the stop, want 1", closed.Load())
+	}
+}
+
+func TestIntegrationRunBuildFails(t *testing.T) {
+	n := testinfra.StartNATS(t)
+	var closed atomic.Int32
+	err := host.Run(context.Background(), "fake", "127.0.0.1:0", env(map[string]string{
+		"DRIVEMON_NATS_URL": n.URL, "DRIVEMON_DIR": t.TempDir(),
+	}), func(ctx context.Context, e host.Env) (host.Service, []host.Check, error) {
+		e.AtExit(func() error { closed.Add(1); return nil })
+		return nil, nil, errors.New("COMPILER_PG_DSN: connection refused")
+	})
+	if err == nil || !strings.Contains(err.Error(), "COMPILER_PG_DSN") {
+		t.Fatalf("Run = %v, want the build's error", err)
+	}
+	if closed.Load() != 1 {
+		t.Fatalf("AtExit function ran %d times after a failed build, want 1", closed.Load())
 	}
 }
