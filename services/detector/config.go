@@ -116,31 +116,32 @@ func (c Config) Validate() error {
 	}
 	if c.S3.Endpoint != "" {
 		if err := c.S3.Validate(); err != nil {
-			return fmt.Errorf("detector: %w", err)
+			return fmt.Errorf("detector: %s: %w", EnvS3Endpoint, err)
 		}
 	}
-	for name, d := range map[string]time.Duration{"Settle": c.Settle, "Rescan": c.Rescan, "RootPoll": c.RootPoll,
-		"BotsInterval": c.BotsInterval, "ReconcileDefault": c.ReconcileDefault, "RetryMin": c.RetryMin, "RetryMax": c.RetryMax, "AckTimeout": c.AckTimeout} {
+	for name, d := range map[string]time.Duration{"Settle (" + EnvSettle + ")": c.Settle, "Rescan (" + EnvRescan + ")": c.Rescan, "RootPoll": c.RootPoll,
+		"BotsInterval (" + EnvBotsInterval + ")": c.BotsInterval, "ReconcileDefault (" + EnvReconcile + " default=)": c.ReconcileDefault,
+		"RetryMin": c.RetryMin, "RetryMax": c.RetryMax, "AckTimeout": c.AckTimeout} {
 		if d < 0 {
 			return fmt.Errorf("detector: %s is negative (%s)", name, d)
 		}
 	}
 	for k, d := range c.Reconcile {
 		if d <= 0 {
-			return fmt.Errorf("detector: Reconcile[%s] must be positive, is %s", k, d)
+			return fmt.Errorf("detector: Reconcile[%s] (%s) must be positive, is %s", k, EnvReconcile, d)
 		}
 		if !knownKind(k) {
-			return fmt.Errorf("detector: Reconcile has unknown kind %q (kinds: %v)", k, events.Kinds)
+			return fmt.Errorf("detector: Reconcile (%s) has unknown kind %q (kinds: %v)", EnvReconcile, k, events.Kinds)
 		}
 	}
 	for _, p := range c.Ignore {
 		if _, err := filepath.Match(p, ""); err != nil {
-			return fmt.Errorf("detector: Ignore pattern %q: %w", p, err)
+			return fmt.Errorf("detector: Ignore pattern (%s) %q: %w", EnvIgnore, p, err)
 		}
 	}
 	for _, b := range c.Bots {
 		if err := events.ValidBot(b); err != nil {
-			return fmt.Errorf("detector: Bots: %w", err)
+			return fmt.Errorf("detector: Bots (%s): %w", EnvBots, err)
 		}
 	}
 	if c.InFlight < 0 {

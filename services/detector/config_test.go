@@ -37,6 +37,13 @@ func TestFromEnv(t *testing.T) {
 		{name: "bad bot", env: map[string]string{EnvS3Endpoint: "h:1", EnvBots: "a.b"}, wantErr: "Bots"},
 		{name: "bad ignore pattern", env: map[string]string{EnvDir: "/x", EnvIgnore: "[a"}, wantErr: "Ignore pattern"},
 		{name: "bad secure flag", env: map[string]string{EnvS3Endpoint: "h:1", EnvS3Secure: "maybe"}, wantErr: EnvS3Secure},
+		{name: "negative settle", env: map[string]string{EnvDir: "/x", EnvSettle: "-1s"}, wantErr: EnvSettle},
+		{name: "negative rescan", env: map[string]string{EnvDir: "/x", EnvRescan: "-5m"}, wantErr: EnvRescan},
+		{name: "bad bots interval", env: map[string]string{EnvS3Endpoint: "h:1", EnvBotsInterval: "often"}, wantErr: EnvBotsInterval},
+		{name: "zero reconcile period", env: map[string]string{EnvS3Endpoint: "h:1", EnvReconcile: "kb=0s"}, wantErr: EnvReconcile},
+		{name: "bot named in the wrong variable", env: map[string]string{EnvS3Endpoint: "h:1", EnvBots: "a b"}, wantErr: EnvBots},
+		{name: "ignore pattern names its variable", env: map[string]string{EnvDir: "/x", EnvIgnore: "[a"}, wantErr: EnvIgnore},
+		{name: "endpoint names its variable", env: map[string]string{EnvS3Endpoint: "https://h:1"}, wantErr: EnvS3Endpoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := FromEnv(func(k string) string { return tc.env[k] })

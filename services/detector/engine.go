@@ -82,6 +82,8 @@ type engine struct {
 	// origins, when set, names drivemon's own writes (events.MarkOrigin) so
 	// their changes carry Change.Origin.
 	origins events.OriginStore
+	// detected, when set, is told of every published change (metrics).
+	detected func(c *events.Change)
 }
 
 type retryTiming struct {
@@ -426,6 +428,9 @@ func (e *engine) publish(ctx context.Context, c *events.Change, by events.Detect
 		return err
 	}
 	e.cnt.published.Add(1)
+	if e.detected != nil {
+		e.detected(c)
+	}
 	e.log.Debug("change published", "op", c.Op, "bot", c.Bot, "path", events.DisplayPath(c.Path), "id", c.ID, "by", by)
 	return nil
 }

@@ -42,6 +42,9 @@ type Deps struct {
 	// Config.Dir and Config.S3.
 	Dir *drive.Dir
 	S3  *drive.S3
+	// Detected, if set, is told of every change the stream acknowledged
+	// (metrics); it must not block.
+	Detected func(c *events.Change)
 }
 
 // Service is a running detector.
@@ -51,6 +54,8 @@ type Service struct {
 	log     *slog.Logger
 	sources []Source
 	cnt     counters
+	// detected is Deps.Detected.
+	detected func(c *events.Change)
 
 	scanned     chan struct{}
 	scannedOnce sync.Once
@@ -73,7 +78,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{cfg: cfg, js: deps.JS, log: log.With("service", ServiceName), scanned: make(chan struct{})}
+	s := &Service{cfg: cfg, js: deps.JS, log: log.With("service", ServiceName), scanned: make(chan struct{}), detected: deps.Detected}
 	if cfg.Dir != "" {
 		d := deps.Dir
 		if d == nil {
@@ -112,7 +117,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		eng := newEngine(src.Kind(), st, s.js, src.Stat, s.cfg.InFlight,
 			retryTiming{min: s.cfg.RetryMin, max: s.cfg.RetryMax, ack: s.cfg.AckTimeout}, &s.cnt, s.log.With("source", src.Kind()))
-		eng.origins = origins
+		eng.origins, eng.detected = origins, s.detected
 		pending.Add(1)
 		var once sync.Once
 		g.Go(func() error { return eng.run(ctx) })
