@@ -93,17 +93,17 @@ func (c Config) Validate() error {
 	case c.PostgresDSN != "" && c.DataDir != "":
 		return fmt.Errorf("compiler: both PostgresDSN (%s) and DataDir (%s) are set: choose one store", EnvPostgresDSN, EnvDataDir)
 	case c.Concurrency < 1 || c.Concurrency > MaxConcurrency:
-		return fmt.Errorf("compiler: Concurrency %d must be in [1, %d]", c.Concurrency, MaxConcurrency)
+		return fmt.Errorf("compiler: Concurrency (%s) %d must be in [1, %d]", EnvConcurrency, c.Concurrency, MaxConcurrency)
 	case c.MaxFileBytes < 1 || c.MaxFileBytes > DefaultMaxFileBytes:
-		return fmt.Errorf("compiler: MaxFileBytes %d must be in [1, %d] (the parser's limit)", c.MaxFileBytes, DefaultMaxFileBytes)
+		return fmt.Errorf("compiler: MaxFileBytes (%s) %d must be in [1, %d] (the parser's limit)", EnvMaxFileBytes, c.MaxFileBytes, DefaultMaxFileBytes)
 	case c.ReadTimeout <= 0:
-		return fmt.Errorf("compiler: ReadTimeout %s must be positive", c.ReadTimeout)
+		return fmt.Errorf("compiler: ReadTimeout (%s) %s must be positive", EnvReadTimeout, c.ReadTimeout)
 	case c.HandlerTimeout <= c.ReadTimeout:
-		return fmt.Errorf("compiler: HandlerTimeout %s must be longer than ReadTimeout %s", c.HandlerTimeout, c.ReadTimeout)
+		return fmt.Errorf("compiler: HandlerTimeout (%s) %s must be longer than ReadTimeout (%s) %s", EnvHandlerTimeout, c.HandlerTimeout, EnvReadTimeout, c.ReadTimeout)
 	case c.InventoryTTL < 0:
-		return fmt.Errorf("compiler: InventoryTTL %s must not be negative", c.InventoryTTL)
+		return fmt.Errorf("compiler: InventoryTTL (%s) %s must not be negative", EnvInventoryTTL, c.InventoryTTL)
 	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
-		return fmt.Errorf("compiler: RetryMin %s and RetryMax %s must satisfy 0 < RetryMin <= RetryMax", c.RetryMin, c.RetryMax)
+		return fmt.Errorf("compiler: RetryMin (%s) %s and RetryMax (%s) %s must satisfy 0 < RetryMin <= RetryMax", EnvRetryMin, c.RetryMin, EnvRetryMax, c.RetryMax)
 	case c.Consumer == "" || strings.ContainsAny(c.Consumer, " \t\r\n.*>/\\"):
 		return fmt.Errorf("compiler: Consumer (%s) %q is not a consumer name: no spaces, '.', '*', '>', '/' or '\\'", EnvConsumer, c.Consumer)
 	}

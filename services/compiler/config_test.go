@@ -65,6 +65,14 @@ func TestFromEnv(t *testing.T) {
 		{"bad number", map[string]string{EnvConcurrency: "many"}, nil, EnvConcurrency},
 		{"bad size", map[string]string{EnvMaxFileBytes: "1MB"}, nil, EnvMaxFileBytes},
 		{"invalid value", map[string]string{EnvConcurrency: "0", EnvRetryMin: "-1s"}, nil, "RetryMin"},
+		{"too many workers", map[string]string{EnvConcurrency: "1000"}, nil, EnvConcurrency},
+		{"file limit over the parser's", map[string]string{EnvMaxFileBytes: "999999999999"}, nil, EnvMaxFileBytes},
+		{"negative read timeout", map[string]string{EnvReadTimeout: "-1s"}, nil, EnvReadTimeout},
+		{"handler shorter than a read", map[string]string{EnvReadTimeout: "1m", EnvHandlerTimeout: "30s"}, nil, EnvHandlerTimeout},
+		{"negative TTL", map[string]string{EnvInventoryTTL: "-1s"}, nil, EnvInventoryTTL},
+		{"retry bounds reversed", map[string]string{EnvRetryMin: "1m", EnvRetryMax: "1s"}, nil, EnvRetryMax},
+		{"both stores", map[string]string{EnvPostgresDSN: "postgres://x/y", EnvDataDir: "/d"}, nil, EnvPostgresDSN},
+		{"bad consumer name", map[string]string{EnvConsumer: "a.b"}, nil, EnvConsumer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,6 +45,9 @@ type Deps struct {
 	Storage Storage
 	Store   store.Store
 	Log     *slog.Logger
+	// Observe, if set, is told of every change message handled (metrics;
+	// see worker.Config.Observe).
+	Observe func(subject string, took time.Duration, result string)
 }
 
 // Service is one compiler replica. Any number of replicas share the
@@ -56,6 +59,7 @@ type Service struct {
 	store   store.Store
 	log     *slog.Logger
 	kbs     kbCache
+	observe func(subject string, took time.Duration, result string)
 }
 
 // New checks cfg (after defaults) and deps and returns a service; Run
@@ -79,8 +83,9 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}
 	return &Service{
 		cfg: cfg, js: deps.JS, storage: deps.Storage, store: deps.Store,
-		log: log.With("service", Name),
-		kbs: kbCache{ttl: cfg.InventoryTTL, m: map[string]kbEntry{}},
+		log:     log.With("service", Name),
+		kbs:     kbCache{ttl: cfg.InventoryTTL, m: map[string]kbEntry{}},
+		observe: deps.Observe,
 	}, nil
 }
 
@@ -92,6 +97,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("compiler: %w", err)
 	}
+	wcfg.Observe = s.observe
 	g, ctx := errgroup.WithContext(ctx)
 	for range s.cfg.Concurrency {
 		w := worker.New(cons, s.js, s.handle, wcfg, s.log)
