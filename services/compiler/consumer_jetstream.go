@@ -59,13 +59,14 @@ func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.
 		return nil, wcfg, fmt.Errorf("consumer %q (%s) does not exist on stream %s; create it first, e.g. nats consumer add %s %s "+
 			"--filter 'drive.<bot>.dialog.>' --filter 'drive.<bot>.config.>' --deliver all --ack explicit --pull --max-deliver %d --defaults: %w",
 			s.cfg.Consumer, EnvConsumer, events.StreamDrive, events.StreamDrive, s.cfg.Consumer, events.DefaultMaxDeliver, err)
+	} else if errors.Is(err, jetstream.ErrNotPullConsumer) {
+		return nil, wcfg, fmt.Errorf("consumer %q (%s) must be a pull consumer (--pull): %w", s.cfg.Consumer, EnvConsumer, err)
 	} else if err != nil {
 		return nil, wcfg, fmt.Errorf("looking up consumer %s: %w", s.cfg.Consumer, err)
 	}
 	cc := cons.CachedInfo().Config
-	if cc.DeliverSubject != "" || cc.AckPolicy != jetstream.AckExplicitPolicy {
-		return nil, wcfg, fmt.Errorf("consumer %q (%s) must be a pull consumer with explicit acks (--pull --ack explicit), not push to %q with ack %s",
-			s.cfg.Consumer, EnvConsumer, cc.DeliverSubject, cc.AckPolicy)
+	if cc.AckPolicy != jetstream.AckExplicitPolicy {
+		return nil, wcfg, fmt.Errorf("consumer %q (%s) must have explicit acks (--ack explicit), not %s", s.cfg.Consumer, EnvConsumer, cc.AckPolicy)
 	}
 	// The worker gives up where the consumer does; an unlimited
 	// MaxDeliver (the nats CLI default) still ends on the DEAD stream

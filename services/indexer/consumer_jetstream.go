@@ -97,17 +97,19 @@ func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.
 			"nats consumer add %s %s --filter 'drive.<bot>.kb.>' --deliver all --ack explicit --pull --max-deliver %d --defaults: %w",
 			s.cfg.Consumer, events.StreamDrive, events.StreamDrive, s.cfg.Consumer, events.DefaultMaxDeliver, err)
 	}
+	if errors.Is(err, jetstream.ErrNotPullConsumer) {
+		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) must be a pull consumer (--pull): %w", s.cfg.Consumer, err)
+	}
 	if err != nil {
 		return nil, wcfg, fmt.Errorf("looking up consumer %s: %w", s.cfg.Consumer, err)
 	}
-	cc := cons.CachedInfo().Config
-	if cc.DeliverSubject != "" || cc.AckPolicy != jetstream.AckExplicitPolicy {
-		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) must be a pull consumer with explicit acks (--pull --ack explicit), not push to %q with ack %s",
-			s.cfg.Consumer, cc.DeliverSubject, cc.AckPolicy)
+	if cc := cons.CachedInfo().Config; cc.AckPolicy != jetstream.AckExplicitPolicy {
+		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) must have explicit acks (--ack explicit), not %s", s.cfg.Consumer, cc.AckPolicy)
 	}
 	// An unlimited MaxDeliver (the nats CLI default) still ends in the
 	// DEAD stream after the default number of tries: nothing is retried
 	// forever.
+	cc := cons.CachedInfo().Config
 	wcfg.MaxDeliver, wcfg.AckWait = cc.MaxDeliver, cc.AckWait
 	if wcfg.MaxDeliver <= 0 {
 		wcfg.MaxDeliver = events.DefaultMaxDeliver
