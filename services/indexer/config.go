@@ -98,10 +98,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("indexer config: Dimensions (INDEXER_DIMENSIONS) = %d: want 0..8192", c.Dimensions)
 	}
 	if c.LeaseTTL < time.Second {
-		return fmt.Errorf("indexer config: LeaseTTL = %s: want at least 1s", c.LeaseTTL)
+		return fmt.Errorf("indexer config: LeaseTTL (INDEXER_LEASE_TTL) = %s: want at least 1s", c.LeaseTTL)
 	}
-	if c.LeaseWait < 0 || c.ExtractTimeout < 0 || c.HandlerTimeout < 0 {
-		return fmt.Errorf("indexer config: negative LeaseWait, ExtractTimeout or HandlerTimeout")
+	if c.ExtractTimeout < 0 {
+		return fmt.Errorf("indexer config: ExtractTimeout (INDEXER_EXTRACT_TIMEOUT) = %s: want a positive duration", c.ExtractTimeout)
+	}
+	if c.LeaseWait < 0 || c.HandlerTimeout < 0 {
+		return fmt.Errorf("indexer config: negative LeaseWait or HandlerTimeout")
 	}
 	if strings.ContainsAny(c.Consumer, " \t\r\n.*>/\\") {
 		return fmt.Errorf("indexer config: Consumer (INDEXER_CONSUMER) = %q: a consumer name has no spaces, '.', '*', '>', '/' or '\\'", c.Consumer)
@@ -109,8 +112,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// FromEnv reads a Config from environment variables through getenv
-// (os.Getenv in main): INDEXER_DATA, QDRANT_ADDR, QDRANT_API_KEY,
+// FromEnv reads a Config, defaults filled, from environment variables
+// through getenv (os.Getenv in main): INDEXER_DATA, QDRANT_ADDR, QDRANT_API_KEY,
 // QDRANT_TLS, INDEXER_WORKERS, INDEXER_CHUNK_SIZE, INDEXER_CHUNK_OVERLAP,
 // INDEXER_DIMENSIONS, INDEXER_LEASE_TTL, INDEXER_EXTRACT_TIMEOUT,
 // INDEXER_CONSUMER.
@@ -143,5 +146,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	c = c.withDefaults()
 	return c, c.Validate()
 }

@@ -22,6 +22,17 @@ func TestConfig(t *testing.T) {
 		{name: "overlap too big", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CHUNK_SIZE": "100", "INDEXER_CHUNK_OVERLAP": "90"}, errHas: "OVERLAP"},
 		{name: "bad duration", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_EXTRACT_TIMEOUT": "soon"}, errHas: "INDEXER_EXTRACT_TIMEOUT"},
 		{name: "bad tls flag", env: map[string]string{"QDRANT_ADDR": "q:1", "QDRANT_TLS": "maybe"}, errHas: "QDRANT_TLS"},
+		{name: "defaults filled", env: map[string]string{"INDEXER_DATA": "d"},
+			check: func(c Config) bool {
+				return c.Workers == DefaultWorkers && c.Consumer == "indexer" && c.LeaseTTL == DefaultLeaseTTL
+			}},
+		{name: "lease too short", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_LEASE_TTL": "10ms"}, errHas: "INDEXER_LEASE_TTL"},
+		{name: "bad lease duration", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_LEASE_TTL": "long"}, errHas: "INDEXER_LEASE_TTL"},
+		{name: "negative extract timeout", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_EXTRACT_TIMEOUT": "-1s"}, errHas: "INDEXER_EXTRACT_TIMEOUT"},
+		{name: "dimensions out of range", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_DIMENSIONS": "9000"}, errHas: "INDEXER_DIMENSIONS"},
+		{name: "bad dimensions", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_DIMENSIONS": "big"}, errHas: "INDEXER_DIMENSIONS"},
+		{name: "bad chunk size", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CHUNK_SIZE": "x"}, errHas: "INDEXER_CHUNK_SIZE"},
+		{name: "bad consumer name", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "kb.replay"}, errHas: "INDEXER_CONSUMER"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := FromEnv(func(k string) string { return tt.env[k] })

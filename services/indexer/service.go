@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
@@ -56,6 +57,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Owner names this replica in leases (default host name and pid).
 	Owner string
+	// Observe, if set, is told of every change message handled (metrics;
+	// see worker.Config.Observe).
+	Observe func(subject string, took time.Duration, result string)
 }
 
 // Service indexes knowledge-base documents and answers searches.
@@ -70,6 +74,7 @@ type Service struct {
 	chunkOpts chunk.Options
 	log       *slog.Logger
 	owner     string
+	observe   func(subject string, took time.Duration, result string)
 
 	mu     sync.Mutex
 	store  *stateStore
@@ -89,7 +94,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	s := &Service{
 		cfg: cfg, js: deps.JetStream, reader: deps.Reader, index: deps.Index, def: deps.Embedder,
 		chunkOpts: chunk.Options{Size: cfg.ChunkSize, Overlap: cfg.ChunkOverlap},
-		log:       deps.Logger, owner: deps.Owner, embeds: map[string]embed.Embedder{},
+		log:       deps.Logger, owner: deps.Owner, embeds: map[string]embed.Embedder{}, observe: deps.Observe,
 	}
 	limits := extract.DefaultLimits()
 	limits.Timeout = cfg.ExtractTimeout
@@ -157,6 +162,7 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("indexer: %w", err)
 	}
+	wcfg.Observe = s.observe
 	s.log.Info("indexing", "consumer", wcfg.Name, "workers", s.cfg.Workers)
 	g, ctx := errgroup.WithContext(ctx)
 	for range s.cfg.Workers {
@@ -164,6 +170,14 @@ func (s *Service) Run(ctx context.Context) error {
 		g.Go(func() error { return w.Run(ctx) })
 	}
 	return g.Wait()
+}
+
+// Ping checks the vector index answers (a readiness check).
+func (s *Service) Ping(ctx context.Context) error {
+	if _, err := s.index.Count(ctx, vector.Collection{Bot: "drivemon", KB: "readyz"}, ""); err != nil {
+		return fmt.Errorf("vector index: %w", err)
+	}
+	return nil
 }
 
 // Routes is the indexer's HTTP API (see api_http.go).
