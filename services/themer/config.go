@@ -95,27 +95,27 @@ func setInt(n *int, def int) {
 func (c Config) Validate() error {
 	switch {
 	case c.Heartbeat <= 0 || c.Heartbeat > MaxHeartbeat:
-		return fmt.Errorf("themer: Heartbeat %s must be in (0, %s]", c.Heartbeat, MaxHeartbeat)
+		return fmt.Errorf("themer: Heartbeat (%s) %s must be in (0, %s]", EnvHeartbeat, c.Heartbeat, MaxHeartbeat)
 	case c.ClientBuffer < 1:
-		return fmt.Errorf("themer: ClientBuffer %d must be at least 1", c.ClientBuffer)
+		return fmt.Errorf("themer: ClientBuffer (%s) %d must be at least 1", EnvClientBuffer, c.ClientBuffer)
 	case c.MaxConns < 1:
-		return fmt.Errorf("themer: MaxConns %d must be at least 1", c.MaxConns)
+		return fmt.Errorf("themer: MaxConns (%s) %d must be at least 1", EnvMaxConns, c.MaxConns)
 	case c.MaxConnsPerIP < 1 || c.MaxConnsPerIP > c.MaxConns:
-		return fmt.Errorf("themer: MaxConnsPerIP %d must be in [1, MaxConns=%d]", c.MaxConnsPerIP, c.MaxConns)
+		return fmt.Errorf("themer: MaxConnsPerIP (%s) %d must be in [1, MaxConns=%d]", EnvMaxConnsPerIP, c.MaxConnsPerIP, c.MaxConns)
 	case c.WriteTimeout <= 0:
-		return fmt.Errorf("themer: WriteTimeout %s must be positive", c.WriteTimeout)
+		return fmt.Errorf("themer: WriteTimeout (%s) %s must be positive", EnvWriteTimeout, c.WriteTimeout)
 	case c.Retry <= 0:
-		return fmt.Errorf("themer: Retry %s must be positive", c.Retry)
+		return fmt.Errorf("themer: Retry (%s) %s must be positive", EnvRetry, c.Retry)
 	case c.ReadyWait <= 0:
-		return fmt.Errorf("themer: ReadyWait %s must be positive", c.ReadyWait)
+		return fmt.Errorf("themer: ReadyWait (%s) %s must be positive", EnvReadyWait, c.ReadyWait)
 	case c.ReadTimeout <= 0:
 		return fmt.Errorf("themer: ReadTimeout %s must be positive", c.ReadTimeout)
 	case c.MaxFileBytes < 1:
-		return fmt.Errorf("themer: MaxFileBytes %d must be at least 1", c.MaxFileBytes)
+		return fmt.Errorf("themer: MaxFileBytes (%s) %d must be at least 1", EnvMaxFileBytes, c.MaxFileBytes)
 	case c.MaxConfigBytes < 1:
 		return fmt.Errorf("themer: MaxConfigBytes %d must be at least 1", c.MaxConfigBytes)
 	case c.ReplayLimit < 1:
-		return fmt.Errorf("themer: ReplayLimit %d must be at least 1", c.ReplayLimit)
+		return fmt.Errorf("themer: ReplayLimit (%s) %d must be at least 1", EnvReplayLimit, c.ReplayLimit)
 	case c.ReplayTimeout <= 0:
 		return fmt.Errorf("themer: ReplayTimeout %s must be positive", c.ReplayTimeout)
 	}

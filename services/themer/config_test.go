@@ -24,6 +24,18 @@ func TestFromEnv(t *testing.T) {
 		{name: "bad number", env: map[string]string{EnvClientBuffer: "many"}, wantErr: EnvClientBuffer},
 		{name: "per IP above total", env: map[string]string{EnvMaxConns: "2", EnvMaxConnsPerIP: "3"}, wantErr: "MaxConnsPerIP"},
 		{name: "negative buffer", env: map[string]string{EnvClientBuffer: "-1"}, wantErr: "ClientBuffer"},
+		{name: "heartbeat names its variable", env: map[string]string{EnvHeartbeat: "1m"}, wantErr: EnvHeartbeat},
+		{name: "negative buffer names its variable", env: map[string]string{EnvClientBuffer: "-1"}, wantErr: EnvClientBuffer},
+		{name: "negative total", env: map[string]string{EnvMaxConns: "-5"}, wantErr: EnvMaxConns},
+		{name: "per IP above total names its variable", env: map[string]string{EnvMaxConns: "2", EnvMaxConnsPerIP: "3"}, wantErr: EnvMaxConnsPerIP},
+		{name: "negative write timeout", env: map[string]string{EnvWriteTimeout: "-1s"}, wantErr: EnvWriteTimeout},
+		{name: "negative retry", env: map[string]string{EnvRetry: "-1s"}, wantErr: EnvRetry},
+		{name: "negative ready wait", env: map[string]string{EnvReadyWait: "-1s"}, wantErr: EnvReadyWait},
+		{name: "bad ready wait", env: map[string]string{EnvReadyWait: "later"}, wantErr: EnvReadyWait},
+		{name: "negative file limit", env: map[string]string{EnvMaxFileBytes: "-1"}, wantErr: EnvMaxFileBytes},
+		{name: "bad file limit", env: map[string]string{EnvMaxFileBytes: "8MB"}, wantErr: EnvMaxFileBytes},
+		{name: "negative replay limit", env: map[string]string{EnvReplayLimit: "-1"}, wantErr: EnvReplayLimit},
+		{name: "bad replay limit", env: map[string]string{EnvReplayLimit: "all"}, wantErr: EnvReplayLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,6 +41,8 @@ func (s *Service) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.hub.unsubscribe(bot, sub)
+	s.countClient(bot, 1)
+	defer s.countClient(bot, -1)
 
 	initial, last := s.startFrames(ctx, bot, r, theme, seq)
 

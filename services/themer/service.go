@@ -34,6 +34,9 @@ type Deps struct {
 	JS      JetStream
 	Storage Reader
 	Log     *slog.Logger
+	// SSEClients, if set, is told of every event stream opened (+1) and
+	// closed (-1) for a bot (metrics); it must not block.
+	SSEClients func(bot string, delta int)
 }
 
 // Service is one themer replica.
@@ -44,6 +47,7 @@ type Service struct {
 	log     *slog.Logger
 	hub     *hub
 	limits  *limiter
+	clients func(bot string, delta int)
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -73,6 +77,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		log:     log.With("service", "themer"),
 		hub:     newHub(cfg.ClientBuffer),
 		limits:  newLimiter(cfg.MaxConns, cfg.MaxConnsPerIP),
+		clients: deps.SSEClients,
 		ready:   make(chan struct{}),
 	}, nil
 }
@@ -96,6 +101,13 @@ func (s *Service) Routes() http.Handler {
 	r.Get("/bots/{bot}/theme/events", s.handleEvents)
 	r.Get("/bots/{bot}/theme/*", s.handleFile)
 	return r
+}
+
+// countClient tells Deps.SSEClients of a stream of bot opened or closed.
+func (s *Service) countClient(bot string, delta int) {
+	if s.clients != nil {
+		s.clients(bot, delta)
+	}
 }
 
 // Ready is closed once the replica has replayed DRIVE up to where it was at

@@ -1,116 +1,36 @@
 // Command themer serves live theme updates of bot packages: it follows the
 // DRIVE stream's theme and config changes and streams them to browsers
-// (see package themer).
-//
-// Configuration comes from the environment (see themer.FromEnv) plus
-// DRIVEMON_NATS_URL (default nats://127.0.0.1:4222), DRIVEMON_HTTP_ADDR
-// (default 127.0.0.1:8084), and the storage theme files and config.csv are
-// read from: DRIVEMON_DIR (a folder of <bot>.gbai packages) or
-// DRIVEMON_S3_ENDPOINT with DRIVEMON_S3_ACCESS_KEY, DRIVEMON_S3_SECRET_KEY,
-// DRIVEMON_S3_REGION, DRIVEMON_S3_SECURE and DRIVEMON_S3_BUCKET.
+// (see package themer). Settings: the shared DRIVEMON_* variables (package
+// host; default DRIVEMON_HTTP_ADDR 127.0.0.1:8084) and THEMER_*
+// (themer.FromEnv). "themer healthcheck" checks a running instance.
 package main
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
-	"net/http"
-	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
-	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-	"golang.org/x/sync/errgroup"
-
-	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/themer"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(ctx, log); err != nil {
-		log.Error("themer stopped", "err", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, log *slog.Logger) error {
-	cfg, err := themer.FromEnv(os.LookupEnv)
-	if err != nil {
-		return err
-	}
-	storage, err := storageFromEnv()
-	if err != nil {
-		return err
-	}
-	url := envOr("DRIVEMON_NATS_URL", nats.DefaultURL)
-	nc, err := nats.Connect(url, nats.Name("drivemon-themer"), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
-	if err != nil {
-		return fmt.Errorf("connecting to NATS at %s: %w", url, err)
-	}
-	defer nc.Drain()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
-	svc, err := themer.New(cfg, themer.Deps{JS: js, Storage: storage, Log: log})
-	if err != nil {
-		return err
-	}
-	// No WriteTimeout: the event streams are long-lived and bound each
-	// write themselves.
-	srv := &http.Server{Addr: envOr("DRIVEMON_HTTP_ADDR", "127.0.0.1:8084"), Handler: svc.Routes(), ReadHeaderTimeout: 10 * time.Second}
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return svc.Run(ctx) })
-	g.Go(func() error {
-		log.Info("themer listening", "addr", srv.Addr)
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http %s: %w", srv.Addr, err)
+	host.Main("themer", "127.0.0.1:8084", func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
+		cfg, err := themer.FromEnv(env.Lookup)
+		if err != nil {
+			return nil, nil, err
 		}
-		return nil
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		// Run's end tells every stream to retry and closes it, so the
-		// shutdown only waits for those last writes.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	})
-	return g.Wait()
-}
-
-// storageFromEnv opens the folder or S3 storage the environment names.
-func storageFromEnv() (themer.Reader, error) {
-	if dir := os.Getenv("DRIVEMON_DIR"); dir != "" {
-		return drive.NewDir(dir), nil
-	}
-	if ep := os.Getenv("DRIVEMON_S3_ENDPOINT"); ep != "" {
-		secure := false
-		if v := os.Getenv("DRIVEMON_S3_SECURE"); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return nil, fmt.Errorf("DRIVEMON_S3_SECURE=%q: %w", v, err)
+		svc, err := themer.New(cfg, themer.Deps{JS: env.JS, Storage: env.Storage, Log: env.Log, SSEClients: env.Metrics.SSEClients})
+		if err != nil {
+			return nil, nil, err
+		}
+		replayed := host.Check{Name: "theme state", Fn: func(context.Context) error {
+			select {
+			case <-svc.Ready():
+				return nil
+			default:
+				return errors.New("still replaying DRIVE")
 			}
-			secure = b
-		}
-		return drive.NewS3(drive.S3Config{
-			Endpoint: ep, AccessKey: os.Getenv("DRIVEMON_S3_ACCESS_KEY"), SecretKey: os.Getenv("DRIVEMON_S3_SECRET_KEY"),
-			Region: os.Getenv("DRIVEMON_S3_REGION"), Secure: secure, Bucket: os.Getenv("DRIVEMON_S3_BUCKET"),
-		})
-	}
-	return nil, errors.New("themer: no storage: set DRIVEMON_DIR or DRIVEMON_S3_ENDPOINT")
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
+		}}
+		return svc, []host.Check{replayed}, nil
+	})
 }
