@@ -52,11 +52,23 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	c.Audit = audit.Config{Dir: get(EnvAuditDir), Format: get(EnvAuditFormat)}
 	if v := get(EnvAuditMaxMB); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil {
+		if err != nil || n < 0 {
 			return c, fmt.Errorf("%s=%q: want a whole number of MB", EnvAuditMaxMB, v)
 		}
 		c.Audit.MaxMB = n
 	}
 	c = c.WithDefaults()
+	// Name the variable behind each setting Validate checks.
+	if err := (Config{WritableFolders: c.WritableFolders, MaxFileBytes: 1}).Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", EnvWritable, err)
+	}
+	if c.MaxFileBytes <= 0 {
+		return c, fmt.Errorf("%s=%d: want more than 0 bytes", EnvMaxBytes, c.MaxFileBytes)
+	}
+	if c.Audit.Dir != "" {
+		if err := c.Audit.Validate(); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvAuditFormat, err)
+		}
+	}
 	return c, c.Validate()
 }

@@ -1,13 +1,17 @@
 // Command files runs drivemon's file service: the change journal, sandboxed
 // writes (HTTP and NATS) and the optional audit log. Settings: the shared
-// DRIVEMON_* variables (package host) and FILES_* (files.FromEnv).
+// DRIVEMON_* variables (package host; default DRIVEMON_HTTP_ADDR
+// 127.0.0.1:8085) and FILES_* (files.FromEnv). "files healthcheck" checks a
+// running instance.
 package main
 
 import (
 	"context"
 
+	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/files"
+	"github.com/drivemon/drivemon/services/files/audit"
 )
 
 func main() {
@@ -15,6 +19,10 @@ func main() {
 		cfg, err := files.FromEnv(env.Lookup)
 		if err != nil {
 			return nil, nil, err
+		}
+		if cfg.Audit.Dir != "" {
+			env.Metrics.WatchConsumer("files", events.StreamDrive, audit.ConsumerChanges)
+			env.Metrics.WatchConsumer("files", events.StreamOutcomes, audit.ConsumerOutcomes)
 		}
 		svc, err := files.New(ctx, cfg, files.Deps{JS: env.JS, NC: env.NC, Store: env.Storage, Log: env.Log})
 		return svc, nil, err
