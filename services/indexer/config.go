@@ -112,24 +112,39 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Environment variables read by FromEnv.
+const (
+	EnvDataDir        = "INDEXER_DATA"
+	EnvQdrantAddr     = "QDRANT_ADDR"
+	EnvQdrantAPIKey   = "QDRANT_API_KEY"
+	EnvQdrantTLS      = "QDRANT_TLS"
+	EnvWorkers        = "INDEXER_WORKERS"
+	EnvChunkSize      = "INDEXER_CHUNK_SIZE"
+	EnvChunkOverlap   = "INDEXER_CHUNK_OVERLAP"
+	EnvDimensions     = "INDEXER_DIMENSIONS"
+	EnvLeaseTTL       = "INDEXER_LEASE_TTL"
+	EnvExtractTimeout = "INDEXER_EXTRACT_TIMEOUT"
+	EnvConsumer       = "INDEXER_CONSUMER"
+)
+
 // FromEnv reads a Config, defaults filled, from environment variables
 // through getenv (os.Getenv in main): INDEXER_DATA, QDRANT_ADDR, QDRANT_API_KEY,
 // QDRANT_TLS, INDEXER_WORKERS, INDEXER_CHUNK_SIZE, INDEXER_CHUNK_OVERLAP,
 // INDEXER_DIMENSIONS, INDEXER_LEASE_TTL, INDEXER_EXTRACT_TIMEOUT,
 // INDEXER_CONSUMER.
 func FromEnv(getenv func(string) string) (Config, error) {
-	c := Config{DataDir: getenv("INDEXER_DATA"), QdrantAddr: getenv("QDRANT_ADDR"), QdrantAPIKey: getenv("QDRANT_API_KEY"),
-		Consumer: getenv("INDEXER_CONSUMER")}
+	c := Config{DataDir: getenv(EnvDataDir), QdrantAddr: getenv(EnvQdrantAddr), QdrantAPIKey: getenv(EnvQdrantAPIKey),
+		Consumer: getenv(EnvConsumer)}
 	var err error
-	if v := getenv("QDRANT_TLS"); v != "" {
+	if v := getenv(EnvQdrantTLS); v != "" {
 		if c.QdrantTLS, err = strconv.ParseBool(v); err != nil {
-			return c, fmt.Errorf("QDRANT_TLS = %q: %w", v, err)
+			return c, fmt.Errorf("%s = %q: %w", EnvQdrantTLS, v, err)
 		}
 	}
 	for _, n := range []struct {
 		key string
 		dst *int
-	}{{"INDEXER_WORKERS", &c.Workers}, {"INDEXER_CHUNK_SIZE", &c.ChunkSize}, {"INDEXER_CHUNK_OVERLAP", &c.ChunkOverlap}, {"INDEXER_DIMENSIONS", &c.Dimensions}} {
+	}{{EnvWorkers, &c.Workers}, {EnvChunkSize, &c.ChunkSize}, {EnvChunkOverlap, &c.ChunkOverlap}, {EnvDimensions, &c.Dimensions}} {
 		if v := getenv(n.key); v != "" {
 			if *n.dst, err = strconv.Atoi(v); err != nil {
 				return c, fmt.Errorf("%s = %q: want an integer", n.key, v)
@@ -139,7 +154,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	for _, d := range []struct {
 		key string
 		dst *time.Duration
-	}{{"INDEXER_LEASE_TTL", &c.LeaseTTL}, {"INDEXER_EXTRACT_TIMEOUT", &c.ExtractTimeout}} {
+	}{{EnvLeaseTTL, &c.LeaseTTL}, {EnvExtractTimeout, &c.ExtractTimeout}} {
 		if v := getenv(d.key); v != "" {
 			if *d.dst, err = time.ParseDuration(v); err != nil {
 				return c, fmt.Errorf("%s = %q: want a duration like 30s", d.key, v)
