@@ -19,6 +19,7 @@ const usage = `usage: drivemon <command> [flags]
 commands:
   dev     run detector, compiler, indexer and themer in one process on a folder
   check   lint bot packages (.bas and config.csv)
+  dead    list and re-run messages consumers gave up on
 
 Run 'drivemon <command> -h' for a command's flags.
 `
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDev(ctx, args[1:], stdout, stderr)
 	case "check":
 		return runCheck(ctx, args[1:], stdout, stderr)
+	case "dead":
+		return runDead(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
