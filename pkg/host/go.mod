@@ -14,7 +14,10 @@ require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/chromedp/chromedp v0.23.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -55,4 +58,7 @@ replace (
 	github.com/drivemon/drivemon/pkg/events => ../events
 )
 
-require github.com/drivemon/drivemon/internal/testinfra v0.0.0
+require (
+	github.com/drivemon/drivemon/internal/testinfra v0.0.0
+	gopkg.in/yaml.v3 v3.0.1
+)

@@ -88,8 +88,9 @@ func Main(name, httpAddr string, build Build) {
 	}
 }
 
-// Run loads the settings, connects, builds the service and serves it until
-// ctx ends. The consumers the build registered with Metrics.WatchConsumer
+// Run loads the settings, connects, builds the service (a service's
+// settings are read there, before anything waits for NATS), creates the
+// streams and serves the service until ctx ends. The consumers the build registered with Metrics.WatchConsumer
 // are polled for the metrics while the service runs.
 func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) error {
 	common, err := LoadCommon(name, httpAddr, env)
@@ -111,9 +112,6 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := waitStreams(ctx, js, log); err != nil {
-		return err
-	}
 	var cleanup []func() error
 	defer func() {
 		for i := len(cleanup) - 1; i >= 0; i-- {
@@ -123,8 +121,12 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 		}
 	}()
 	e := Env{Common: common, Lookup: env, Log: log, NC: nc, JS: js, Storage: store, Metrics: NewMetrics(), cleanup: &cleanup}
+	// Build first: a bad setting fails at once, even while NATS is down.
 	svc, checks, err := build(ctx, e)
 	if err != nil {
+		return err
+	}
+	if err := waitStreams(ctx, js, log); err != nil {
 		return err
 	}
 	svc = polled{Service: svc, m: e.Metrics, js: js, log: log}

@@ -155,6 +155,21 @@ func TestIntegrationRun(t *testing.T) {
 	}
 }
 
+// TestRunBadSettingWithoutNATS: a service's bad setting is reported at
+// once, not after waiting for NATS to come up.
+func TestRunBadSettingWithoutNATS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := host.Run(ctx, "fake", "127.0.0.1:0", env(map[string]string{
+		"DRIVEMON_NATS_URL": "nats://" + closedAddr(t), "DRIVEMON_DIR": t.TempDir(),
+	}), func(ctx context.Context, e host.Env) (host.Service, []host.Check, error) {
+		return nil, nil, errors.New("COMPILER_CONCURRENCY=\"many\": want a number")
+	})
+	if err == nil || !strings.Contains(err.Error(), "COMPILER_CONCURRENCY") {
+		t.Fatalf("Run = %v, want the bad setting reported before waiting for NATS", err)
+	}
+}
+
 func TestIntegrationRunBuildFails(t *testing.T) {
 	n := testinfra.StartNATS(t)
 	var closed atomic.Int32
