@@ -115,12 +115,13 @@ func (c Common) OpenStorage() (Storage, error) {
 	return drive.NewS3(c.S3)
 }
 
-// Logger returns the service's logger.
+// Logger returns the logger of the configured level and format. It carries
+// no "service" attribute: each service adds its own.
 func (c Common) Logger(w interface{ Write([]byte) (int, error) }) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if c.LogFormat == "text" {
 		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(h).With("service", c.Name)
+	return slog.New(h)
 }

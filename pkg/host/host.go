@@ -37,7 +37,9 @@ type Check struct {
 // Env is what a service is built from.
 type Env struct {
 	Common
-	Lookup  Lookup
+	Lookup Lookup
+	// Log has the configured level and format; each service adds its own
+	// "service" attribute.
 	Log     *slog.Logger
 	NC      *nats.Conn
 	JS      jetstream.JetStream
@@ -97,7 +99,8 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 	if err != nil {
 		return err
 	}
-	log := common.Logger(os.Stderr)
+	base := common.Logger(os.Stderr)
+	log := base.With("service", name)
 	store, err := common.OpenStorage()
 	if err != nil {
 		return err
@@ -120,7 +123,7 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 			}
 		}
 	}()
-	e := Env{Common: common, Lookup: env, Log: log, NC: nc, JS: js, Storage: store, Metrics: NewMetrics(), cleanup: &cleanup}
+	e := Env{Common: common, Lookup: env, Log: base, NC: nc, JS: js, Storage: store, Metrics: NewMetrics(), cleanup: &cleanup}
 	// Build first: a bad setting fails at once, even while NATS is down.
 	svc, checks, err := build(ctx, e)
 	if err != nil {
