@@ -105,7 +105,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
 		return err
 	}
-	app, err := newDevApp(ctx, cfg, nc, js, log, stdout)
+	metrics := host.NewMetrics()
+	app, err := newDevApp(ctx, cfg, nc, js, log, stdout, metrics)
 	if err != nil {
 		return err
 	}
@@ -115,8 +116,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("--http %s: %w", cfg.HTTPAddr, err)
 	}
 	fmt.Fprintf(stdout, "drivemon dev: watching %s · dashboard http://%s/ · NATS %s · state in %s\n", cfg.Dir, ln.Addr(), ns.ClientURL(), cfg.DataDir)
-	checks := []host.Check{host.NATSCheck(nc), host.StorageCheck(app.store)}
-	return host.Serve(ctx, ln, app, checks, host.NewMetrics(), log)
+	checks := []host.Check{host.NATSCheck(nc), host.StorageCheck(app.store), {Name: "index", Fn: app.indexer.Ping}}
+	return host.Serve(ctx, ln, app, checks, metrics, log)
 }
 
 //go:embed dashboard.html
@@ -133,12 +134,14 @@ type devApp struct {
 	feed     *feed
 	progress *progress
 	js       jetstream.JetStream
+	metrics  *host.Metrics
+	log      *slog.Logger
 	routes   http.Handler
 	closers  []func() error
 }
 
-func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.JetStream, log *slog.Logger, stdout io.Writer) (a *devApp, err error) {
-	a = &devApp{store: drive.NewDir(cfg.Dir), js: js}
+func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.JetStream, log *slog.Logger, stdout io.Writer, m *host.Metrics) (a *devApp, err error) {
+	a = &devApp{store: drive.NewDir(cfg.Dir), js: js, metrics: m, log: log}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -149,7 +152,7 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 		return nil, err
 	}
 	if a.detector, err = detector.New(detector.Config{Dir: cfg.Dir, Settle: cfg.Settle, IgnorePaths: []string{dataAbs}},
-		detector.Deps{JS: js, Log: log.With("service", "detector"), Dir: a.store}); err != nil {
+		detector.Deps{JS: js, Log: log.With("service", "detector"), Dir: a.store, Detected: m.ChangeDetected}); err != nil {
 		return nil, err
 	}
 	ccfg := compiler.Config{DataDir: filepath.Join(cfg.DataDir, "compiler")}
@@ -158,21 +161,23 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 		return nil, err
 	}
 	a.closers = append(a.closers, cstore.Close)
-	if a.compiler, err = compiler.New(ccfg, compiler.Deps{JS: js, Storage: a.store, Store: cstore, Log: log.With("service", "compiler")}); err != nil {
+	if a.compiler, err = compiler.New(ccfg, compiler.Deps{JS: js, Storage: a.store, Store: cstore, Log: log.With("service", "compiler"), Observe: m.Observer(compiler.Name)}); err != nil {
 		return nil, err
 	}
 	if a.indexer, err = indexer.New(indexer.Config{DataDir: filepath.Join(cfg.DataDir, "indexer")},
-		indexer.Deps{JetStream: js, Reader: a.store, Logger: log.With("service", "indexer")}); err != nil {
+		indexer.Deps{JetStream: js, Reader: a.store, Logger: log.With("service", "indexer"), Observe: m.Observer(indexer.ServiceName)}); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.indexer.Close)
-	if a.themer, err = themer.New(themer.Config{}, themer.Deps{JS: js, Storage: a.store, Log: log.With("service", "themer")}); err != nil {
+	if a.themer, err = themer.New(themer.Config{}, themer.Deps{JS: js, Storage: a.store, Log: log.With("service", "themer"), SSEClients: m.SSEClients}); err != nil {
 		return nil, err
 	}
 	fcfg := files.Config{AllowLoopback: true, ServeNATS: true, Audit: audit.Config{Dir: filepath.Join(cfg.DataDir, "audit")}}
 	if a.files, err = files.New(ctx, fcfg, files.Deps{JS: js, NC: nc, Store: a.store, Log: log.With("service", "files")}); err != nil {
 		return nil, err
 	}
+	m.WatchConsumer(compiler.Name, events.StreamDrive, events.ConsumerCompiler)
+	m.WatchConsumer(indexer.ServiceName, events.StreamDrive, events.ConsumerIndexer)
 	a.progress = newProgress(stdout)
 	a.feed = newFeed(stdout, a.store.PackageDir, a.progress)
 
@@ -206,6 +211,10 @@ func (a *devApp) Run(ctx context.Context) error {
 	for _, svc := range []interface{ Run(context.Context) error }{a.detector, a.compiler, a.indexer, a.themer, a.files} {
 		g.Go(func() error { return svc.Run(ctx) })
 	}
+	g.Go(func() error {
+		a.metrics.PollConsumers(ctx, a.js, host.DefaultConsumerPoll, a.log)
+		return nil
+	})
 	g.Go(func() error {
 		select {
 		case <-a.detector.Scanned():

@@ -148,6 +148,21 @@ func TestIntegrationDevEndToEnd(t *testing.T) {
 	if !found {
 		t.Fatalf("scripts API lacks the new diagnostic: %+v", scripts)
 	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`drivemon_changes_detected_total{bot="harbor",detected_by="watch",kind="dialog",op="updated"} 1`,
+		`drivemon_changes_processed_total{bot="harbor",kind="dialog",result="ok",service="compiler"}`,
+		`drivemon_changes_processed_total{bot="lighthouse",kind="kb",result="ok",service="indexer"} 1`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	var files struct {
 		Files []fileStatus `json:"files"`
 	}
