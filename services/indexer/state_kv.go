@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,44 @@ type DocState struct {
 	Error     string `json:"error,omitempty"`
 	Failures  int    `json:"failures,omitempty"`
 	UpdatedAt int64  `json:"updated_at"`
+}
+
+// MarshalJSON keeps a path that is not UTF-8 exact, as events.Change
+// does: a JSON string cannot hold such bytes (encoding/json would replace
+// them with U+FFFD), so "path" shows events.DisplayPath and "path_b64"
+// holds the bytes.
+func (d DocState) MarshalJSON() ([]byte, error) {
+	type alias DocState
+	w := struct {
+		alias
+		PathB64 string `json:"path_b64,omitempty"`
+	}{alias: alias(d)}
+	if p := events.DisplayPath(d.Path); p != d.Path {
+		w.PathB64 = base64.StdEncoding.EncodeToString([]byte(d.Path))
+		w.Path = p
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (d *DocState) UnmarshalJSON(data []byte) error {
+	type alias DocState
+	var w struct {
+		alias
+		PathB64 string `json:"path_b64,omitempty"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	if w.PathB64 != "" {
+		p, err := base64.StdEncoding.DecodeString(w.PathB64)
+		if err != nil {
+			return fmt.Errorf("document state: path_b64: %w", err)
+		}
+		w.Path = string(p)
+	}
+	*d = DocState(w.alias)
+	return nil
 }
 
 // stateKey is the one KV key of a document: "<bot>.<path token>".
