@@ -10,6 +10,8 @@ import (
 	"hash/crc32"
 	"math/rand/v2"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -319,6 +321,50 @@ func TestIntegrationBadInput(t *testing.T) {
 	r.report(t, "bad-input", c, map[string]any{"write_s": badWritten.Round(time.Millisecond), "fix_converge": fixed.Took.Round(10 * time.Millisecond),
 		"fix_total": time.Since(fixStart).Round(10 * time.Millisecond), "settle": settle.Round(10 * time.Millisecond),
 		"pdf_tries": len(r.outcomesFor("indexer", badPDF)), "raw_parked": len(r.deadFor("detector-raw"))})
+}
+
+// TestIntegrationBadNamesOnFolder: names S3 cannot hold, on the folder
+// storage: non-UTF-8 bytes, a 255-byte name, a symbolic link leading out of
+// the package, a folder named like a dialog. Each is compiled, indexed or
+// served under its exact bytes (outcomes carry path_b64), or refused, and
+// a move of a non-UTF-8 file is followed.
+func TestIntegrationBadNamesOnFolder(t *testing.T) {
+	r := newRig(t, rigOptions{dir: true})
+	r.stack(1, 1)
+	bot := r.bot
+	latin1 := bot + ".gbdialog/caf\xe9.bas"
+	kbBytes := bot + ".gbkb/faq/\xff\xfe notes.md"
+	cssBytes := bot + ".gbtheme/css/\xe9t\xe9.css"
+	long := bot + ".gbkb/faq/" + strings.Repeat("n", 252) + ".md"
+	r.write(latin1, dialog("cafe", 1))
+	r.write(kbBytes, document("bytes", 1, 3))
+	r.write(cssBytes, stylesheet(3))
+	r.write(long, document("long", 1, 2))
+	r.write(bot+".gbdialog/nested.bas/inner.bas", dialog("inner", 1))
+	pkg := filepath.Join(r.root, bot+".gbai")
+	if err := os.Symlink("/etc/passwd", filepath.Join(pkg, bot+".gbkb", "faq", "passwd.md")); err != nil {
+		t.Fatal(err)
+	}
+	r.seed(1)
+	c := r.converge(60 * time.Second)
+	for _, p := range []string{latin1, kbBytes, long} {
+		svc := compiler.Name
+		if events.Classify(p).Kind == events.KindKB {
+			svc = "indexer"
+		}
+		if o := lastOutcome(r.outcomesFor(svc, p)); o.Status != events.StatusOK {
+			t.Errorf("%s outcome of %q: %+v", svc, p, o)
+		}
+	}
+	if outs := r.outcomesFor("indexer", bot+".gbkb/faq/passwd.md"); len(outs) != 0 {
+		t.Errorf("a link out of the package was indexed: %+v", outs)
+	}
+	moved := bot + ".gbdialog/caf\xe9 2.bas"
+	if err := os.Rename(filepath.Join(pkg, filepath.FromSlash(latin1)), filepath.Join(pkg, filepath.FromSlash(moved))); err != nil {
+		t.Fatal(err)
+	}
+	m := r.converge(60 * time.Second)
+	r.report(t, "bad-names-folder", c, map[string]any{"move_converge": m.Took.Round(10 * time.Millisecond)})
 }
 
 func lastOutcome(outs []events.Outcome) events.Outcome {

@@ -131,7 +131,8 @@ func (r *rig) file(ctx context.Context, o drive.Object) cached {
 	case events.KindDialog:
 		if int64(len(data)) <= compiler.DefaultMaxFileBytes {
 			if res := analysis.Compile(o.Path, data, nil); res.Tool != nil {
-				c.tool = res.Tool.MCP.Name
+				// Stored as text: invalid UTF-8 and NUL become U+FFFD.
+				c.tool = strings.ReplaceAll(events.DisplayPath(res.Tool.MCP.Name), "\x00", "\uFFFD")
 			}
 		} else {
 			c.sizeTooBig = true
@@ -207,8 +208,8 @@ func (r *rig) diff() ([]string, convergence) {
 		}
 		f := r.file(ctx, o)
 		if f.err != nil {
-			if errors.Is(f.err, drive.ErrNotFound) {
-				continue // deleted since the listing
+			if errors.Is(f.err, drive.ErrNotFound) || errors.Is(f.err, drive.ErrNotFile) {
+				continue // deleted since the listing, or a link leading out
 			}
 			return []string{fmt.Sprintf("reading %s: %v", o.Path, f.err)}, c
 		}
@@ -386,13 +387,15 @@ func (r *rig) diffThemer(ctx context.Context, th *themerReplica, theme []cached,
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", th.name, err)}
 	}
+	// The snapshot is JSON: a name that is not UTF-8 shows with U+FFFD
+	// (its URL, in the css entries, keeps the exact bytes).
 	have := map[string]string{}
 	for _, f := range snap.Files {
 		have[f.Path] = f.Hash
 	}
 	for _, f := range theme {
-		h, ok := have[f.themeRel]
-		delete(have, f.themeRel)
+		h, ok := have[events.DisplayPath(f.themeRel)]
+		delete(have, events.DisplayPath(f.themeRel))
 		switch {
 		case !ok:
 			add("%s: theme file %q missing", th.name, f.themeRel)

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +107,9 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 	if opts.dir {
 		r.root = t.TempDir()
 		r.bot = randomBot()
+		if err := os.Mkdir(filepath.Join(r.root, r.bot+events.PackageSuffix), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		r.storage = drive.NewDir(r.root)
 	} else {
 		r.s3env = testinfra.S3(t)
