@@ -37,45 +37,17 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 	return nil
 }
 
-// openConsumer returns the durable consumer Config.Consumer names and the
-// worker settings matching it. The standard consumer is created (or
-// updated); any other must exist already, as a pull consumer with
-// explicit acks (a replay, see docs/REPLAY.md), and is used as it is.
+// openConsumer returns the durable consumer Config.Consumer names (the
+// standard one, or an operator's replay consumer) and the worker settings
+// matching it.
 func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.Config, error) {
-	wcfg := worker.Config{
+	return worker.Open(ctx, s.js, events.CompilerConsumer(), worker.Config{
 		Name:       s.cfg.Consumer,
 		Timeout:    s.cfg.HandlerTimeout,
 		MinBackoff: s.cfg.RetryMin,
 		MaxBackoff: s.cfg.RetryMax,
 		GiveUp:     s.giveUp,
-	}
-	var cons jetstream.Consumer
-	var err error
-	if s.cfg.Consumer == events.ConsumerCompiler {
-		if cons, err = s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.CompilerConsumer()); err != nil {
-			return nil, wcfg, fmt.Errorf("creating consumer %s: %w", s.cfg.Consumer, err)
-		}
-	} else if cons, err = s.js.Consumer(ctx, events.StreamDrive, s.cfg.Consumer); errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return nil, wcfg, fmt.Errorf("consumer %q (%s) does not exist on stream %s; create it first, e.g. nats consumer add %s %s "+
-			"--filter 'drive.<bot>.dialog.>' --filter 'drive.<bot>.config.>' --deliver all --ack explicit --pull --max-deliver %d --defaults: %w",
-			s.cfg.Consumer, EnvConsumer, events.StreamDrive, events.StreamDrive, s.cfg.Consumer, events.DefaultMaxDeliver, err)
-	} else if errors.Is(err, jetstream.ErrNotPullConsumer) {
-		return nil, wcfg, fmt.Errorf("consumer %q (%s) must be a pull consumer (--pull): %w", s.cfg.Consumer, EnvConsumer, err)
-	} else if err != nil {
-		return nil, wcfg, fmt.Errorf("looking up consumer %s: %w", s.cfg.Consumer, err)
-	}
-	cc := cons.CachedInfo().Config
-	if cc.AckPolicy != jetstream.AckExplicitPolicy {
-		return nil, wcfg, fmt.Errorf("consumer %q (%s) must have explicit acks (--ack explicit), not %s", s.cfg.Consumer, EnvConsumer, cc.AckPolicy)
-	}
-	// The worker gives up where the consumer does; an unlimited
-	// MaxDeliver (the nats CLI default) still ends on the DEAD stream
-	// after the default number of tries.
-	wcfg.MaxDeliver, wcfg.AckWait = cc.MaxDeliver, cc.AckWait
-	if wcfg.MaxDeliver <= 0 {
-		wcfg.MaxDeliver = events.DefaultMaxDeliver
-	}
-	return cons, wcfg, nil
+	}, EnvConsumer)
 }
 
 // giveUp publishes the failed outcome of a message the worker parks (it

@@ -76,45 +76,12 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 	return nil
 }
 
-// openConsumer returns the durable consumer cfg.Consumer names and the
-// worker settings matching it. The standard consumer is created (or
-// updated); any other must exist already, as a pull consumer with
-// explicit acks (a replay, see docs/REPLAY.md), and is taken as it is.
+// openConsumer returns the durable consumer cfg.Consumer names (the
+// standard one, or an operator's replay consumer) and the worker settings
+// matching it.
 func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.Config, error) {
-	wcfg := worker.Config{Name: s.cfg.Consumer, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp}
-	if s.cfg.Consumer == events.ConsumerIndexer {
-		cc := events.IndexerConsumer()
-		cons, err := s.js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
-		if err != nil {
-			return nil, wcfg, fmt.Errorf("creating consumer %s: %w", cc.Durable, err)
-		}
-		wcfg.MaxDeliver, wcfg.AckWait = cc.MaxDeliver, cc.AckWait
-		return cons, wcfg, nil
-	}
-	cons, err := s.js.Consumer(ctx, events.StreamDrive, s.cfg.Consumer)
-	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) does not exist on stream %s; create it first, e.g. "+
-			"nats consumer add %s %s --filter 'drive.<bot>.kb.>' --deliver all --ack explicit --pull --max-deliver %d --defaults: %w",
-			s.cfg.Consumer, events.StreamDrive, events.StreamDrive, s.cfg.Consumer, events.DefaultMaxDeliver, err)
-	}
-	if errors.Is(err, jetstream.ErrNotPullConsumer) {
-		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) must be a pull consumer (--pull): %w", s.cfg.Consumer, err)
-	}
-	if err != nil {
-		return nil, wcfg, fmt.Errorf("looking up consumer %s: %w", s.cfg.Consumer, err)
-	}
-	if cc := cons.CachedInfo().Config; cc.AckPolicy != jetstream.AckExplicitPolicy {
-		return nil, wcfg, fmt.Errorf("consumer %q (INDEXER_CONSUMER) must have explicit acks (--ack explicit), not %s", s.cfg.Consumer, cc.AckPolicy)
-	}
-	// An unlimited MaxDeliver (the nats CLI default) still ends in the
-	// DEAD stream after the default number of tries: nothing is retried
-	// forever.
-	cc := cons.CachedInfo().Config
-	wcfg.MaxDeliver, wcfg.AckWait = cc.MaxDeliver, cc.AckWait
-	if wcfg.MaxDeliver <= 0 {
-		wcfg.MaxDeliver = events.DefaultMaxDeliver
-	}
-	return cons, wcfg, nil
+	return worker.Open(ctx, s.js, events.IndexerConsumer(),
+		worker.Config{Name: s.cfg.Consumer, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp}, EnvConsumer)
 }
 
 // giveUp logs a change the worker parks on the DEAD stream; its failed

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -222,7 +223,10 @@ func (w *Worker) park(ctx context.Context, msg jetstream.Msg, cause error, deliv
 	dl := nats.NewMsg(events.DeadSubject(w.cfg.Name, msg.Subject()))
 	dl.Data = msg.Data()
 	for k, v := range msg.Headers() {
-		if k != jetstream.MsgIDHeader {
+		// Nats-* headers are instructions to the server about the original
+		// publish (its id, expected stream or sequence…): applied to the
+		// dead letter they would refuse or swallow it.
+		if !strings.HasPrefix(strings.ToLower(k), "nats-") {
 			dl.Header[k] = v
 		}
 	}

@@ -255,3 +255,36 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestIntegrationParkDropsServerHeaders: a change published with
+// Nats-Expected-Stream (or any Nats-* instruction) is still parked.
+func TestIntegrationParkDropsServerHeaders(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := events.NewChange("bot", events.OpCreated, "x.bas")
+	c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
+	msg, err := events.ChangeMsg(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg.Header.Set("Nats-Expected-Stream", events.StreamDrive)
+	msg.Header.Set("X-Trace", "abc")
+	if _, err := js.PublishMsg(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.WorkQueueConsumer("hdr", events.FilterKind(events.KindDialog)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go worker.New(cons, js, func(context.Context, jetstream.Msg) error {
+		return worker.Permanent(errors.New("bad"))
+	}, worker.Config{Name: "hdr"}, slog.New(slog.NewTextHandler(io.Discard, nil))).Run(wctx)
+	waitFor(t, func() bool { return len(deadLetters(t, js)) == 1 })
+	dl := deadLetters(t, js)[0]
+	if dl.Header.Get("X-Trace") != "abc" || dl.Header.Get("Nats-Expected-Stream") != "" {
+		t.Fatalf("dead letter headers %v", dl.Header)
+	}
+}

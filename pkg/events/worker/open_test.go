@@ -1,0 +1,60 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/worker"
+)
+
+func TestIntegrationOpen(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx := context.Background()
+	std := events.IndexerConsumer()
+	// The standard consumer is created as defined.
+	if _, cfg, err := worker.Open(ctx, js, std, worker.Config{}, "X_CONSUMER"); err != nil || cfg.Name != std.Durable || cfg.MaxDeliver != std.MaxDeliver {
+		t.Fatalf("standard: %+v, %v", cfg, err)
+	}
+	// An operator's replay consumer is used as it is; unlimited tries still end.
+	if _, err := js.CreateConsumer(ctx, events.StreamDrive, jetstream.ConsumerConfig{Durable: "replay-h", FilterSubject: "drive.h.kb.>", AckPolicy: jetstream.AckExplicitPolicy, MaxDeliver: -1, AckWait: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if _, cfg, err := worker.Open(ctx, js, std, worker.Config{Name: "replay-h"}, "X_CONSUMER"); err != nil || cfg.MaxDeliver != events.DefaultMaxDeliver || cfg.AckWait != time.Minute {
+		t.Fatalf("replay consumer: %+v, %v", cfg, err)
+	}
+	if _, err := js.CreateConsumer(ctx, events.StreamDrive, jetstream.ConsumerConfig{Durable: "noack", AckPolicy: jetstream.AckNonePolicy}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, consumer string
+		want           []string
+	}{
+		{"missing", "replay-typo", []string{`"replay-typo"`, "X_CONSUMER", "does not exist", "nats consumer add DRIVE replay-typo --filter 'drive.<bot>.kb.>'"}},
+		{"no acks", "noack", []string{"explicit acks"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := worker.Open(ctx, js, std, worker.Config{Name: tt.consumer}, "X_CONSUMER")
+			if err == nil {
+				t.Fatal("opened")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if tt.name == "missing" && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				t.Errorf("error does not wrap ErrConsumerNotFound")
+			}
+		})
+	}
+	if _, err := js.Consumer(ctx, events.StreamDrive, "replay-typo"); !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		t.Fatalf("a typo created a consumer: %v", err)
+	}
+}
