@@ -59,8 +59,18 @@ func (s *Service) Sync(ctx context.Context, bot, path string, seq uint64) (Resul
 		return Result{}, err
 	}
 	if seq != 0 && seq <= prev.Seq && prev.Status != StatusFailed {
-		return Result{Status: events.StatusSkipped, ETag: prev.ETag, Total: prev.Chunks,
-			Reason: fmt.Sprintf("change %d is already reflected (processed up to %d)", seq, prev.Seq)}, nil
+		agrees, err := s.indexAgrees(lctx, bot, path, cl.KB, prev)
+		if err != nil {
+			return Result{}, err
+		}
+		if agrees {
+			return Result{Status: events.StatusSkipped, ETag: prev.ETag, Total: prev.Chunks,
+				Reason: fmt.Sprintf("change %d is already reflected (processed up to %d)", seq, prev.Seq)}, nil
+		}
+		// The index does not hold what the state says (a fresh or restored
+		// index, a replay into an empty one): index the document afresh.
+		s.log.Warn("index disagrees with the document state; re-indexing", "key", events.Key(bot, events.DisplayPath(path)), "state_chunks", prev.Chunks)
+		prev = DocState{Seq: prev.Seq}
 	}
 	res, next, err := s.sync(lctx, bot, path, cl.KB, prev)
 	if err != nil {
@@ -85,6 +95,20 @@ func (s *Service) Sync(ctx context.Context, bot, path string, seq uint64) (Resul
 		return res, err
 	}
 	return res, nil
+}
+
+// indexAgrees reports whether the index holds the points prev says it
+// holds for a document: its chunks when indexed, none otherwise.
+func (s *Service) indexAgrees(ctx context.Context, bot, path, kb string, prev DocState) (bool, error) {
+	n, err := s.index.Count(ctx, vector.Collection{Bot: bot, KB: kb}, path)
+	if err != nil {
+		return false, fmt.Errorf("counting points of %s: %w", events.Key(bot, events.DisplayPath(path)), err)
+	}
+	want := 0
+	if prev.Status == StatusIndexed {
+		want = prev.Chunks
+	}
+	return n == want, nil
 }
 
 // sync does the work of Sync under the lease. It returns the new state
