@@ -2,6 +2,10 @@ package testinfra
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,10 +65,12 @@ func JetStream(t testing.TB) (*NATS, jetstream.JetStream) {
 }
 
 // StartNATSAt starts an embedded JetStream server on a fixed address (the
-// one MinIO notifies), waiting up to 10 s for a previous test's server on it
-// to go away.
+// one MinIO notifies). Tests of several packages (run in parallel by go
+// test) want that address, so it is held under a file lock for the whole
+// test: they take turns, waiting up to 10 minutes.
 func StartNATSAt(t testing.TB, addr string) *NATS {
 	t.Helper()
+	lockAddress(t, addr, 10*time.Minute)
 	var lastErr error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		srv, err := natsembed.Start(natsembed.Config{Addr: addr, StoreDir: t.TempDir(), ReadyTimeout: 2 * time.Second})
@@ -76,4 +82,32 @@ func StartNATSAt(t testing.TB, addr string) *NATS {
 	}
 	t.Fatalf("starting embedded NATS on %s: %v", addr, lastErr)
 	return nil
+}
+
+// lockAddress takes an exclusive lock named after addr, released when the
+// test ends (after its other cleanups, so the server is down by then).
+func lockAddress(t testing.TB, addr string, wait time.Duration) {
+	t.Helper()
+	name := filepath.Join(os.TempDir(), "drivemon-test-"+strings.NewReplacer(":", "_", "/", "_").Replace(addr)+".lock")
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatalf("lock for %s: %v", addr, err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			t.Fatalf("%s is held by another test package for more than %s", addr, wait)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Registered first, so it runs last.
+	t.Cleanup(func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
 }
