@@ -93,6 +93,7 @@ type cached struct {
 	err  error // reading failed (too large for the check's bound, say)
 
 	tool       string // dialogs: the tool it defines
+	schedules  int    // dialogs: the schedules it declares
 	kbStatus   string // KB documents: the indexer status it calls for
 	kbChunks   int
 	themeRel   string
@@ -130,7 +131,9 @@ func (r *rig) file(ctx context.Context, o drive.Object) cached {
 	switch cl.Kind {
 	case events.KindDialog:
 		if int64(len(data)) <= compiler.DefaultMaxFileBytes {
-			if res := analysis.Compile(o.Path, data, nil); res.Tool != nil {
+			res := analysis.Compile(o.Path, data, nil)
+			c.schedules = len(res.Effects.Schedules)
+			if res.Tool != nil {
 				// Stored as text: invalid UTF-8 and NUL become U+FFFD.
 				c.tool = strings.ReplaceAll(events.DisplayPath(res.Tool.MCP.Name), "\x00", "\uFFFD")
 			}
@@ -268,6 +271,14 @@ func (r *rig) diffCompiler(ctx context.Context, dialogs, configs []cached) []str
 	for _, t := range tools {
 		toolOf[t.Path] = t.Name
 	}
+	effects, err := r.checkStore.Effects(ctx, r.bot)
+	if err != nil {
+		return []string{fmt.Sprintf("compiler store: %v", err)}
+	}
+	schedules := map[string]int{}
+	for _, s := range effects.Schedules {
+		schedules[s.Path]++
+	}
 	for _, f := range dialogs {
 		p := f.obj.Path
 		row, ok := rows[p]
@@ -283,6 +294,8 @@ func (r *rig) diffCompiler(ctx context.Context, dialogs, configs []cached) []str
 			add("compiler: %q row has etag %s hash %.12s, storage etag %s hash %.12s", p, row.ETag, row.ContentHash, f.obj.ETag, wantHash)
 		case toolOf[p] != f.tool:
 			add("compiler: %q has tool %q, its content defines %q", p, toolOf[p], f.tool)
+		case schedules[p] != f.schedules && !f.sizeTooBig:
+			add("compiler: %q has %d schedule rows, its content declares %d", p, schedules[p], f.schedules)
 		}
 	}
 	for p := range rows {

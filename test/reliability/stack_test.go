@@ -29,6 +29,7 @@ import (
 	"github.com/drivemon/drivemon/services/detector"
 	"github.com/drivemon/drivemon/services/files"
 	"github.com/drivemon/drivemon/services/indexer"
+	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/vector"
 	"github.com/drivemon/drivemon/services/themer"
 )
@@ -159,7 +160,7 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 	})
 	r.dead = record(r, events.StreamDead, events.DeadPrefix+".>", decodeDead)
 	t.Cleanup(func() {
-		if t.Failed() {
+		if t.Failed() || os.Getenv("RELIABILITY_LOGS") != "" {
 			r.logs.dump()
 		}
 	})
@@ -316,8 +317,9 @@ func (r *rig) startCompiler(name string, o compilerOptions) *replica {
 
 // indexerOptions adjust one indexer replica.
 type indexerOptions struct {
-	cfg func(*indexer.Config)
-	js  func(jetstream.JetStream) indexer.JetStream
+	cfg      func(*indexer.Config)
+	js       func(jetstream.JetStream) indexer.JetStream
+	embedder embed.Embedder
 }
 
 // startIndexer runs an indexer replica with its own connection on the
@@ -334,7 +336,7 @@ func (r *rig) startIndexer(name string, o indexerOptions) *replica {
 	if o.js != nil {
 		ijs = o.js(js)
 	}
-	svc, err := indexer.New(cfg, indexer.Deps{JetStream: ijs, Reader: r.storage, Index: r.index, Logger: r.logs.logger(name), Owner: name})
+	svc, err := indexer.New(cfg, indexer.Deps{JetStream: ijs, Reader: r.storage, Index: r.index, Embedder: o.embedder, Logger: r.logs.logger(name), Owner: name})
 	if err != nil {
 		r.t.Fatalf("%s: %v", name, err)
 	}
