@@ -50,9 +50,10 @@ type rigOptions struct {
 	dir bool
 	// detector adjusts the detectors' configuration.
 	detector func(*detector.Config)
-	// natsAddr, when set, is the address of the embedded NATS server
-	// (MinIO's notification target); otherwise a free port is taken.
-	natsAddr string
+	// minioNotify puts the embedded NATS server on MinIO's notification
+	// target address (held under testinfra's lock, so it cannot be
+	// restarted); otherwise the server takes a free port.
+	minioNotify bool
 }
 
 // rig is one bot on the real servers: an embedded JetStream server that
@@ -122,7 +123,15 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 		r.s3, r.storage = s3, s3
 	}
 	admin := testinfra.Postgres(t)
-	r.nats = startNATS(t, opts.natsAddr)
+	if opts.minioNotify {
+		if r.s3env == nil {
+			t.Fatal("minioNotify needs the MinIO storage")
+		}
+		n := testinfra.StartNATSAt(t, r.s3env.NATSAddr)
+		r.nats = &natsServer{addr: r.s3env.NATSAddr, srv: n.Server, shared: true}
+	} else {
+		r.nats = startNATS(t)
+	}
 	r.nc, r.js = r.connect("observer")
 	if err := events.EnsureStreams(ctx, r.js, events.StreamOptions{}); err != nil {
 		t.Fatalf("creating streams: %v", err)
@@ -433,30 +442,40 @@ func (r *rig) remove(path string) {
 // folder, so it can be stopped and started again as the same server.
 type natsServer struct {
 	addr, dir string
+	shared    bool // testinfra's server on MinIO's target: not restartable
 	mu        sync.Mutex
 	srv       *natsembed.Server
 }
 
-// startNATS starts a server on addr, or on a free port when addr is "".
-func startNATS(t *testing.T, addr string) *natsServer {
+// startNATS starts a server on a free port.
+func startNATS(t *testing.T) *natsServer {
 	t.Helper()
-	if addr == "" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr = ln.Addr().String()
-		_ = ln.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
 	n := &natsServer{addr: addr, dir: t.TempDir()}
-	n.start(t, 60*time.Second)
+	n.start(t, 30*time.Second)
 	t.Cleanup(n.stop)
 	return n
 }
 
-// start starts the server, retrying while the address is still held (a
-// previous server, or another package's test on MinIO's fixed target
-// address) for at most wait.
+// restart stops the server, keeps it down for down, and starts it again
+// on the same address and store.
+func (n *natsServer) restart(t *testing.T, down time.Duration) {
+	t.Helper()
+	if n.shared {
+		t.Fatal("the server on MinIO's target address cannot be restarted")
+	}
+	n.stop()
+	time.Sleep(down)
+	n.start(t, 30*time.Second)
+}
+
+// start starts the server, retrying while the address is still held (by
+// the previous run of the server) for at most wait.
 func (n *natsServer) start(t *testing.T, wait time.Duration) {
 	t.Helper()
 	var err error
