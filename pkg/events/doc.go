@@ -23,7 +23,9 @@
 //	 "mtime":1763700000000, "source":"dir", "detected_by":"watch", "base":41}
 //
 // op is created, updated, deleted, moved (with "from"), target_lost or
-// target_found (kind "package"). kb is set for kind kb. etag is the S3 ETag
+// target_found (kind "package"). A move is published on the new path's
+// subject, so it is only a move within one kind; across kinds (a document
+// moved out of a knowledge base) it is a deleted and a created. kb is set for kind kb. etag is the S3 ETag
 // or, for folders, the MD5 of the content (the same value S3 gives a
 // single-part upload). mtime is unix milliseconds. content (base64) is
 // present only when the detector is set to inline small files. seq is the
@@ -46,7 +48,16 @@
 // EnsureStreams creates the streams idempotently at every start;
 // WorkQueueConsumer defines the durable pull consumers shared by a
 // service's replicas (explicit ack, 30 s ack wait, 10 deliveries, then the
-// DEAD stream through package worker).
+// DEAD stream through package worker; package deadletter lists and re-runs
+// what was parked).
+//
+// # Origins
+//
+// When drivemon itself writes a file (a sandboxed write), the writer first
+// records who it is under OriginKey in the KV bucket DRIVEMON_ORIGINS
+// (MarkOrigin); the detector copies it into the change's "origin"
+// (LookupOrigin), so a writer can skip its own echo and never loop. The
+// origin is not part of the id.
 //
 // # Outcomes
 //
