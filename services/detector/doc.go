@@ -20,7 +20,10 @@
 // every file of every package), re-created or replaced by a file.
 // Symbolic links are never followed; names that are not UTF-8 are kept byte
 // for byte; editor temporary files (Config.Ignore) and Config.IgnorePaths
-// are never reported.
+// are never reported. A move across kinds (out of a knowledge base, say) is
+// published as deleted + created so each kind's consumers see their side.
+// A change whose content drivemon itself wrote carries the writer's origin
+// (events.LookupOrigin) so writers never react to their own echo.
 //
 // The S3 source (source_s3.go) finds bots as buckets <bot>.gbai, or as
 // <bot>.gbai/ prefixes of one bucket, at start and every BotsInterval. Its

@@ -45,7 +45,10 @@
 //     key "<bot>.<path token>") records the highest DRIVE stream sequence
 //     fully processed; a change at or below it is skipped, since the sync
 //     that recorded it started after that change was published and so read
-//     content at least as new.
+//     content at least as new — provided the index holds what the state
+//     says (the document's point count is its recorded chunk count, zero
+//     when deleted). An index that disagrees (a fresh or restored one, a
+//     replay into an empty index) gets the document indexed afresh.
 //
 // # Failures
 //
