@@ -221,3 +221,10 @@ func decodeB64(s string) (string, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	return string(b), err
 }
+
+// LogAttrs are the fields every service logs about a change: bot, path,
+// etag (plus op and seq), so one query finds a file's story across
+// services.
+func (c *Change) LogAttrs() []any {
+	return []any{"bot", c.Bot, "path", DisplayPath(c.Path), "etag", c.ETag, "op", c.Op, "seq", c.Seq}
+}

@@ -146,3 +146,16 @@ func TestSubjects(t *testing.T) {
 		t.Fatalf("DeadSubject = %q", got)
 	}
 }
+
+func TestLogAttrs(t *testing.T) {
+	c := sample()
+	c.Path = "harbor.gbdialog/caf\xe9.bas"
+	got := map[any]any{}
+	attrs := c.LogAttrs()
+	for i := 0; i+1 < len(attrs); i += 2 {
+		got[attrs[i]] = attrs[i+1]
+	}
+	if got["bot"] != "harbor" || got["path"] != "harbor.gbdialog/caf\uFFFD.bas" || got["etag"] != c.ETag {
+		t.Fatalf("LogAttrs = %v", attrs)
+	}
+}

@@ -32,8 +32,7 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 	if err := events.PublishOutcome(ctx, s.js, &out); err != nil {
 		return err
 	}
-	s.log.Debug("compiled", "key", events.Key(c.Bot, events.DisplayPath(c.Path)), "seq", c.Seq, "op", c.Op,
-		"status", out.Status, "diagnostics", len(out.Diagnostics), "ms", out.Millis)
+	s.log.Debug("compiled", append(c.LogAttrs(), "status", out.Status, "diagnostics", len(out.Diagnostics), "ms", out.Millis)...)
 	return nil
 }
 

@@ -61,9 +61,9 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 			o.ChunksTotal, o.ChunksEmbedded, o.ChunksDeleted = &total, &embedded, &deleted
 		}
 		if perr := events.PublishOutcome(ctx, s.js, &o); perr != nil {
-			s.log.Warn("publishing outcome", "key", events.Key(c.Bot, p), "err", perr)
+			s.log.Warn("publishing outcome", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "err", perr)
 		}
-		s.log.Info("indexed", "key", events.Key(c.Bot, events.DisplayPath(p)), "status", o.Status, "chunks", res.Total,
+		s.log.Info("indexed", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "seq", c.Seq, "status", o.Status, "chunks", res.Total,
 			"embedded", res.Embedded, "deleted", res.Deleted, "ms", o.Millis, "err", err)
 	}
 	err = errors.Join(errs...)

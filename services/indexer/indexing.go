@@ -69,7 +69,7 @@ func (s *Service) Sync(ctx context.Context, bot, path string, seq uint64) (Resul
 		}
 		// The index does not hold what the state says (a fresh or restored
 		// index, a replay into an empty one): index the document afresh.
-		s.log.Warn("index disagrees with the document state; re-indexing", "key", events.Key(bot, events.DisplayPath(path)), "state_chunks", prev.Chunks)
+		s.log.Warn("index disagrees with the document state; re-indexing", "bot", bot, "path", events.DisplayPath(path), "etag", prev.ETag, "state_chunks", prev.Chunks)
 		prev = DocState{Seq: prev.Seq}
 	}
 	res, next, err := s.sync(lctx, bot, path, cl.KB, prev)
@@ -85,7 +85,7 @@ func (s *Service) Sync(ctx context.Context, bot, path string, seq uint64) (Resul
 		failed.ETag, failed.Status, failed.Error = next.ETag, StatusFailed, err.Error()
 		failed.Failures++
 		if perr := st.put(ctx, failed); perr != nil {
-			s.log.Warn("recording a failure", "key", events.Key(bot, path), "err", perr)
+			s.log.Warn("recording a failure", "bot", bot, "path", events.DisplayPath(path), "etag", failed.ETag, "err", perr)
 		}
 		return Result{Status: events.StatusFailed, ETag: next.ETag}, err
 	}

@@ -160,6 +160,9 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 	cancel()
 	took := time.Since(start)
 	log := w.log.With("subject", msg.Subject(), "seq", seq, "try", deliveries)
+	if bot, kind, _, err := events.ParseChangeSubject(msg.Subject()); err == nil {
+		log = log.With("bot", bot, "kind", kind)
+	}
 	result := ResultRetry
 	switch {
 	case err == nil:
