@@ -58,6 +58,7 @@ func TestIntegrationDetectorRestart(t *testing.T) {
 	r.startThemer("themer-1", themer.Config{})
 	bot := r.bot
 	r.seed(4)
+	r.converge(60 * time.Second)
 	churned := []string{bot + ".gbdialog/churn.bas", bot + ".gbkb/faq/churn.md"}
 	stopChurn := r.churn(churned, func(p string, v int) []byte {
 		if strings.HasSuffix(p, ".bas") {
@@ -65,7 +66,6 @@ func TestIntegrationDetectorRestart(t *testing.T) {
 		}
 		return document("churn", v, 2)
 	})
-	r.converge(60 * time.Second)
 
 	det.stop(t)
 	before := r.changes.len()
