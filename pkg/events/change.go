@@ -176,14 +176,8 @@ type changeAlias Change
 // readers use instead.
 func (c Change) MarshalJSON() ([]byte, error) {
 	w := changeJSON{changeAlias: changeAlias(c)}
-	if !utf8.ValidString(c.Path) {
-		w.PathB64 = encodeB64(c.Path)
-		w.Path = DisplayPath(c.Path)
-	}
-	if !utf8.ValidString(c.From) {
-		w.FromB64 = encodeB64(c.From)
-		w.From = DisplayPath(c.From)
-	}
+	w.Path, w.PathB64 = PathToJSON(c.Path)
+	w.From, w.FromB64 = PathToJSON(c.From)
 	return json.Marshal(w)
 }
 
@@ -193,19 +187,12 @@ func (c *Change) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	if w.PathB64 != "" {
-		p, err := decodeB64(w.PathB64)
-		if err != nil {
-			return fmt.Errorf("%w: path_b64: %w", ErrBadChange, err)
-		}
-		w.Path = p
+	var err error
+	if w.Path, err = PathFromJSON(w.Path, w.PathB64); err != nil {
+		return fmt.Errorf("%w: path_b64: %w", ErrBadChange, err)
 	}
-	if w.FromB64 != "" {
-		p, err := decodeB64(w.FromB64)
-		if err != nil {
-			return fmt.Errorf("%w: from_b64: %w", ErrBadChange, err)
-		}
-		w.From = p
+	if w.From, err = PathFromJSON(w.From, w.FromB64); err != nil {
+		return fmt.Errorf("%w: from_b64: %w", ErrBadChange, err)
 	}
 	*c = Change(w.changeAlias)
 	return nil
@@ -215,10 +202,23 @@ func (c *Change) UnmarshalJSON(data []byte) error {
 // replaced by U+FFFD, for logs and UIs. Never use it as a key.
 func DisplayPath(p string) string { return strings.ToValidUTF8(p, "\uFFFD") }
 
-func encodeB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+// PathToJSON splits a path into its JSON form: the string to show (each run
+// of bytes that are not UTF-8 as U+FFFD) and, only when that loses bytes,
+// their exact base64 ("path_b64" next to "path"). Every JSON form of a path
+// in drivemon uses it.
+func PathToJSON(p string) (shown, b64 string) {
+	if utf8.ValidString(p) {
+		return p, ""
+	}
+	return DisplayPath(p), base64.StdEncoding.EncodeToString([]byte(p))
+}
 
-func decodeB64(s string) (string, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
+// PathFromJSON is the inverse of PathToJSON.
+func PathFromJSON(shown, b64 string) (string, error) {
+	if b64 == "" {
+		return shown, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(b64)
 	return string(b), err
 }
 

@@ -105,10 +105,7 @@ func (o Outcome) MarshalJSON() ([]byte, error) {
 		alias
 		PathB64 string `json:"path_b64,omitempty"`
 	}{alias: alias(o)}
-	if p := DisplayPath(o.Path); p != o.Path {
-		w.PathB64 = encodeB64(o.Path)
-		w.Path = p
-	}
+	w.Path, w.PathB64 = PathToJSON(o.Path)
 	return json.Marshal(w)
 }
 
@@ -122,12 +119,9 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	if w.PathB64 != "" {
-		p, err := decodeB64(w.PathB64)
-		if err != nil {
-			return fmt.Errorf("outcome: path_b64: %w", err)
-		}
-		w.Path = p
+	var err error
+	if w.Path, err = PathFromJSON(w.Path, w.PathB64); err != nil {
+		return fmt.Errorf("outcome: path_b64: %w", err)
 	}
 	*o = Outcome(w.alias)
 	return nil

@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,10 +58,7 @@ func (d DocState) MarshalJSON() ([]byte, error) {
 		alias
 		PathB64 string `json:"path_b64,omitempty"`
 	}{alias: alias(d)}
-	if p := events.DisplayPath(d.Path); p != d.Path {
-		w.PathB64 = base64.StdEncoding.EncodeToString([]byte(d.Path))
-		w.Path = p
-	}
+	w.Path, w.PathB64 = events.PathToJSON(d.Path)
 	return json.Marshal(w)
 }
 
@@ -76,12 +72,9 @@ func (d *DocState) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	if w.PathB64 != "" {
-		p, err := base64.StdEncoding.DecodeString(w.PathB64)
-		if err != nil {
-			return fmt.Errorf("document state: path_b64: %w", err)
-		}
-		w.Path = string(p)
+	var err error
+	if w.Path, err = events.PathFromJSON(w.Path, w.PathB64); err != nil {
+		return fmt.Errorf("document state: path_b64: %w", err)
 	}
 	*d = DocState(w.alias)
 	return nil

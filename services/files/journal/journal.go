@@ -13,7 +13,6 @@ package journal
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -226,10 +225,7 @@ func (c *compactor) entries() []Entry {
 	out := make([]Entry, 0, len(c.order))
 	for _, p := range c.order {
 		e := *c.byKey[p]
-		if shown := events.DisplayPath(e.Path); shown != e.Path {
-			e.PathB64 = base64.StdEncoding.EncodeToString([]byte(e.Path))
-			e.Path = shown
-		}
+		e.Path, e.PathB64 = events.PathToJSON(e.Path)
 		out = append(out, e)
 	}
 	return out
