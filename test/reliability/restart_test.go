@@ -175,6 +175,7 @@ func TestIntegrationKillConsumerMidBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	heldC, heldI := ci.NumAckPending, ii.NumAckPending
+	committedC, committedI := gc.held.Load(), gi.held.Load()
 	killed := time.Now()
 	victimC.kill(t)
 	victimI.kill(t)
@@ -197,7 +198,7 @@ func TestIntegrationKillConsumerMidBatch(t *testing.T) {
 		t.Errorf("no outcome of a redelivered message: the kill freed nothing (held %d and %d)", heldC, heldI)
 	}
 	r.report(t, "kill-mid-batch", c, map[string]any{"unacked_at_kill_compiler": heldC, "unacked_at_kill_indexer": heldI,
-		"committed_unacked_compiler": gc.held.Load(), "committed_unacked_indexer": gi.held.Load(),
+		"committed_unacked_compiler": committedC, "committed_unacked_indexer": committedI,
 		"kill_to_converged": time.Since(killed).Round(10 * time.Millisecond), "redelivered_outcomes": redelivered, "embedded": emb.texts.Load()})
 }
 
