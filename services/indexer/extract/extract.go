@@ -62,7 +62,8 @@ type Limits struct {
 	// the map use DefaultMaxInput.
 	MaxInput map[Format]int64
 	// MaxUnzipped bounds the bytes decompressed from an Office file, all
-	// entries together; MaxZipEntries its number of entries.
+	// entries together, counted as they stream (entries are parsed as they
+	// decompress, never held whole); MaxZipEntries its number of entries.
 	MaxUnzipped   int64
 	MaxZipEntries int
 	// MaxText bounds the extracted text, in bytes.
@@ -74,7 +75,7 @@ type Limits struct {
 // Defaults of Limits.
 const (
 	DefaultMaxInput      = 16 << 20
-	DefaultMaxUnzipped   = 256 << 20
+	DefaultMaxUnzipped   = 64 << 20
 	DefaultMaxZipEntries = 10000
 	DefaultMaxText       = 32 << 20
 	DefaultTimeout       = 60 * time.Second

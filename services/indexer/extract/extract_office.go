@@ -35,10 +35,11 @@ func openOffice(data []byte, l Limits) (*officeZip, error) {
 	return z, nil
 }
 
-// read decompresses one entry, counting it against the budget. The declared
-// sizes in a zip can lie, so the limit is enforced on the bytes actually
-// produced.
-func (z *officeZip) read(name string) ([]byte, error) {
+// open streams one entry, counting every decompressed byte against the
+// budget. The declared sizes in a zip can lie, so the limit is enforced on
+// the bytes actually produced, as they are produced: a zip bomb is refused
+// after at most the budget has streamed through, never held in memory.
+func (z *officeZip) open(name string) (io.ReadCloser, error) {
 	f, ok := z.files[name]
 	if !ok {
 		return nil, fmt.Errorf("%w: no %s in the package", ErrMalformed, name)
@@ -47,16 +48,33 @@ func (z *officeZip) read(name string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening %s: %w", ErrMalformed, name, err)
 	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, z.budget+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading %s: %w", ErrMalformed, name, err)
+	return &budgetReader{rc: rc, z: z, name: name}, nil
+}
+
+type budgetReader struct {
+	rc   io.ReadCloser
+	z    *officeZip
+	name string
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.z.budget -= int64(n)
+	if b.z.budget < 0 {
+		return n, fmt.Errorf("%w: decompressing %s goes past the limit on decompressed bytes", ErrTooLarge, b.name)
 	}
-	if int64(len(data)) > z.budget {
-		return nil, fmt.Errorf("%w: decompressing %s goes past the limit on decompressed bytes", ErrTooLarge, name)
+	return n, err
+}
+
+func (b *budgetReader) Close() error { return b.rc.Close() }
+
+// xmlErr classifies an error met while parsing an entry: over the budget
+// stays ErrTooLarge, anything else is a malformed entry.
+func xmlErr(name string, err error) error {
+	if errors.Is(err, ErrTooLarge) {
+		return err
 	}
-	z.budget -= int64(len(data))
-	return data, nil
+	return fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
 }
 
 // numbered returns the entries matching re (whose first group is a number)
@@ -90,14 +108,15 @@ func extractDOCX(ctx context.Context, data []byte, l Limits) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, err := z.read("word/document.xml")
+	doc, err := z.open("word/document.xml")
 	if err != nil {
 		return "", err
 	}
+	defer doc.Close()
 	var b, para strings.Builder
 	level := 0
 	inText := false
-	d := xml.NewDecoder(bytes.NewReader(doc))
+	d := xml.NewDecoder(doc)
 	for {
 		if err := ctx.Err(); err != nil {
 			return "", err
@@ -107,7 +126,7 @@ func extractDOCX(ctx context.Context, data []byte, l Limits) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%w: word/document.xml: %w", ErrMalformed, err)
+			return "", xmlErr("word/document.xml", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -172,22 +191,26 @@ func extractXLSX(ctx context.Context, data []byte, l Limits) (string, error) {
 	}
 	var shared []string
 	if _, ok := z.files["xl/sharedStrings.xml"]; ok {
-		ss, err := z.read("xl/sharedStrings.xml")
+		ss, err := z.open("xl/sharedStrings.xml")
 		if err != nil {
 			return "", err
 		}
-		if shared, err = texts(ctx, ss, "si"); err != nil {
+		shared, err = texts(ctx, ss, "si")
+		ss.Close()
+		if err != nil {
 			return "", fmt.Errorf("xl/sharedStrings.xml: %w", err)
 		}
 	}
 	var b strings.Builder
 	for i, name := range z.numbered(sheetEntry) {
-		sheet, err := z.read(name)
+		sheet, err := z.open(name)
 		if err != nil {
 			return "", err
 		}
 		fmt.Fprintf(&b, "# Sheet %d\n\n", i+1)
-		if err := sheetRows(ctx, &b, sheet, shared); err != nil {
+		err = sheetRows(ctx, &b, sheet, shared)
+		sheet.Close()
+		if err != nil {
 			return "", fmt.Errorf("%s: %w", name, err)
 		}
 		b.WriteString("\n")
@@ -195,8 +218,8 @@ func extractXLSX(ctx context.Context, data []byte, l Limits) (string, error) {
 	return b.String(), nil
 }
 
-func sheetRows(ctx context.Context, b *strings.Builder, sheet []byte, shared []string) error {
-	d := xml.NewDecoder(bytes.NewReader(sheet))
+func sheetRows(ctx context.Context, b *strings.Builder, sheet io.Reader, shared []string) error {
+	d := xml.NewDecoder(sheet)
 	var row []string
 	var cellType string
 	var val strings.Builder
@@ -210,7 +233,7 @@ func sheetRows(ctx context.Context, b *strings.Builder, sheet []byte, shared []s
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrMalformed, err)
+			return xmlErr("sheet", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -257,8 +280,8 @@ func sheetRows(ctx context.Context, b *strings.Builder, sheet []byte, shared []s
 }
 
 // texts returns the concatenated a:t / t text of each elem element.
-func texts(ctx context.Context, data []byte, elem string) ([]string, error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
+func texts(ctx context.Context, data io.Reader, elem string) ([]string, error) {
+	d := xml.NewDecoder(data)
 	var out []string
 	var cur strings.Builder
 	in, inT := false, false
@@ -271,7 +294,7 @@ func texts(ctx context.Context, data []byte, elem string) ([]string, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+			return nil, xmlErr("entry", err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -305,11 +328,12 @@ func extractPPTX(ctx context.Context, data []byte, l Limits) (string, error) {
 	}
 	var b strings.Builder
 	for i, name := range z.numbered(slideEntry) {
-		slide, err := z.read(name)
+		slide, err := z.open(name)
 		if err != nil {
 			return "", err
 		}
 		paras, err := texts(ctx, slide, "p")
+		slide.Close()
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", name, err)
 		}
