@@ -44,6 +44,10 @@ func (z *officeZip) open(name string) (io.ReadCloser, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: no %s in the package", ErrMalformed, name)
 	}
+	if f.UncompressedSize64 > uint64(max(z.budget, 0)) {
+		// An honest header of a zip bomb: refused before inflating a byte.
+		return nil, fmt.Errorf("%w: %s declares %d decompressed bytes, over the limit", ErrTooLarge, name, f.UncompressedSize64)
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening %s: %w", ErrMalformed, name, err)
@@ -68,11 +72,17 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 
 func (b *budgetReader) Close() error { return b.rc.Close() }
 
-// xmlErr classifies an error met while parsing an entry: over the budget
-// stays ErrTooLarge, anything else is a malformed entry.
-func xmlErr(name string, err error) error {
+// xmlErr classifies an error met while parsing entry r: over the budget
+// stays ErrTooLarge. Otherwise the rest of the entry is drained through
+// the budget (streamed, not kept): an entry that is garbage AND past the
+// limit (a bomb with a lying header) is too large — refused for good — and
+// only one within the limit is malformed.
+func xmlErr(name string, r io.Reader, err error) error {
 	if errors.Is(err, ErrTooLarge) {
 		return err
+	}
+	if _, derr := io.Copy(io.Discard, r); errors.Is(derr, ErrTooLarge) {
+		return derr
 	}
 	return fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
 }
@@ -126,7 +136,7 @@ func extractDOCX(ctx context.Context, data []byte, l Limits) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", xmlErr("word/document.xml", err)
+			return "", xmlErr("word/document.xml", doc, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -233,7 +243,7 @@ func sheetRows(ctx context.Context, b *strings.Builder, sheet io.Reader, shared 
 			return nil
 		}
 		if err != nil {
-			return xmlErr("sheet", err)
+			return xmlErr("sheet", sheet, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -294,7 +304,7 @@ func texts(ctx context.Context, data io.Reader, elem string) ([]string, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, xmlErr("entry", err)
+			return nil, xmlErr("entry", data, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:

@@ -181,3 +181,25 @@ func TestExtractCorpus(t *testing.T) {
 		t.Fatalf("found %d documents in the corpus, want at least 10", n)
 	}
 }
+
+// TestOfficeBombClassified: a bomb that is also garbage (zeros, the usual
+// shape) is too large — refused for good — not malformed (which would be
+// retried); a small garbage entry is malformed.
+func TestOfficeBombClassified(t *testing.T) {
+	l := Limits{MaxUnzipped: 1 << 20}
+	for _, tt := range []struct {
+		name string
+		body string
+		want error
+	}{
+		{"zeros past the limit", strings.Repeat("\x00", 4<<20), ErrTooLarge},
+		{"garbage within the limit", strings.Repeat("\x00", 1<<10), ErrMalformed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(l).Extract(context.Background(), "b.docx", office(t, map[string]string{"word/document.xml": tt.body}))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Extract = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
