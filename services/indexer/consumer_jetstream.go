@@ -81,7 +81,9 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 // matching it.
 func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.Config, error) {
 	return worker.Open(ctx, s.js, events.IndexerConsumer(),
-		worker.Config{Name: s.cfg.Consumer, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp}, EnvConsumer)
+		// Prefetch 1: a sync can take seconds (extraction, embedding), and
+		// a prefetched change waits unseen by the other replicas.
+		worker.Config{Name: s.cfg.Consumer, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp, Prefetch: 1}, EnvConsumer)
 }
 
 // giveUp logs a change the worker parks on the DEAD stream; its failed

@@ -49,6 +49,11 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the delay before a retry, doubled
 	// each try (defaults 1 s and 60 s).
 	MinBackoff, MaxBackoff time.Duration
+	// Prefetch is how many messages the worker pulls ahead (default 16).
+	// Pulled messages wait in this worker, unseen by other replicas, until
+	// it gets to them (or, if it dies, until the ack wait): a service with
+	// slow handlers should pull 1.
+	Prefetch int
 	// GiveUp, if set, runs before a message is parked (to publish a failed
 	// outcome, say). Its error is logged.
 	GiveUp func(ctx context.Context, msg jetstream.Msg, err error) error
@@ -78,6 +83,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 5 * time.Minute
+	}
+	if c.Prefetch <= 0 {
+		c.Prefetch = 16
 	}
 	if c.MinBackoff == 0 {
 		c.MinBackoff = time.Second
@@ -119,7 +127,7 @@ func New(cons Consumer, dead events.MsgPublisher, h Handler, cfg Config, log *sl
 
 // Run processes messages until ctx ends. It returns nil on cancellation.
 func (w *Worker) Run(ctx context.Context) error {
-	it, err := w.cons.Messages(jetstream.PullMaxMessages(16))
+	it, err := w.cons.Messages(jetstream.PullMaxMessages(w.cfg.Prefetch))
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", w.cfg.Name, err)
 	}

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -287,4 +288,47 @@ func TestIntegrationParkDropsServerHeaders(t *testing.T) {
 	if dl.Header.Get("X-Trace") != "abc" || dl.Header.Get("Nats-Expected-Stream") != "" {
 		t.Fatalf("dead letter headers %v", dl.Header)
 	}
+}
+
+// TestIntegrationPrefetchOne: with Prefetch 1, a worker stuck on a slow
+// message holds only that one; another replica takes the rest at once.
+func TestIntegrationPrefetchOne(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.WorkQueueConsumer("pf", events.FilterKind(events.KindDialog)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	stuck := make(chan struct{})
+	release := make(chan struct{})
+	var slowOnce sync.Once
+	go worker.New(cons, js, func(ctx context.Context, m jetstream.Msg) error {
+		slowOnce.Do(func() { close(stuck) })
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}, worker.Config{Name: "pf", Prefetch: 1}, quiet).Run(ctx)
+	publish := func(p string) {
+		c := events.NewChange("bot", events.OpCreated, p)
+		c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
+		if _, err := events.Publish(ctx, js, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("slow.bas")
+	<-stuck
+	for i := range 3 {
+		publish(fmt.Sprintf("f%d.bas", i))
+	}
+	var fast counter
+	go worker.New(cons, js, func(ctx context.Context, m jetstream.Msg) error {
+		fast.inc("n")
+		return nil
+	}, worker.Config{Name: "pf", Prefetch: 1}, quiet).Run(ctx)
+	waitFor(t, func() bool { return fast.get("n") >= 2 })
+	close(release)
 }
