@@ -32,8 +32,10 @@ var (
 
 // Reader reads files of bot packages. Implementations: *Dir, *S3.
 type Reader interface {
-	// Read returns the content of a file, at most max bytes (ErrTooLarge
-	// beyond), and the Object describing exactly that content.
+	// Read returns the content of a file, at most max bytes, and the Object
+	// describing exactly that content. Beyond max it returns ErrTooLarge
+	// with the Object as far as known without reading (size, mtime, and the
+	// ETag where the storage keeps one).
 	Read(ctx context.Context, bot, path string, max int64) ([]byte, Object, error)
 }
 

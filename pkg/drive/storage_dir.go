@@ -99,7 +99,10 @@ func (d *Dir) Read(ctx context.Context, bot, path string, max int64) ([]byte, Ob
 	}
 	defer f.Close()
 	if fi.Size() > max {
-		return nil, Object{}, fmt.Errorf("%s: %d bytes, limit %d: %w", events.Key(bot, path), fi.Size(), max, ErrTooLarge)
+		// Described without its ETag (hashing what we refuse to read
+		// would defeat the limit).
+		return nil, Object{Bot: bot, Path: path, Size: fi.Size(), MTime: fi.ModTime().UnixMilli()},
+			fmt.Errorf("%s: %d bytes, limit %d: %w", events.Key(bot, path), fi.Size(), max, ErrTooLarge)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {

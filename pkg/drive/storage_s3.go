@@ -118,7 +118,7 @@ func (s *S3) Read(ctx context.Context, bot, path string, max int64) ([]byte, Obj
 		return nil, Object{}, s3err(bot, path, err)
 	}
 	if info.Size > max {
-		return nil, Object{}, fmt.Errorf("%s: %d bytes, limit %d: %w", events.Key(bot, path), info.Size, max, ErrTooLarge)
+		return nil, objectOf(bot, path, info), fmt.Errorf("%s: %d bytes, limit %d: %w", events.Key(bot, path), info.Size, max, ErrTooLarge)
 	}
 	data, err := io.ReadAll(io.LimitReader(obj, max+1))
 	if err != nil {

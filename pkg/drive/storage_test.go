@@ -105,6 +105,12 @@ func contract(t *testing.T, f fixture) {
 			}
 		}
 	})
+	t.Run("too large is described", func(t *testing.T) {
+		_, obj, err := f.store.Read(ctx, f.bot, "f.gbtheme/css/main.css", 3)
+		if !errors.Is(err, drive.ErrTooLarge) || obj.Size != int64(len(files["f.gbtheme/css/main.css"])) || obj.Path != "f.gbtheme/css/main.css" {
+			t.Fatalf("Read past the limit = %+v, %v; want ErrTooLarge with the size", obj, err)
+		}
+	})
 	t.Run("errors", func(t *testing.T) {
 		for _, tt := range []struct {
 			name, bot, path string
