@@ -206,3 +206,37 @@ func TestIntegrationOrigins(t *testing.T) {
 		})
 	}
 }
+
+func TestIntegrationEnsureKeyValue(t *testing.T) {
+	n, js := testinfra.JetStream(t)
+	nc, _ := n.Connect(t)
+	ctx := context.Background()
+	cfg := jetstream.KeyValueConfig{Bucket: "TESTKV", Description: "test", History: 1, TTL: time.Minute}
+	if _, err := events.EnsureKeyValue(ctx, js, cfg); err != nil {
+		t.Fatal(err)
+	}
+	updates, err := nc.SubscribeSync("$JS.EVENT.ADVISORY.STREAM.UPDATED.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := events.EnsureKeyValue(ctx, js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := updates.NextMsg(200 * time.Millisecond); err == nil {
+		t.Fatalf("an unchanged bucket was updated: %s", m.Subject)
+	}
+	if _, err := kv.Put(ctx, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	cfg.TTL = 2 * time.Minute
+	if _, err := events.EnsureKeyValue(ctx, js, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := updates.NextMsg(2 * time.Second); err != nil {
+		t.Fatalf("no update for a changed TTL: %v", err)
+	}
+	if e, err := kv.Get(ctx, "k"); err != nil || string(e.Value()) != "v" {
+		t.Fatalf("the update lost data: %v", err)
+	}
+}

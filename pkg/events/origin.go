@@ -31,19 +31,14 @@ type OriginMark struct {
 // OriginKey is the KV key of a file's origin mark.
 func OriginKey(bot, path string) string { return bot + "." + PathToken(path) }
 
-// KVCreator is the part of jetstream.JetStream EnsureOrigins needs.
-type KVCreator interface {
-	CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
-}
-
 // EnsureOrigins creates or opens the origins bucket.
-func EnsureOrigins(ctx context.Context, js KVCreator, o StreamOptions) (jetstream.KeyValue, error) {
+func EnsureOrigins(ctx context.Context, js KVEnsurer, o StreamOptions) (jetstream.KeyValue, error) {
 	o = o.withDefaults()
 	storage := jetstream.FileStorage
 	if o.Memory {
 		storage = jetstream.MemoryStorage
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      OriginsBucket,
 		Description: "who wrote a file's current content (loop protection)",
 		TTL:         OriginTTL,
@@ -51,7 +46,7 @@ func EnsureOrigins(ctx context.Context, js KVCreator, o StreamOptions) (jetstrea
 		Replicas:    o.Replicas,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("creating KV %s: %w", OriginsBucket, err)
+		return nil, err
 	}
 	return kv, nil
 }

@@ -111,16 +111,71 @@ type StreamCreator interface {
 // configuration while other clients create consumers on it.
 func EnsureStreams(ctx context.Context, js StreamCreator, o StreamOptions) error {
 	for _, want := range Streams(o) {
-		if s, err := js.Stream(ctx, want.Name); err == nil && sameStream(s.CachedInfo().Config, want) {
-			continue
-		} else if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-			return fmt.Errorf("looking up stream %s: %w", want.Name, err)
-		}
-		if _, err := js.CreateOrUpdateStream(ctx, want); err != nil {
-			return fmt.Errorf("creating stream %s: %w", want.Name, err)
+		if _, err := EnsureStream(ctx, js, want); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// EnsureStream returns the stream want defines, creating it, or updating
+// it only when its settings differ. Every drivemon stream (and KV bucket,
+// see EnsureKeyValue) is opened this way: an update rewrites the stream's
+// store configuration, and nats-server races that against consumers being
+// created at the same moment by other clients.
+func EnsureStream(ctx context.Context, js StreamCreator, want jetstream.StreamConfig) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, want.Name)
+	switch {
+	case err == nil && sameStream(s.CachedInfo().Config, want):
+		return s, nil
+	case err != nil && !errors.Is(err, jetstream.ErrStreamNotFound):
+		return nil, fmt.Errorf("looking up stream %s: %w", want.Name, err)
+	}
+	s, err = js.CreateOrUpdateStream(ctx, want)
+	if err != nil {
+		return nil, fmt.Errorf("creating stream %s: %w", want.Name, err)
+	}
+	return s, nil
+}
+
+// KVEnsurer is the part of jetstream.JetStream EnsureKeyValue needs.
+type KVEnsurer interface {
+	KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error)
+	CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
+}
+
+// EnsureKeyValue returns the KV bucket want defines, creating it, or
+// updating it only when its history, TTL, storage or description differ
+// (see EnsureStream for why).
+func EnsureKeyValue(ctx context.Context, js KVEnsurer, want jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, want.Bucket)
+	if err == nil {
+		if same, serr := sameBucket(ctx, kv, want); serr == nil && same {
+			return kv, nil
+		}
+	} else if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("looking up KV bucket %s: %w", want.Bucket, err)
+	}
+	kv, err = js.CreateOrUpdateKeyValue(ctx, want)
+	if err != nil {
+		return nil, fmt.Errorf("creating KV bucket %s: %w", want.Bucket, err)
+	}
+	return kv, nil
+}
+
+func sameBucket(ctx context.Context, kv jetstream.KeyValue, want jetstream.KeyValueConfig) (bool, error) {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return false, err
+	}
+	info, ok := st.(interface{ StreamInfo() *jetstream.StreamInfo })
+	if !ok {
+		return false, nil
+	}
+	cfg := info.StreamInfo().Config
+	return st.History() == int64(max(want.History, 1)) && st.TTL() == want.TTL &&
+		cfg.Storage == want.Storage && cfg.Description == want.Description &&
+		cfg.Replicas == max(want.Replicas, 1), nil
 }
 
 // sameStream compares the settings Streams defines (the server reports an

@@ -45,7 +45,7 @@ const rawMaxDeliver = 5
 // is published and the state advanced. A malformed message is logged and
 // parked on the DEAD stream, never retried.
 func (s *s3Source) consume(ctx context.Context, eng *engine) error {
-	stream, err := s.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, err := events.EnsureStream(ctx, s.js, jetstream.StreamConfig{
 		Name:        s.cfg.RawStream,
 		Description: "Raw S3 bucket notifications, consumed by the drivemon detector",
 		Subjects:    []string{s.cfg.RawSubject, s.cfg.RawSubject + ".>"},

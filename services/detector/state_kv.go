@@ -43,7 +43,7 @@ type stateKV struct {
 var errConflict = errors.New("state changed underneath (compare-and-set lost)")
 
 func openState(ctx context.Context, js jetstream.KeyValueManager, bucket string, src events.Source) (*stateKV, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      bucket,
 		Description: "drivemon detector: last published state per file",
 		History:     1,

@@ -85,6 +85,7 @@ func stateKey(bot, path string) string { return bot + "." + events.PathToken(pat
 
 // KVCreator is the part of jetstream.JetStream the state needs.
 type KVCreator interface {
+	KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error)
 	CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
 }
 
@@ -96,11 +97,11 @@ type stateStore struct {
 }
 
 func openState(ctx context.Context, js KVCreator, ttl time.Duration, owner string) (*stateStore, error) {
-	docs, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: BucketDocs, Description: "indexer: per-document state", History: 1})
+	docs, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketDocs, Description: "indexer: per-document state", History: 1})
 	if err != nil {
 		return nil, fmt.Errorf("creating KV bucket %s: %w", BucketDocs, err)
 	}
-	leases, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: BucketLeases, Description: "indexer: per-document leases", History: 1, TTL: ttl})
+	leases, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketLeases, Description: "indexer: per-document leases", History: 1, TTL: ttl})
 	if err != nil {
 		return nil, fmt.Errorf("creating KV bucket %s: %w", BucketLeases, err)
 	}
