@@ -301,6 +301,16 @@ func (p *parser) parsePrimary() Expr {
 // keyword used as a value (GET BOT MEMORY("k"), NEW OBJECT).
 func (p *parser) parseName() Expr {
 	t := p.tok()
+	if notOperand[t.Upper] {
+		// `IF x = THEN`: the operand is missing. A clause word (THEN,
+		// ELSE) is left for its statement; an operator is skipped, so one
+		// mistake is one diagnostic.
+		p.expected("an expression")
+		if t.Upper != "THEN" && t.Upper != "ELSE" {
+			p.next()
+		}
+		return &BadExpr{Pos: t.Pos}
+	}
 	switch t.Upper {
 	case "TRUE", "FALSE":
 		p.next()

@@ -37,6 +37,10 @@ var connectorWords = setOf(
 // they never start an argument.
 var operatorWords = setOf("AND", "OR", "MOD", "IS", "XOR", "THEN", "ELSE", "STEP", "LIKE")
 
+// notOperand are words that can never be an operand (a variable, a call):
+// where an operand is expected, they mean it is missing.
+var notOperand = setOf("THEN", "ELSE", "AND", "OR", "XOR", "MOD")
+
 // exprKeywords are identifiers with a fixed meaning inside expressions.
 var exprKeywords = setOf("TRUE", "FALSE", "NULL", "NOTHING", "NOT")
 
