@@ -66,15 +66,14 @@ type counters struct {
 // order by one goroutine while different paths proceed in parallel; the
 // number of shards bounds the publishes in flight.
 type engine struct {
-	src     events.Source
-	state   *stateKV
-	pub     publisher
-	stat    statFunc
-	log     *slog.Logger
-	cnt     *counters
-	timing  retryTiming
-	shards  []chan job
-	started sync.Once
+	src    events.Source
+	state  *stateKV
+	pub    publisher
+	stat   statFunc
+	log    *slog.Logger
+	cnt    *counters
+	timing retryTiming
+	shards []chan job
 
 	rejMu    sync.Mutex
 	rejected map[string]bool

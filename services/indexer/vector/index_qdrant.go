@@ -245,7 +245,8 @@ func denseOf(v *qdrant.VectorOutput) []float32 {
 	if d := v.GetDense().GetData(); len(d) > 0 {
 		return d
 	}
-	return v.GetData() //nolint:staticcheck // older servers fill only the deprecated field
+	//lint:ignore SA1019 older Qdrant servers fill only the deprecated field
+	return v.GetData()
 }
 
 // Count implements Index (exact counts).
