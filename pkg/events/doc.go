@@ -45,7 +45,9 @@
 //
 // Consumers filter by wildcards: drive.*.kb.> (all KB documents),
 // drive.harbor.> (one bot), drive.harbor.theme.> (one bot's theme).
-// EnsureStreams creates the streams idempotently at every start;
+// EnsureStreams creates the streams idempotently at every start (every
+// stream and KV bucket goes through EnsureStream/EnsureKeyValue, which
+// write only when the definition differs);
 // WorkQueueConsumer defines the durable pull consumers shared by a
 // service's replicas (explicit ack, 30 s ack wait, 10 deliveries, then the
 // DEAD stream through package worker; package deadletter lists and re-runs

@@ -5,4 +5,11 @@
 // error, parking the message on the DEAD stream (never retried forever,
 // never lost); tell the server the work is in progress while a slow handler
 // runs so it is not redelivered under it.
+//
+// Open gives a service its durable consumer: the standard one, created as
+// defined, or an operator's replay consumer, which must already exist (a
+// typo never creates a work queue). Config.Prefetch bounds how many
+// messages a worker pulls ahead; services with slow handlers pull one so a
+// busy or dead replica never sits on work the others could do. Config.Observe
+// reports every result for metrics.
 package worker
