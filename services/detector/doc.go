@@ -70,9 +70,12 @@
 //
 // Observations are spread over Config.InFlight shards by path: one path is
 // handled in order, different paths in parallel, and at most InFlight
-// publishes are in flight. While NATS is unreachable every operation is
-// retried with backoff (RetryMin doubling to RetryMax) and the state is
-// not advanced, so nothing is lost: what was not published is found again
+// publishes are in flight. While NATS is unreachable every operation on it
+// (publish, state read and write, the state scans of a reconciliation or a
+// bot discovery) is retried with backoff (RetryMin doubling to RetryMax);
+// a publish or state access is bounded by AckTimeout per try, a scan by
+// AckTimeout without progress. The detector never stops for an outage and
+// the state is not advanced, so nothing is lost: what was not published is found again
 // by the next reconciliation. Paths that cannot enter the system (.., NUL,
 // absolute, backslash) are logged and reported as a failed outcome on
 // outcome.detector.<bot> once per process, and never published; files that

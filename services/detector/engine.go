@@ -342,7 +342,7 @@ func (e *engine) setPackage(ctx context.Context, bot string, present bool, by ev
 // that fails part way deletes nothing. It returns when every submitted
 // observation was handled.
 func (e *engine) reconcile(ctx context.Context, bot string, listing iter.Seq2[drive.Object, error], covers func(path string) bool) error {
-	known, err := e.state.load(ctx, bot)
+	known, err := e.loadState(ctx, bot)
 	if err != nil {
 		return err
 	}
@@ -442,6 +442,26 @@ func (e *engine) getState(ctx context.Context, key string) (cur *entry, rev uint
 	return cur, rev, err
 }
 
+// loadState returns the live files of bot the state holds, retried while
+// NATS is away.
+func (e *engine) loadState(ctx context.Context, bot string) (files map[string]known, err error) {
+	err = e.retryBounded(ctx, "loading the state of "+bot, 0, func(ctx context.Context) error {
+		files, err = e.state.load(ctx, bot, e.timing.ack)
+		return err
+	})
+	return files, err
+}
+
+// storedBots returns the bots whose package the state marks present,
+// retried while NATS is away.
+func (e *engine) storedBots(ctx context.Context) (bots []string, err error) {
+	err = e.retryBounded(ctx, "reading the packages' state", 0, func(ctx context.Context) error {
+		bots, err = e.state.bots(ctx, e.timing.ack)
+		return err
+	})
+	return bots, err
+}
+
 func (e *engine) putState(ctx context.Context, key string, next *entry, rev uint64) error {
 	return e.retry(ctx, "writing state "+key, func(ctx context.Context) error {
 		_, err := e.state.put(ctx, key, next, rev)
@@ -463,9 +483,18 @@ func (s stop) Unwrap() error { return s.err }
 // by timing.ack. It is used only for talking to NATS, whose outages end;
 // bad input never reaches it.
 func (e *engine) retry(ctx context.Context, what string, fn func(ctx context.Context) error) error {
+	return e.retryBounded(ctx, what, e.timing.ack, fn)
+}
+
+// retryBounded is retry with each try bounded by bound; 0 leaves a try
+// unbounded (it must bound itself, as scans do by progress).
+func (e *engine) retryBounded(ctx context.Context, what string, bound time.Duration, fn func(ctx context.Context) error) error {
 	delay := e.timing.min
 	for try := 1; ; try++ {
-		tctx, cancel := context.WithTimeout(ctx, e.timing.ack)
+		tctx, cancel := ctx, context.CancelFunc(func() {})
+		if bound > 0 {
+			tctx, cancel = context.WithTimeout(ctx, bound)
+		}
 		err := fn(tctx)
 		cancel()
 		if err == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,9 +44,24 @@ func streamChanges(t *testing.T, js jetstream.JetStream, bot string) []events.Ch
 	}
 }
 
-// TestIntegrationNATSOutage stops the broker while files change and starts
-// a new one on the same address and store: every change arrives, once.
+// TestIntegrationNATSOutage stops the broker while files change, longer
+// than JetStream's own request timeout and across several rescans and
+// reconciliations, then starts a new one on the same address and store:
+// the detector keeps running and every change arrives, once. It runs for
+// the folder source and the S3 source (listing only).
 func TestIntegrationNATSOutage(t *testing.T) {
+	for _, src := range []struct {
+		name    string
+		fixture func(*testing.T) fixture
+	}{
+		{"dir", dirFixture},
+		{"s3", func(t *testing.T) fixture { return s3Fixture(t, false) }},
+	} {
+		t.Run(src.name, func(t *testing.T) { natsOutage(t, src.fixture(t)) })
+	}
+}
+
+func natsOutage(t *testing.T, f fixture) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +82,7 @@ func TestIntegrationNATSOutage(t *testing.T) {
 		}
 	}
 	srv := start()
+	defer func() { srv.Shutdown() }()
 	nc, err := nats.Connect(srv.ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -77,19 +92,21 @@ func TestIntegrationNATSOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	pkg := filepath.Join(root, "harbor.gbai")
-	write(t, filepath.Join(pkg, "a.bas"), "a1")
-	cfg := Config{Dir: root, Settle: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, AckTimeout: time.Second, Rescan: time.Second}
-	svc := runService(t, cfg, Deps{JS: js})
-	defer func() { srv.Shutdown() }()
+	f.put(t, "a.bas", []byte("a1"))
+	cfg := f.cfg
+	cfg.RetryMax, cfg.AckTimeout, cfg.Rescan, cfg.BotsInterval = 200*time.Millisecond, time.Second, time.Second, time.Second
+	deps := f.deps
+	deps.JS = js
+	svc := runService(t, cfg, deps)
 
 	srv.Shutdown()
-	write(t, filepath.Join(pkg, "a.bas"), "a2")
+	f.put(t, "a.bas", []byte("a2"))
 	for i := range 20 {
-		write(t, filepath.Join(pkg, "down", fmt.Sprintf("%d.bas", i)), fmt.Sprint(i))
+		f.put(t, fmt.Sprintf("down/%d.bas", i), []byte(fmt.Sprint(i)))
 	}
-	time.Sleep(2500 * time.Millisecond) // longer than AckTimeout: publishes fail
+	// Longer than JetStream's 5 s API timeout, the AckTimeout, and several
+	// rescans and reconciliations: every read and write of the state fails.
+	time.Sleep(6 * time.Second)
 	if svc.Status().Retries == 0 {
 		t.Error("no retries counted while NATS was down")
 	}
@@ -98,14 +115,14 @@ func TestIntegrationNATSOutage(t *testing.T) {
 	var cs []events.Change
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		cs = streamChanges(t, js, "harbor")
+		cs = streamChanges(t, js, f.bot)
 		if countOp(cs, events.OpCreated) >= 21 && countOp(cs, events.OpUpdated) >= 1 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(500 * time.Millisecond)
-	cs = streamChanges(t, js, "harbor")
+	cs = streamChanges(t, js, f.bot)
 	seen := map[string]int{}
 	for _, c := range cs {
 		seen[string(c.Op)+" "+c.Path]++

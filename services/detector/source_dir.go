@@ -69,7 +69,7 @@ func (d *dirSource) Run(ctx context.Context, eng *engine, scanned func()) error 
 
 // loseAll marks every package the state still holds as lost.
 func (d *dirSource) loseAll(ctx context.Context, eng *engine) error {
-	bots, err := eng.state.bots(ctx)
+	bots, err := eng.storedBots(ctx)
 	if err != nil {
 		return err
 	}
@@ -436,7 +436,7 @@ func (rw *rootWatch) scanAll(ctx context.Context) error {
 		}
 	}
 	// Packages the state holds that are gone (removed while we were down).
-	bots, err := rw.eng.state.bots(ctx)
+	bots, err := rw.eng.storedBots(ctx)
 	if err != nil {
 		return err
 	}

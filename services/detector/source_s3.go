@@ -121,7 +121,7 @@ func (s *s3Source) discover(ctx context.Context, eng *engine) error {
 			return err
 		}
 	}
-	stored, err := eng.state.bots(ctx)
+	stored, err := eng.storedBots(ctx)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -106,18 +107,25 @@ type known struct {
 }
 
 // scan calls fn with every current entry whose key matches filter, read
-// with one ordered consumer rather than one request per key.
-func (s *stateKV) scan(ctx context.Context, filter string, fn func(key string, e *entry, rev uint64)) error {
+// with one ordered consumer rather than one request per key. A scan may
+// take long on a large state, so it is bounded by progress, not by a
+// deadline: it fails when no entry arrives for idle (NATS went away).
+func (s *stateKV) scan(ctx context.Context, filter string, idle time.Duration, fn func(key string, e *entry, rev uint64)) error {
 	w, err := s.kv.Watch(ctx, filter, jetstream.IgnoreDeletes())
 	if err != nil {
 		return fmt.Errorf("reading state %s: %w", filter, err)
 	}
 	defer w.Stop()
+	stalled := time.NewTimer(idle)
+	defer stalled.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-stalled.C:
+			return fmt.Errorf("reading state %s: nothing received for %s", filter, idle)
 		case kve, ok := <-w.Updates():
+			stalled.Reset(idle)
 			if !ok {
 				return fmt.Errorf("reading state %s: watcher closed", filter)
 			}
@@ -133,9 +141,9 @@ func (s *stateKV) scan(ctx context.Context, filter string, fn func(key string, e
 }
 
 // load returns the live files of bot, by path.
-func (s *stateKV) load(ctx context.Context, bot string) (map[string]known, error) {
+func (s *stateKV) load(ctx context.Context, bot string, idle time.Duration) (map[string]known, error) {
 	out := make(map[string]known)
-	err := s.scan(ctx, string(s.source)+"."+bot+".*", func(key string, e *entry, rev uint64) {
+	err := s.scan(ctx, string(s.source)+"."+bot+".*", idle, func(key string, e *entry, rev uint64) {
 		if !strings.HasSuffix(key, ".pkg") && !e.Deleted && len(e.Path) > 0 {
 			out[string(e.Path)] = known{entry: *e, rev: rev}
 		}
@@ -147,9 +155,9 @@ func (s *stateKV) load(ctx context.Context, bot string) (map[string]known, error
 }
 
 // bots returns the bots whose package is marked present.
-func (s *stateKV) bots(ctx context.Context) ([]string, error) {
+func (s *stateKV) bots(ctx context.Context, idle time.Duration) ([]string, error) {
 	var out []string
-	err := s.scan(ctx, string(s.source)+".*.pkg", func(key string, e *entry, _ uint64) {
+	err := s.scan(ctx, string(s.source)+".*.pkg", idle, func(key string, e *entry, _ uint64) {
 		if parts := strings.Split(key, "."); !e.Deleted && len(parts) == 3 {
 			out = append(out, parts[1])
 		}
