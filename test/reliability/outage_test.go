@@ -41,7 +41,7 @@ func TestIntegrationNATSRestart(t *testing.T) {
 	waitFor(t, "changes flowing before the restart", 30*time.Second, func() (bool, string) {
 		return len(r.changesFor(churned[0])) >= 3, fmt.Sprint(len(r.changesFor(churned[0])))
 	})
-	const down = 3 * time.Second
+	const down = 7 * time.Second
 	restartAt := time.Now()
 	r.nats.restart(t, down)
 	up := time.Now()
