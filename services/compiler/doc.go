@@ -32,4 +32,8 @@
 // most once per Config.InventoryTTL.
 //
 // Routes serves the read API (see Routes) for drivemon dev and the UI.
+// File names need not be UTF-8: every path in its JSON answers is "path"
+// (for display) plus "path_b64" (the exact bytes) when it is not valid
+// UTF-8, as everywhere in drivemon (events.PathToJSON); a script is
+// fetched by its exact bytes percent-encoded in the URL.
 package compiler

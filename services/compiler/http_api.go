@@ -31,6 +31,13 @@ const (
 //	GET /api/bots/{bot}/tools?format=mcp|openai  active tools (default mcp)
 //	GET /api/bots/{bot}/effects            schedules, webhooks, references, tables
 //	GET /api/bots/{bot}/config             the bot's config.csv settings
+//
+// Paths in answers follow events.PathToJSON: "path" is for display (bytes
+// that are not UTF-8 shown as U+FFFD, so two such names can look alike)
+// and "path_b64", present only then, holds the exact bytes in standard
+// base64. The config answer's "others" has a parallel "others_b64" (""
+// for a UTF-8 entry) when one of them needs it. A script is addressed by
+// its exact bytes percent-encoded in the URL (caf%E9.bas is "caf\xe9.bas").
 func (s *Service) Routes() http.Handler {
 	r := chi.NewRouter()
 	r.Get("/api/bots", s.handleBots)
@@ -152,8 +159,11 @@ func (s *Service) handleEffects(w http.ResponseWriter, r *http.Request) {
 
 // configView is the answer of GET /api/bots/{bot}/config.
 type configView struct {
-	Bot         string            `json:"bot"`
-	Path        string            `json:"path"`
+	Bot  string `json:"bot"`
+	Path string `json:"path"`
+	// PathB64 is the exact bytes of Path (base64) when Path is not valid
+	// UTF-8 (see events.PathToJSON).
+	PathB64     string            `json:"path_b64,omitempty"`
 	Seq         uint64            `json:"seq"`
 	ETag        string            `json:"etag"`
 	CompiledAt  *time.Time        `json:"compiled_at,omitempty"`
@@ -161,8 +171,13 @@ type configView struct {
 	Settings    []store.Setting   `json:"settings"`
 	Diagnostics []diag.Diagnostic `json:"diagnostics"`
 	// Others lists further config.csv files of the bot (in other .gbot
-	// folders), which are stored but not shown.
+	// folders), which are stored but not shown, in the display form of
+	// events.PathToJSON.
 	Others []string `json:"others,omitempty"`
+	// OthersB64, present only when an entry of Others is not valid UTF-8,
+	// runs parallel to Others: the exact bytes (base64) of each such path,
+	// "" for the others.
+	OthersB64 []string `json:"others_b64,omitempty"`
 }
 
 // handleConfig answers the bot's config.csv: <bot>.gbot/config.csv when
@@ -185,16 +200,24 @@ func (s *Service) handleConfig(w http.ResponseWriter, r *http.Request) {
 	if pick < 0 && len(cfgs) > 0 {
 		pick = 0
 	}
+	exact := false
+	var othersB64 []string
 	for i, c := range cfgs {
 		if i != pick {
-			v.Others = append(v.Others, c.Path)
+			shown, b64 := events.PathToJSON(c.Path)
+			v.Others, othersB64 = append(v.Others, shown), append(othersB64, b64)
+			exact = exact || b64 != ""
 			continue
 		}
 		at := c.CompiledAt
-		v.Path, v.Seq, v.ETag, v.CompiledAt, v.Settings, v.Diagnostics = c.Path, c.Seq, c.ETag, &at, c.Settings, c.Diagnostics
+		v.Path, v.PathB64 = events.PathToJSON(c.Path)
+		v.Seq, v.ETag, v.CompiledAt, v.Settings, v.Diagnostics = c.Seq, c.ETag, &at, c.Settings, c.Diagnostics
 		for _, st := range c.Settings {
 			v.Values[st.Key] = st.Value
 		}
+	}
+	if exact {
+		v.OthersB64 = othersB64
 	}
 	writeJSON(w, http.StatusOK, v)
 }

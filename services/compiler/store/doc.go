@@ -19,4 +19,9 @@
 // at start under an advisory lock so replicas can start together) and
 // SQLite (modernc.org/sqlite, pure Go, one file under a data folder, for
 // drivemon dev). One contract suite runs against both.
+//
+// Paths are stored as bytes and need not be UTF-8. The JSON forms of the
+// store's types (path_json.go) write a path as events.PathToJSON does:
+// "path" for display and, only when it is not valid UTF-8, "path_b64" with
+// the exact bytes; their UnmarshalJSON reads the exact path back.
 package store
