@@ -88,3 +88,30 @@ func TestIntegrationBrowserSwapsThemeWithoutReload(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestIntegrationBrowserKeepsLookAlikeStylesheetsApart: two stylesheets
+// whose names differ only in bytes that are not UTF-8 show the same
+// "path"; themer.js tells them apart by path_b64, so swapping one leaves
+// the other linked.
+func TestIntegrationBrowserKeepsLookAlikeStylesheetsApart(t *testing.T) {
+	tab := browser(t)
+	r := newRig(t, Config{})
+	r.write(t, "harbor", "harbor.gbtheme/caf\xe9.css", "main { background-color: rgb(1, 2, 3); }")
+	r.waitApplied(t, r.write(t, "harbor", "harbor.gbtheme/caf\xe8.css", "main { color: rgb(7, 8, 9); }"))
+
+	if _, err := chromedp.Run(tab, chromedp.Navigate(r.srv.URL+"/bots/harbor/")); err != nil {
+		t.Fatalf("loading the demo page: %v", err)
+	}
+	poll(t, tab, "the stream's snapshot", `window.themer && window.themer.connected && window.themer.events >= 1`)
+	poll(t, tab, "both stylesheets", `getComputedStyle(document.querySelector("main")).backgroundColor === "rgb(1, 2, 3)" && getComputedStyle(document.querySelector("main")).color === "rgb(7, 8, 9)"`)
+	if got := eval[int](t, tab, `window.themer.swaps`); got != 0 {
+		t.Fatalf("the snapshot swapped %d stylesheets the page already linked", got)
+	}
+
+	r.write(t, "harbor", "harbor.gbtheme/caf\xe8.css", "main { color: rgb(10, 11, 12); }")
+	poll(t, tab, "the swapped look-alike", `getComputedStyle(document.querySelector("main")).color === "rgb(10, 11, 12)"`)
+	poll(t, tab, "two links left", `document.querySelectorAll("link[data-themer-path]").length === 2`)
+	if got := eval[string](t, tab, `getComputedStyle(document.querySelector("main")).backgroundColor`); got != "rgb(1, 2, 3)" {
+		t.Fatalf("background %q after swapping caf\\xe8.css: the swap replaced caf\\xe9.css", got)
+	}
+}

@@ -32,6 +32,14 @@
 //	theme.vars      {"vars":{"--theme-color1":"#0a7", …}, "values":{"theme-color1":"#0a7", …}}
 //	theme.reload    {"path":"js/app.js", "reason":"…"}  (anything a swap cannot apply)
 //
+// Every path in the data (theme.css, theme.reload, the snapshot's "css" and
+// "files" entries) is relative to the .gbtheme folder and written as
+// events.PathToJSON does: "path" for display, with bytes that are not
+// UTF-8 as U+FFFD, and only for such a name "path_b64" with its exact
+// bytes (standard base64), so two names that differ only in those bytes
+// stay distinct. The "url" of a stylesheet percent-encodes the exact bytes
+// ("caf%E9.css") and fetches that very file.
+//
 // The id of every event is the DRIVE stream sequence of the change it comes
 // from (the snapshot: the last sequence this replica applied). A reconnect
 // with Last-Event-ID N (or ?lastEventId=N) replays that bot's changes after
@@ -56,7 +64,9 @@
 // # Files, client and demo
 //
 // GET /bots/{bot}/theme/{path...} serves the current theme files with
-// ETag, Cache-Control and Content-Type; every path goes through
+// ETag, Cache-Control and Content-Type; the path is the file's exact
+// bytes, percent-encoded where needed (as in the stream's "url"), and goes
+// through
 // events.CleanPath (encoded "..", encoded slashes, backslashes and NUL are
 // refused) and only files the themer knows under the bot's .gbtheme folder
 // are served. A theme file named "events" at the root of the folder is
@@ -64,4 +74,6 @@
 //
 // GET /themer.js is the dependency-free browser client; GET /bots/{bot}/ a
 // demo page that links every stylesheet of the theme and loads themer.js.
+// Each link carries data-themer-path (and data-themer-path-b64 for a name
+// that is not UTF-8); themer.js matches stylesheets by both.
 package themer

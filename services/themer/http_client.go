@@ -39,11 +39,16 @@ var demoPage = template.Must(template.New("demo").Parse(demoHTML))
 // CSS.
 type cssDecl struct{ Name, Value template.CSS }
 
+// cssLink is one stylesheet of the demo page: its URL and its path in the
+// JSON form of the stream (Path shown, PathB64 the exact bytes when Path
+// is not UTF-8), which themer.js matches links by.
+type cssLink struct{ URL, Path, PathB64 string }
+
 type demoData struct {
 	Bot             string
 	Title, LogoText string
 	Vars            []cssDecl
-	CSS             []CSSEvent
+	CSS             []cssLink
 	Events          string
 }
 
@@ -64,7 +69,12 @@ func (s *Service) handleDemo(w http.ResponseWriter, r *http.Request) {
 	snap := snapshotOf(bot, s.hub.theme(bot))
 	d := demoData{
 		Bot: bot, Title: snap.Values["theme-title"], LogoText: snap.Values["theme-logo-text"],
-		CSS: snap.CSS, Events: "/bots/" + bot + "/theme/events",
+		Events: "/bots/" + bot + "/theme/events",
+	}
+	for _, c := range snap.CSS {
+		l := cssLink{URL: c.URL}
+		l.Path, l.PathB64 = events.PathToJSON(c.Path)
+		d.CSS = append(d.CSS, l)
 	}
 	if d.Title == "" {
 		d.Title = bot

@@ -3,7 +3,8 @@
 // Load it with <script src="/themer.js" data-events="/bots/BOT/theme/events">.
 // It follows the bot's theme stream and
 //   - theme.snapshot: brings every <link data-themer-path> up to date and
-//     applies the variables;
+//     applies the variables (a stylesheet is known by "path" plus, for a
+//     name that is not UTF-8, "path_b64": data-themer-path-b64 on links);
 //   - theme.css: swaps the stylesheet with that data-themer-path: a clone
 //     with the new URL goes in after the old link, and the old one is
 //     removed once the new one has loaded (no flash of unstyled content);
@@ -30,25 +31,40 @@
   var varsSet = {};
   var source = null;
 
-  function current(path) {
+  // A stylesheet is known by its path as the stream writes it: "path" and,
+  // for a name that is not UTF-8, "path_b64" with its exact bytes (two such
+  // names can show the same "path"). Links carry both in data-themer-path
+  // and data-themer-path-b64.
+  function keyOf(path, b64) {
+    return b64 ? "b64:" + b64 : "path:" + path;
+  }
+
+  function linkKey(link) {
+    return keyOf(link.getAttribute("data-themer-path"), link.getAttribute("data-themer-path-b64"));
+  }
+
+  function current(key) {
     var links = document.querySelectorAll("link[data-themer-path]");
     var found = null;
     for (var i = 0; i < links.length; i++) {
-      if (links[i].getAttribute("data-themer-path") === path && !links[i].hasAttribute("data-themer-leaving")) {
+      if (linkKey(links[i]) === key && !links[i].hasAttribute("data-themer-leaving")) {
         found = links[i];
       }
     }
     return found;
   }
 
-  function swap(path, url) {
-    var old = current(path);
+  function swap(d) {
+    var url = d.url;
+    var old = current(keyOf(d.path, d.path_b64));
     if (old && old.getAttribute("href") === url) {
       return;
     }
     var next = old ? old.cloneNode(false) : document.createElement("link");
     next.rel = "stylesheet";
-    next.setAttribute("data-themer-path", path);
+    next.setAttribute("data-themer-path", d.path);
+    if (d.path_b64) next.setAttribute("data-themer-path-b64", d.path_b64);
+    else next.removeAttribute("data-themer-path-b64");
     next.removeAttribute("data-themer-leaving");
     next.setAttribute("href", url);
     state.swaps++;
@@ -68,10 +84,10 @@
     old.parentNode.insertBefore(next, old.nextSibling);
   }
 
-  function remove(path) {
+  function remove(key) {
     var links = document.querySelectorAll("link[data-themer-path]");
     for (var i = 0; i < links.length; i++) {
-      if (links[i].getAttribute("data-themer-path") === path && links[i].parentNode) {
+      if (linkKey(links[i]) === key && links[i].parentNode) {
         links[i].parentNode.removeChild(links[i]);
       }
     }
@@ -100,18 +116,18 @@
     "theme.snapshot": function (d) {
       var keep = {};
       (d.css || []).forEach(function (c) {
-        keep[c.path] = true;
-        swap(c.path, c.url);
+        keep[keyOf(c.path, c.path_b64)] = true;
+        swap(c);
       });
       var links = document.querySelectorAll("link[data-themer-path]");
       for (var i = 0; i < links.length; i++) {
-        if (!keep[links[i].getAttribute("data-themer-path")]) remove(links[i].getAttribute("data-themer-path"));
+        if (!keep[linkKey(links[i])]) remove(linkKey(links[i]));
       }
       applyVars(d);
     },
     "theme.css": function (d) {
-      if (d.deleted) remove(d.path);
-      else swap(d.path, d.url);
+      if (d.deleted) remove(keyOf(d.path, d.path_b64));
+      else swap(d);
     },
     "theme.vars": applyVars,
     "theme.reload": function () {
