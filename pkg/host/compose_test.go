@@ -2,14 +2,10 @@ package host_test
 
 import (
 	"context"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,59 +82,12 @@ func loadCompose(t *testing.T) map[string]composeService {
 	return f.Services
 }
 
-// envConstants returns the values of the exported string constants named
-// Env* in the non-test Go files of dir: the variables a configuration
-// loader reads (host.Env*, compiler.Env*, ...).
-func envConstants(t *testing.T, dir string) map[string]bool {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]bool{}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, decl := range f.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.CONST {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, id := range vs.Names {
-					if !strings.HasPrefix(id.Name, "Env") || !id.IsExported() || i >= len(vs.Values) {
-						continue
-					}
-					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						v, err := strconv.Unquote(lit.Value)
-						if err != nil {
-							t.Fatal(err)
-						}
-						out[v] = true
-					}
-				}
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatalf("no Env* constants in %s", dir)
-	}
-	return out
-}
-
 // serviceVars are the variables service reads: the shared ones (package
 // host) and its own.
 func serviceVars(t *testing.T, root, service string) map[string]bool {
 	t.Helper()
-	vars := envConstants(t, filepath.Join(root, "pkg", "host"))
-	for v := range envConstants(t, filepath.Join(root, "services", service)) {
+	vars := testinfra.EnvConstants(t, filepath.Join(root, "pkg", "host"))
+	for v := range testinfra.EnvConstants(t, filepath.Join(root, "services", service)) {
 		vars[v] = true
 	}
 	return vars

@@ -14,7 +14,12 @@
 // redeliveries and unacknowledged messages of a durable consumer, polled
 // while the service runs).
 //
-// Environment (every service):
+// Every setting is an environment variable and a flag (Setting): Main
+// reads the command line with ParseArgs, a flag winning over its
+// variable, and "<bin> --help" lists them (Usage); CheckSettings keeps a
+// service's Settings in line with the variables its loader reads.
+//
+// Environment (every service; flags in CommonSettings):
 //
 //	DRIVEMON_NATS_URL        NATS server URL (default nats://127.0.0.1:4222)
 //	DRIVEMON_HTTP_ADDR       HTTP listen address (default per service)

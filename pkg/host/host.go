@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -69,23 +70,32 @@ func (e Env) AtExit(fn func() error) {
 type Build func(ctx context.Context, env Env) (Service, []Check, error)
 
 // Main is the whole main function of a service: name, default HTTP address,
-// and how to build it. Settings come from the environment only; the one
-// argument it takes is HealthcheckArg. It exits 1 with the reason on
+// the service's own settings (CommonSettings are added), and how to build
+// it. Every setting is read from its environment variable or, winning over
+// it, from its flag; "<name> healthcheck" checks the instance beside it
+// and "<name> --help" lists the settings. It exits 1 with the reason on
 // failure.
-func Main(name, httpAddr string, build Build) {
+func Main(name, httpAddr string, settings []Setting, build Build) {
+	all := append(slices.Clone(CommonSettings), settings...)
+	args, err := ParseArgs(name, all, os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(2)
+	}
+	if args.Help {
+		Usage(os.Stdout, name, all)
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	var err error
-	switch args := os.Args[1:]; {
-	case len(args) == 1 && args[0] == HealthcheckArg:
-		err = Healthcheck(ctx, httpAddr, os.LookupEnv)
-	case len(args) > 0:
-		err = fmt.Errorf("unexpected arguments %q: usage: %s [%s] (settings come from environment variables)", args, name, HealthcheckArg)
-	default:
-		err = Run(ctx, name, httpAddr, os.LookupEnv, build)
+	env := args.Lookup(os.LookupEnv)
+	if args.Healthcheck {
+		err = Healthcheck(ctx, httpAddr, env)
+	} else {
+		err = Run(ctx, name, httpAddr, env, build)
 	}
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, args.Explain(err))
 		os.Exit(1)
 	}
 }

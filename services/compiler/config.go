@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/compiler/basic"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -123,6 +124,20 @@ const (
 	EnvRetryMax       = "COMPILER_RETRY_MAX"
 	EnvConsumer       = "COMPILER_CONSUMER"
 )
+
+// Settings are the compiler's own settings, as flags and variables.
+var Settings = []host.Setting{
+	{Env: EnvPostgresDSN, Flag: "pg-dsn", Usage: "PostgreSQL store shared by every replica (prefer the variable: it holds a password)"},
+	{Env: EnvDataDir, Flag: "data-dir", Usage: "folder of the embedded SQLite store instead (one replica)"},
+	{Env: EnvConcurrency, Flag: "concurrency", Usage: "changes one replica compiles at once, 1-64 (default 4)"},
+	{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest .bas or config.csv read (default and most 1048576)"},
+	{Env: EnvReadTimeout, Flag: "read-timeout", Usage: "bound of one storage read or listing (default 10s)"},
+	{Env: EnvHandlerTimeout, Flag: "handler-timeout", Usage: "bound of one change (default 2m)"},
+	{Env: EnvInventoryTTL, Flag: "inventory-ttl", Usage: "how long a bot's list of KBs is reused (default 10s)"},
+	{Env: EnvRetryMin, Flag: "retry-min", Usage: "first backoff after a transient failure (default 1s)"},
+	{Env: EnvRetryMax, Flag: "retry-max", Usage: "longest backoff (default 1m)"},
+	{Env: EnvConsumer, Flag: "consumer", Usage: "durable consumer on DRIVE (default compiler); another name must exist already (a replay consumer)"},
+}
 
 // FromEnv reads a Config from the environment (lookup is os.LookupEnv in
 // production), fills defaults and validates it. Durations use Go syntax

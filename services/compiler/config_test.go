@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -126,5 +129,13 @@ func TestNewRefusesMissingDeps(t *testing.T) {
 	}
 	if _, err := New(Config{Concurrency: -3}, Deps{JS: noJS{}, Storage: f, Store: st}); err == nil {
 		t.Fatal("New accepted an invalid config")
+	}
+}
+
+// TestSettingsCoverEveryVariable: every variable the configuration reads
+// has its flag and help (Settings), and every setting is a variable read.
+func TestSettingsCoverEveryVariable(t *testing.T) {
+	if err := host.CheckSettings(Settings, testinfra.EnvConstants(t, ".")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 // Config is the detector's setup. The zero value plus Dir or S3.Endpoint is
@@ -179,6 +180,21 @@ const (
 	EnvBots         = "DRIVEMON_S3_BOTS" // comma-separated
 	EnvStateBucket  = "DRIVEMON_DETECTOR_STATE_BUCKET"
 )
+
+// Settings are the detector's own settings, as flags and variables
+// (host.CommonSettings hold the storage ones it watches).
+var Settings = []host.Setting{
+	{Env: EnvSettle, Flag: "settle", Usage: "quiet time before a path is looked at (default 50ms)"},
+	{Env: EnvRescan, Flag: "rescan", Usage: "period of the folder's full reconciliation (default 5m)"},
+	{Env: EnvIgnore, Flag: "ignore", Usage: "comma-separated base-name patterns never reported (replaces the defaults: editor and system temporary files)"},
+	{Env: EnvIgnorePaths, Flag: "ignore-paths", Usage: "comma-separated folders never watched nor reported"},
+	{Env: EnvStateBucket, Flag: "state-bucket", Usage: "JetStream KV bucket of the per-file state (default " + DefaultStateBucket + ")"},
+	{Env: EnvBotsInterval, Flag: "s3-bots-interval", Usage: "how often S3 is listed for new or removed bots (default 30s)"},
+	{Env: EnvReconcile, Flag: "s3-reconcile", Usage: "S3 listing period per kind, e.g. kb=10m,dialog=1m,default=5m"},
+	{Env: EnvRawSubject, Flag: "s3-raw-subject", Usage: "subject MinIO's NATS target publishes on (default raw.s3 when S3 is set)"},
+	{Env: EnvNotifyARN, Flag: "s3-notify-arn", Usage: "configure every bot bucket found to notify this MinIO target, e.g. arn:minio:sqs::DRIVEMON:nats"},
+	{Env: EnvBots, Flag: "s3-bots", Usage: "comma-separated bots the S3 source is limited to (default all)"},
+}
 
 // FromEnv reads a Config from environment variables (getenv is os.Getenv
 // in main), with defaults for what is unset.

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -78,5 +80,13 @@ func TestNew(t *testing.T) {
 				t.Fatalf("err = %v, want one naming %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestSettingsCoverEveryVariable: every variable the configuration reads
+// has its flag and help (Settings), and every setting is a variable read.
+func TestSettingsCoverEveryVariable(t *testing.T) {
+	if err := host.CheckSettings(Settings, testinfra.EnvConstants(t, ".")); err != nil {
+		t.Fatal(err)
 	}
 }

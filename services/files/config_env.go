@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/files/audit"
 )
 
@@ -18,6 +19,17 @@ const (
 	EnvAuditFormat = "FILES_AUDIT_FORMAT"
 	EnvAuditMaxMB  = "FILES_AUDIT_MAX_MB"
 )
+
+// Settings are the file service's own settings, as flags and variables.
+var Settings = []host.Setting{
+	{Env: EnvToken, Flag: "token", Usage: "bearer token required by writes; empty disables them (prefer the variable)"},
+	{Env: EnvWritable, Flag: "writable-folders", Usage: "folder suffixes writes may touch (default .gbdrive,.gbdata)"},
+	{Env: EnvMaxBytes, Flag: "max-bytes", Usage: "largest write (default 10485760)"},
+	{Env: EnvServeNATS, Flag: "nats-writes", Usage: "serve write requests over NATS too (default true)"},
+	{Env: EnvAuditDir, Flag: "audit-dir", Usage: "folder of the audit log (default: no audit log)"},
+	{Env: EnvAuditFormat, Flag: "audit-format", Usage: "text or json (default text)"},
+	{Env: EnvAuditMaxMB, Flag: "audit-max-mb", Usage: "size of an audit file before it rotates (default 64)"},
+}
 
 // FromEnv reads the configuration: FILES_TOKEN (bearer token for writes;
 // empty disables them), FILES_WRITABLE_FOLDERS (comma-separated folder

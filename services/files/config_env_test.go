@@ -3,6 +3,9 @@ package files
 import (
 	"strings"
 	"testing"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -43,5 +46,13 @@ func TestFromEnv(t *testing.T) {
 				t.Fatalf("FromEnv = %+v, %v", c, err)
 			}
 		})
+	}
+}
+
+// TestSettingsCoverEveryVariable: every variable the configuration reads
+// has its flag and help (Settings), and every setting is a variable read.
+func TestSettingsCoverEveryVariable(t *testing.T) {
+	if err := host.CheckSettings(Settings, testinfra.EnvConstants(t, ".")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
 )
 
@@ -126,6 +127,21 @@ const (
 	EnvExtractTimeout = "INDEXER_EXTRACT_TIMEOUT"
 	EnvConsumer       = "INDEXER_CONSUMER"
 )
+
+// Settings are the indexer's own settings, as flags and variables.
+var Settings = []host.Setting{
+	{Env: EnvQdrantAddr, Flag: "qdrant-addr", Usage: "Qdrant as host:gRPC port, e.g. qdrant:6334"},
+	{Env: EnvQdrantAPIKey, Flag: "qdrant-api-key", Usage: "Qdrant API key (prefer the variable: flags show in ps)"},
+	{Env: EnvQdrantTLS, Flag: "qdrant-tls", Usage: "true for TLS to Qdrant"},
+	{Env: EnvDataDir, Flag: "data-dir", Usage: "folder of the embedded vector index instead of Qdrant"},
+	{Env: EnvWorkers, Flag: "workers", Usage: "changes one replica indexes at once, 1-64 (default 2)"},
+	{Env: EnvChunkSize, Flag: "chunk-size", Usage: "characters per chunk (default 1000)"},
+	{Env: EnvChunkOverlap, Flag: "chunk-overlap", Usage: "characters shared by neighbouring chunks (default 200)"},
+	{Env: EnvDimensions, Flag: "dimensions", Usage: "vector size of the built-in embedder (default 384)"},
+	{Env: EnvLeaseTTL, Flag: "lease-ttl", Usage: "how long a crashed replica's per-document lease blocks the others (default 60s)"},
+	{Env: EnvExtractTimeout, Flag: "extract-timeout", Usage: "bound of the text extraction of one document (default 60s)"},
+	{Env: EnvConsumer, Flag: "consumer", Usage: "durable consumer on DRIVE (default indexer); another name must exist already (a replay consumer)"},
+}
 
 // FromEnv reads a Config, defaults filled, from environment variables
 // through getenv (os.Getenv in main): INDEXER_DATA, QDRANT_ADDR, QDRANT_API_KEY,

@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 func TestConfig(t *testing.T) {
@@ -59,5 +62,13 @@ func TestParseConfigCSV(t *testing.T) {
 		if got[k] != v {
 			t.Fatalf("%q = %q, want %q (all: %v)", k, got[k], v, got)
 		}
+	}
+}
+
+// TestSettingsCoverEveryVariable: every variable the configuration reads
+// has its flag and help (Settings), and every setting is a variable read.
+func TestSettingsCoverEveryVariable(t *testing.T) {
+	if err := host.CheckSettings(Settings, testinfra.EnvConstants(t, ".")); err != nil {
+		t.Fatal(err)
 	}
 }

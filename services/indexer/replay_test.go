@@ -12,24 +12,37 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/vector"
 )
 
+// TestConsumerSetting: the consumer comes from INDEXER_CONSUMER or, as
+// docs/REPLAY.md runs it, from "indexer --consumer NAME" (which wins).
 func TestConsumerSetting(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		env     map[string]string
+		args    []string // the command line, read as host.Main reads it
 		want    string
 		wantErr string
 	}{
+		{name: "flag", env: map[string]string{"INDEXER_DATA": "d"}, args: []string{"--consumer", "replay-harbor"}, want: "replay-harbor"},
+		{name: "flag wins", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "other"}, args: []string{"--consumer=replay-harbor"}, want: "replay-harbor"},
+		{name: "bad flag value", env: map[string]string{"INDEXER_DATA": "d"}, args: []string{"--consumer", "a.b"}, wantErr: "--consumer sets INDEXER_CONSUMER"},
 		{name: "default", env: map[string]string{"INDEXER_DATA": "d"}, want: events.ConsumerIndexer},
 		{name: "replay", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "replay-harbor"}, want: "replay-harbor"},
 		{name: "dotted", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "replay.harbor"}, wantErr: "INDEXER_CONSUMER"},
 		{name: "wildcard", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "replay->"}, wantErr: "INDEXER_CONSUMER"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := FromEnv(func(k string) string { return tc.env[k] })
+			args, err := host.ParseArgs(ServiceName, append(slices.Clone(host.CommonSettings), Settings...), tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lookup := args.Lookup(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			c, err := FromEnv(host.Lookup(lookup).Get)
+			err = args.Explain(err)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("FromEnv = %+v, %v; want an error naming %s", c, err, tc.wantErr)

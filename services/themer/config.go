@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 // Config is the themer's setup. The zero value of a field means its default
@@ -134,6 +136,19 @@ const (
 	EnvMaxFileBytes  = "THEMER_MAX_FILE_BYTES"
 	EnvReplayLimit   = "THEMER_REPLAY_LIMIT"
 )
+
+// Settings are the themer's own settings, as flags and variables.
+var Settings = []host.Setting{
+	{Env: EnvHeartbeat, Flag: "heartbeat", Usage: "comment line keeping idle event streams open (default and most 15s)"},
+	{Env: EnvClientBuffer, Flag: "client-buffer", Usage: "events that may wait for one browser; a slower one is dropped (default 32)"},
+	{Env: EnvMaxConns, Flag: "max-conns", Usage: "open event streams per replica (default 10000)"},
+	{Env: EnvMaxConnsPerIP, Flag: "max-conns-per-ip", Usage: "open event streams per client address (default 64)"},
+	{Env: EnvWriteTimeout, Flag: "write-timeout", Usage: "bound of one write to a browser (default 10s)"},
+	{Env: EnvRetry, Flag: "retry", Usage: "reconnection delay sent to browsers (default 2s)"},
+	{Env: EnvReadyWait, Flag: "ready-wait", Usage: "how long a new stream waits for the start-up replay (default 10s)"},
+	{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest theme file served (default 8388608)"},
+	{Env: EnvReplayLimit, Flag: "replay-limit", Usage: "most changes replayed on a resume; beyond, a snapshot (default 1000)"},
+}
 
 // FromEnv reads a Config from the environment (lookup is os.LookupEnv in
 // production), fills defaults and validates it. Durations use Go syntax

@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -62,5 +65,13 @@ func TestNewRejectsMissingDeps(t *testing.T) {
 	}
 	if _, err := New(Config{Heartbeat: time.Minute}, Deps{JS: noJetStream{}, Storage: newDirStorage(t)}); err == nil {
 		t.Fatal("New accepted a 1 minute heartbeat")
+	}
+}
+
+// TestSettingsCoverEveryVariable: every variable the configuration reads
+// has its flag and help (Settings), and every setting is a variable read.
+func TestSettingsCoverEveryVariable(t *testing.T) {
+	if err := host.CheckSettings(Settings, testinfra.EnvConstants(t, ".")); err != nil {
+		t.Fatal(err)
 	}
 }

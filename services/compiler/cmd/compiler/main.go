@@ -1,6 +1,7 @@
-// Command compiler compiles the dialogs and config.csv files of bot
-// packages as they change and serves the results (see package compiler).
-// Settings: the shared DRIVEMON_* variables (package host; default
+// Command compiler compiles the dialogs and config.csv files of bot packages
+// as they change and serves the results (see package compiler). Settings,
+// each a flag or an environment variable ("compiler --help" lists them; a
+// flag wins): the shared DRIVEMON_* variables (package host; default
 // DRIVEMON_HTTP_ADDR 127.0.0.1:8082) and COMPILER_* (compiler.FromEnv:
 // COMPILER_PG_DSN for PostgreSQL or COMPILER_DATA_DIR for the embedded
 // store, …). "compiler healthcheck" checks a running instance.
@@ -15,7 +16,7 @@ import (
 )
 
 func main() {
-	host.Main("compiler", "127.0.0.1:8082", func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
+	host.Main("compiler", "127.0.0.1:8082", compiler.Settings, func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
 		cfg, err := compiler.FromEnv(env.Lookup)
 		if err != nil {
 			return nil, nil, err

@@ -1,9 +1,9 @@
 // Command detector watches bot packages in a local folder and/or an
 // S3-compatible store and publishes every change on the DRIVE stream.
-// Settings: the shared DRIVEMON_* variables (package host; default
-// DRIVEMON_HTTP_ADDR 127.0.0.1:8081) and DRIVEMON_DETECTOR_*,
-// DRIVEMON_S3_* (detector.FromEnv). "detector healthcheck" checks a
-// running instance.
+// Settings, each a flag or an environment variable ("detector --help" lists
+// them; a flag wins): the shared DRIVEMON_* variables (package host; default
+// DRIVEMON_HTTP_ADDR 127.0.0.1:8081) and DRIVEMON_DETECTOR_*, DRIVEMON_S3_*
+// (detector.FromEnv). "detector healthcheck" checks a running instance.
 package main
 
 import (
@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	host.Main("detector", "127.0.0.1:8081", func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
+	host.Main("detector", "127.0.0.1:8081", detector.Settings, func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
 		cfg, err := detector.FromEnv(env.Lookup.Get)
 		if err != nil {
 			return nil, nil, err

@@ -1,6 +1,7 @@
 // Command files runs drivemon's file service: the change journal, sandboxed
-// writes (HTTP and NATS) and the optional audit log. Settings: the shared
-// DRIVEMON_* variables (package host; default DRIVEMON_HTTP_ADDR
+// writes (HTTP and NATS) and the optional audit log. Settings, each a flag
+// or an environment variable ("files --help" lists them; a flag wins): the
+// shared DRIVEMON_* variables (package host; default DRIVEMON_HTTP_ADDR
 // 127.0.0.1:8085) and FILES_* (files.FromEnv). "files healthcheck" checks a
 // running instance.
 package main
@@ -15,7 +16,7 @@ import (
 )
 
 func main() {
-	host.Main("files", "127.0.0.1:8085", func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
+	host.Main("files", "127.0.0.1:8085", files.Settings, func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
 		cfg, err := files.FromEnv(env.Lookup)
 		if err != nil {
 			return nil, nil, err

@@ -1,6 +1,7 @@
 // Command indexer keeps the vector index of bots' knowledge bases in line
 // with their documents and serves the KB search API (see package indexer).
-// Settings: the shared DRIVEMON_* variables (package host; default
+// Settings, each a flag or an environment variable ("indexer --help" lists
+// them; a flag wins): the shared DRIVEMON_* variables (package host; default
 // DRIVEMON_HTTP_ADDR 127.0.0.1:8083) and INDEXER_*, QDRANT_*
 // (indexer.FromEnv). "indexer healthcheck" checks a running instance.
 package main
@@ -14,7 +15,7 @@ import (
 )
 
 func main() {
-	host.Main(indexer.ServiceName, "127.0.0.1:8083", func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
+	host.Main(indexer.ServiceName, "127.0.0.1:8083", indexer.Settings, func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
 		cfg, err := indexer.FromEnv(env.Lookup.Get)
 		if err != nil {
 			return nil, nil, err

@@ -1,6 +1,7 @@
 // Command themer serves live theme updates of bot packages: it follows the
-// DRIVE stream's theme and config changes and streams them to browsers
-// (see package themer). Settings: the shared DRIVEMON_* variables (package
+// DRIVE stream's theme and config changes and streams them to browsers (see
+// package themer). Settings, each a flag or an environment variable ("themer
+// --help" lists them; a flag wins): the shared DRIVEMON_* variables (package
 // host; default DRIVEMON_HTTP_ADDR 127.0.0.1:8084) and THEMER_*
 // (themer.FromEnv). "themer healthcheck" checks a running instance.
 package main
@@ -14,7 +15,7 @@ import (
 )
 
 func main() {
-	host.Main("themer", "127.0.0.1:8084", func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
+	host.Main("themer", "127.0.0.1:8084", themer.Settings, func(ctx context.Context, env host.Env) (host.Service, []host.Check, error) {
 		cfg, err := themer.FromEnv(env.Lookup)
 		if err != nil {
 			return nil, nil, err

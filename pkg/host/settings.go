@@ -1,0 +1,169 @@
+package host
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Setting is one setting of a service: the environment variable it is read
+// from, and the command-line flag (without dashes) that overrides it.
+type Setting struct {
+	Env   string
+	Flag  string
+	Usage string
+}
+
+// CommonSettings are the settings every service shares (LoadCommon).
+var CommonSettings = []Setting{
+	{EnvNATSURL, "nats-url", "NATS server URL (default " + DefaultNATSURL + ")"},
+	{EnvHTTPAddr, "http-addr", "listen address of the API, /healthz, /readyz and /metrics"},
+	{EnvLogLevel, "log-level", "debug, info, warn or error (default info)"},
+	{EnvLogFormat, "log-format", "json or text (default json)"},
+	{EnvDir, "dir", "storage: a folder of <bot>.gbai packages"},
+	{EnvS3Endpoint, "s3-endpoint", "storage: an S3-compatible server as host:port"},
+	{EnvS3AccessKey, "s3-access-key", "S3 access key"},
+	{EnvS3SecretKey, "s3-secret-key", "S3 secret key (prefer the variable: flags show in ps)"},
+	{EnvS3Region, "s3-region", "S3 region, if the server wants one"},
+	{EnvS3Secure, "s3-secure", "true for HTTPS to S3"},
+	{EnvS3Bucket, "s3-bucket", "one bucket holding every bot as a <bot>.gbai/ prefix"},
+}
+
+// Args is a service's command line, parsed: the flags given, by variable,
+// and whether it asked for a healthcheck or for help.
+type Args struct {
+	Healthcheck bool
+	Help        bool
+	flags       map[string]string // variable → value
+	byEnv       map[string]string // variable → flag, for errors
+}
+
+// ParseArgs reads a service's command line: a flag --<flag> value (or
+// --<flag>=value) for any of settings (CommonSettings and the service's
+// own), and anywhere among them an optional HealthcheckArg. -h or --help
+// asks for Usage. Anything else is an error naming it.
+func ParseArgs(name string, settings []Setting, args []string) (Args, error) {
+	a := Args{flags: map[string]string{}, byEnv: map[string]string{}}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	values := map[string]*string{} // flag → its value
+	envOf := map[string]string{}   // flag → variable
+	for _, s := range settings {
+		if _, dup := envOf[s.Flag]; !dup {
+			values[s.Flag] = fs.String(s.Flag, "", s.Usage)
+			envOf[s.Flag], a.byEnv[s.Env] = s.Env, s.Flag
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				a.Help = true
+				return a, nil
+			}
+			return a, fmt.Errorf("%w (%s --help lists the settings)", err, name)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] != HealthcheckArg || a.Healthcheck {
+			return a, fmt.Errorf("unexpected arguments %q: usage: %s [%s] [--flag value ...] (%s --help lists the settings)", args, name, HealthcheckArg, name)
+		}
+		a.Healthcheck, args = true, args[1:]
+	}
+	fs.Visit(func(f *flag.Flag) { a.flags[envOf[f.Name]] = *values[f.Name] })
+	return a, nil
+}
+
+// Lookup is env with the flags given in front: a flag wins over its
+// variable.
+func (a Args) Lookup(env Lookup) Lookup {
+	return func(k string) (string, bool) {
+		if v, ok := a.flags[k]; ok {
+			return v, true
+		}
+		return env(k)
+	}
+}
+
+// Explain adds to err the flag a bad value came from: configuration errors
+// name the variable, and the user may have typed the flag.
+func (a Args) Explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	var from []string
+	for env := range a.flags {
+		if strings.Contains(msg, env) {
+			from = append(from, "--"+a.byEnv[env]+" sets "+env)
+		}
+	}
+	if len(from) == 0 {
+		return err
+	}
+	slices.Sort(from)
+	return fmt.Errorf("%w (%s)", err, strings.Join(from, ", "))
+}
+
+// Usage writes the help of a service: its command line and every setting
+// as flag and variable.
+func Usage(w io.Writer, name string, settings []Setting) {
+	fmt.Fprintf(w, "usage: %s [%s] [--flag value ...]\n\n", name, HealthcheckArg)
+	fmt.Fprintf(w, "Runs the %s service; with %q, checks the instance at --http-addr instead\n", name, HealthcheckArg)
+	fmt.Fprintf(w, "(exit 0 when healthy). Every setting is a flag or an environment\n")
+	fmt.Fprintf(w, "variable; a flag wins over its variable.\n\n")
+	seen := map[string]bool{}
+	for _, s := range settings {
+		if seen[s.Env] {
+			continue
+		}
+		seen[s.Env] = true
+		fmt.Fprintf(w, "  --%s, %s\n      %s\n", s.Flag, s.Env, s.Usage)
+	}
+}
+
+// CheckSettings reports what is wrong with a service's settings list given
+// the variables its configuration loader reads (vars): a variable without
+// a setting has no flag and no help, a setting without a variable does
+// nothing, and flags must be distinct lowercase words joined by dashes.
+func CheckSettings(settings []Setting, vars map[string]bool) error {
+	var errs []error
+	covered := map[string]bool{}
+	flags := map[string]string{}
+	for _, s := range append(slices.Clone(CommonSettings), settings...) {
+		if prev, ok := flags[s.Flag]; ok && prev != s.Env {
+			errs = append(errs, fmt.Errorf("flag --%s is given to both %s and %s", s.Flag, prev, s.Env))
+		}
+		flags[s.Flag] = s.Env
+		if !validFlag(s.Flag) {
+			errs = append(errs, fmt.Errorf("%s: flag %q: want lowercase words joined by dashes", s.Env, s.Flag))
+		}
+		if strings.TrimSpace(s.Usage) == "" {
+			errs = append(errs, fmt.Errorf("%s: no usage text", s.Env))
+		}
+		covered[s.Env] = true
+	}
+	for _, s := range settings {
+		if !vars[s.Env] {
+			errs = append(errs, fmt.Errorf("setting %s (--%s) is not a variable the service reads", s.Env, s.Flag))
+		}
+	}
+	for _, v := range slices.Sorted(maps.Keys(vars)) {
+		if !covered[v] {
+			errs = append(errs, fmt.Errorf("variable %s has no setting (no flag, no help)", v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validFlag(f string) bool {
+	if f == "" || f[0] == '-' || f[len(f)-1] == '-' || strings.Contains(f, "--") {
+		return false
+	}
+	return strings.Trim(f, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
+}
