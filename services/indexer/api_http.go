@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,12 @@ const (
 	MaxK        = 100
 	MaxQueryLen = 2000
 )
+
+// The JSON forms of SearchHit, KBListing and DocListing write paths (and
+// KB names, folder names that need not be UTF-8 either) as
+// events.PathToJSON does: "path" ("name") for display, with bytes that are
+// not UTF-8 as U+FFFD, and only then "path_b64" ("name_b64") with the
+// exact bytes in standard base64. In Go the fields hold the exact bytes.
 
 // SearchHit is one search result of the HTTP API.
 type SearchHit struct {
@@ -47,6 +54,39 @@ type DocListing struct {
 	UpdatedAt int64  `json:"updated_at"`
 }
 
+// MarshalJSON adds "path_b64" when Path is not valid UTF-8.
+func (h SearchHit) MarshalJSON() ([]byte, error) {
+	type alias SearchHit
+	w := struct {
+		alias
+		PathB64 string `json:"path_b64,omitempty"`
+	}{alias: alias(h)}
+	w.Path, w.PathB64 = events.PathToJSON(h.Path)
+	return json.Marshal(w)
+}
+
+// MarshalJSON adds "name_b64" when Name is not valid UTF-8.
+func (l KBListing) MarshalJSON() ([]byte, error) {
+	type alias KBListing
+	w := struct {
+		alias
+		NameB64 string `json:"name_b64,omitempty"`
+	}{alias: alias(l)}
+	w.Name, w.NameB64 = events.PathToJSON(l.Name)
+	return json.Marshal(w)
+}
+
+// MarshalJSON adds "path_b64" when Path is not valid UTF-8.
+func (d DocListing) MarshalJSON() ([]byte, error) {
+	type alias DocListing
+	w := struct {
+		alias
+		PathB64 string `json:"path_b64,omitempty"`
+	}{alias: alias(d)}
+	w.Path, w.PathB64 = events.PathToJSON(d.Path)
+	return json.Marshal(w)
+}
+
 func (s *Service) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Get("/api/bots/{bot}/kb", s.listKBs)
@@ -71,8 +111,26 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bot: "+err.Error())
 		return
 	}
+	if r.URL.RawPath != "" {
+		// chi matched the escaped form (an escape Go would not have
+		// written, such as %e9): the name is its unescaped bytes.
+		u, err := url.PathUnescape(kb)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "kb: bad escape: "+err.Error())
+			return
+		}
+		kb = u
+	}
 	if kb == "" {
 		writeError(w, http.StatusBadRequest, "kb: empty knowledge-base name")
+		return
+	}
+	if strings.Contains(kb, "/") {
+		writeError(w, http.StatusBadRequest, "kb: "+strconv.Quote(kb)+" holds a slash; want one folder name under <bot>.gbkb/")
+		return
+	}
+	if _, err := events.CleanPath(kb); err != nil {
+		writeError(w, http.StatusBadRequest, "kb: "+err.Error())
 		return
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))

@@ -75,8 +75,18 @@
 //
 // # HTTP API (Routes)
 //
-//	GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5  {"hits":[{"path","chunk_index","score","text"}]}
-//	GET /api/bots/{bot}/kb                       {"bot", "kbs":[{"name","collection","chunks","documents":[…]}]}
+//	GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5  {"hits":[{"path","path_b64"?,"chunk_index","score","text"}]}
+//	GET /api/bots/{bot}/kb                       {"bot", "kbs":[{"name","name_b64"?,"collection","chunks","documents":[{"path","path_b64"?,…}]}]}
+//
+// File names and KB folder names need not be UTF-8. In both answers every
+// "path" (and a KB's "name") is the display form of events.PathToJSON,
+// bytes that are not UTF-8 shown as U+FFFD, so two such names can look
+// alike; only then "path_b64" ("name_b64") holds the exact bytes in
+// standard base64. {kb} in the search URL is the KB's exact bytes,
+// percent-encoded ("caf%E9"); a name with a slash or one events.CleanPath
+// refuses ("..") gets 400. The document state (bucket indexer-docs) and the
+// embedded vector index's log keep paths and KB names exact the same way
+// ("path_b64", "kb_b64").
 //
 // Bad parameters get 400 and {"error": "..."}; an unknown KB 404.
 package indexer

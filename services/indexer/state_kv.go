@@ -48,17 +48,20 @@ type DocState struct {
 	UpdatedAt int64  `json:"updated_at"`
 }
 
-// MarshalJSON keeps a path that is not UTF-8 exact, as events.Change
-// does: a JSON string cannot hold such bytes (encoding/json would replace
-// them with U+FFFD), so "path" shows events.DisplayPath and "path_b64"
-// holds the bytes.
+// MarshalJSON keeps a path (and a KB folder name) that is not UTF-8
+// exact, as events.Change does: a JSON string cannot hold such bytes
+// (encoding/json would replace them with U+FFFD), so "path" shows
+// events.DisplayPath and "path_b64" holds the bytes; "kb" and "kb_b64"
+// likewise.
 func (d DocState) MarshalJSON() ([]byte, error) {
 	type alias DocState
 	w := struct {
 		alias
 		PathB64 string `json:"path_b64,omitempty"`
+		KBB64   string `json:"kb_b64,omitempty"`
 	}{alias: alias(d)}
 	w.Path, w.PathB64 = events.PathToJSON(d.Path)
+	w.KB, w.KBB64 = events.PathToJSON(d.KB)
 	return json.Marshal(w)
 }
 
@@ -68,6 +71,7 @@ func (d *DocState) UnmarshalJSON(data []byte) error {
 	var w struct {
 		alias
 		PathB64 string `json:"path_b64,omitempty"`
+		KBB64   string `json:"kb_b64,omitempty"`
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
@@ -75,6 +79,9 @@ func (d *DocState) UnmarshalJSON(data []byte) error {
 	var err error
 	if w.Path, err = events.PathFromJSON(w.Path, w.PathB64); err != nil {
 		return fmt.Errorf("document state: path_b64: %w", err)
+	}
+	if w.KB, err = events.PathFromJSON(w.KB, w.KBB64); err != nil {
+		return fmt.Errorf("document state: kb_b64: %w", err)
 	}
 	*d = DocState(w.alias)
 	return nil

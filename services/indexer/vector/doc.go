@@ -7,7 +7,9 @@
 //     data folder (one CRC-checked record per write, synced before the
 //     write returns, replayed at open, compacted by atomic rename when
 //     mostly dead). A torn record at the end of a log (a crash in the
-//     middle of a write) is cut off at open.
+//     middle of a write) is cut off at open. A payload is logged as JSON
+//     with "path_b64" and "kb_b64" (events.PathToJSON) when the path or
+//     KB name is not UTF-8, so such names come back byte for byte.
 //   - Qdrant (index_qdrant.go), over gRPC with the official go-client:
 //     cosine distance, a keyword payload index on "path", every write with
 //     wait=true so a read after a write sees it.

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/drivemon/drivemon/pkg/events"
 )
 
 // Embedded is the in-process Index (see the package comment). Safe for
@@ -161,8 +163,8 @@ func (c *collection) apply(body []byte) error {
 		n := d.uvarint()
 		for range n {
 			id := d.str()
-			var p Payload
-			if err := json.Unmarshal([]byte(d.str()), &p); err != nil {
+			p, err := decodePayload([]byte(d.str()))
+			if err != nil {
 				return err
 			}
 			vec := d.floats(c.dims)
@@ -335,8 +337,7 @@ func upsertRecord(pts []Point) []byte {
 	b := binary.AppendUvarint([]byte{opUpsert}, uint64(len(pts)))
 	for _, p := range pts {
 		b = appendStr(b, p.ID)
-		js, _ := json.Marshal(p.Payload)
-		b = appendStr(b, string(js))
+		b = appendStr(b, string(encodePayload(p.Payload)))
 		for _, x := range p.Vector {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
 		}
@@ -629,4 +630,37 @@ func normalized(v []float32) []float32 {
 		out[i] = x * inv
 	}
 	return out
+}
+
+// payloadRecord is a payload as the log stores it: JSON, with the exact
+// bytes of a path or KB name that is not UTF-8 in "path_b64" and "kb_b64"
+// (events.PathToJSON), since a JSON string cannot hold them. A record
+// without them (all UTF-8, or written before they existed) reads as is.
+type payloadRecord struct {
+	Payload
+	PathB64 string `json:"path_b64,omitempty"`
+	KBB64   string `json:"kb_b64,omitempty"`
+}
+
+func encodePayload(p Payload) []byte {
+	w := payloadRecord{Payload: p}
+	w.Path, w.PathB64 = events.PathToJSON(p.Path)
+	w.KB, w.KBB64 = events.PathToJSON(p.KB)
+	js, _ := json.Marshal(w) // strings and ints only: cannot fail
+	return js
+}
+
+func decodePayload(b []byte) (Payload, error) {
+	var w payloadRecord
+	if err := json.Unmarshal(b, &w); err != nil {
+		return Payload{}, err
+	}
+	var err error
+	if w.Path, err = events.PathFromJSON(w.Path, w.PathB64); err != nil {
+		return Payload{}, fmt.Errorf("point payload: path_b64: %w", err)
+	}
+	if w.KB, err = events.PathFromJSON(w.KB, w.KBB64); err != nil {
+		return Payload{}, fmt.Errorf("point payload: kb_b64: %w", err)
+	}
+	return w.Payload, nil
 }

@@ -2,9 +2,11 @@ package vector
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -153,5 +155,91 @@ func TestNames(t *testing.T) {
 		if other == a {
 			t.Fatal("distinct chunks share a point id")
 		}
+	}
+}
+
+// Paths and KB names that are not UTF-8 survive a restart byte for byte:
+// two that differ only in such bytes stay two documents.
+func TestEmbeddedNonUTF8PathsSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	col := Collection{Bot: "harbor", KB: "caf\xe9"}
+	paths := []string{"harbor.gbkb/caf\xe9/caf\xe9.md", "harbor.gbkb/caf\xe9/caf\xe8.md", "harbor.gbkb/caf\xe9/café.md"}
+	dir := t.TempDir()
+	e := reopen(t, dir)
+	if err := e.Ensure(ctx, col, 2); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range paths {
+		pt := Point{ID: PointID(col.Bot, col.KB, p, "h", 0), Vector: []float32{float32(i) + 1, 1}, Payload: Payload{Bot: col.Bot, KB: col.KB, Path: p, Text: "chunk"}}
+		if err := e.Upsert(ctx, col, []Point{pt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Close()
+	e2 := reopen(t, dir)
+	for _, p := range paths {
+		pts, err := e2.Document(ctx, col, p)
+		if err != nil || len(pts) != 1 || pts[0].Path != p || pts[0].KB != col.KB || pts[0].Text != "chunk" {
+			t.Fatalf("after restart, document %q = %+v, %v", p, pts, err)
+		}
+	}
+	hits, err := e2.Search(ctx, col, []float32{1, 1}, 3)
+	if err != nil || len(hits) != 3 {
+		t.Fatalf("search after restart: %+v, %v", hits, err)
+	}
+	var got []string
+	for _, h := range hits {
+		got = append(got, h.Path)
+	}
+	slices.Sort(got)
+	want := slices.Clone(paths)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("hit paths %q, want %q", got, want)
+	}
+}
+
+func TestDecodePayload(t *testing.T) {
+	for _, tt := range []struct {
+		name, record string
+		want         Payload
+		wantErr      bool
+	}{
+		{name: "utf-8, as written before path_b64", record: `{"bot":"h","kb":"faq","path":"a.md","chunk_index":2}`, want: Payload{Bot: "h", KB: "faq", Path: "a.md", ChunkIndex: 2}},
+		{name: "exact bytes", record: `{"kb":"caf\ufffd","kb_b64":"Y2Fm6Q==","path":"caf\ufffd.md","path_b64":"Y2Fm6S5tZA=="}`, want: Payload{KB: "caf\xe9", Path: "caf\xe9.md"}},
+		{name: "bad path_b64", record: `{"path":"a.md","path_b64":"!"}`, wantErr: true},
+		{name: "bad kb_b64", record: `{"kb":"a","kb_b64":"!"}`, wantErr: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decodePayload([]byte(tt.record))
+			if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
+				t.Fatalf("decodePayload = %+v, %v; want %+v (error %v)", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+// Qdrant payloads cannot hold strings that are not UTF-8: the adapter
+// refuses such a point with ErrBadPoint (the client would panic), and
+// reading or deleting by such a path fails with an error, not a crash.
+func TestQdrantRefusesNonUTF8Paths(t *testing.T) {
+	ctx := context.Background()
+	_, addr := startFakeQdrant(t)
+	q, err := OpenQdrant(QdrantConfig{Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	col := Collection{Bot: "harbor", KB: "faq"}
+	if err := q.Ensure(ctx, col, 2); err != nil {
+		t.Fatal(err)
+	}
+	const path = "harbor.gbkb/faq/caf\xe9.md"
+	pt := Point{ID: PointID(col.Bot, col.KB, path, "h", 0), Vector: []float32{1, 1}, Payload: Payload{Bot: col.Bot, KB: col.KB, Path: path}}
+	if err := q.Upsert(ctx, col, []Point{pt}); !errors.Is(err, ErrBadPoint) || !strings.Contains(err.Error(), "UTF-8") {
+		t.Fatalf("Upsert of a non-UTF-8 path: %v, want ErrBadPoint naming UTF-8", err)
+	}
+	if _, err := q.Count(ctx, col, path); err == nil {
+		t.Fatal("Count by a non-UTF-8 path succeeded")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc/codes"
@@ -152,6 +153,15 @@ func payloadOf(m map[string]*qdrant.Value) Payload {
 func (q *Qdrant) Upsert(ctx context.Context, c Collection, pts []Point) error {
 	if err := validPoints(c, pts, 0); err != nil {
 		return err
+	}
+	for _, p := range pts {
+		// Qdrant payload strings are protobuf strings, which must be
+		// UTF-8 (the client panics on anything else).
+		for _, s := range []string{p.Bot, p.KB, p.Path, p.Text, p.Hash, p.ETag} {
+			if !utf8.ValidString(s) {
+				return fmt.Errorf("%w: point %q: payload %q is not UTF-8, which a Qdrant payload cannot hold", ErrBadPoint, p.ID, strings.ToValidUTF8(s, "\uFFFD"))
+			}
+		}
 	}
 	for batch := range slices.Chunk(pts, 256) {
 		ps := make([]*qdrant.PointStruct, len(batch))
