@@ -160,12 +160,13 @@ func NewChange(bot string, op Op, path string) Change {
 	return c
 }
 
-// changeJSON is the wire form: Change plus base64 copies of Path and From
-// when they are not valid UTF-8 (JSON strings cannot carry such bytes).
+// changeJSON is the wire form: Change plus base64 copies of Path, From and
+// KB when they are not valid UTF-8 (JSON strings cannot carry such bytes).
 type changeJSON struct {
 	changeAlias
 	PathB64 string `json:"path_b64,omitempty"`
 	FromB64 string `json:"from_b64,omitempty"`
+	KBB64   string `json:"kb_b64,omitempty"`
 }
 
 type changeAlias Change
@@ -173,11 +174,13 @@ type changeAlias Change
 // MarshalJSON writes Path and From as JSON strings. A path that is not valid
 // UTF-8 is written twice: "path" with each bad byte as U+FFFD (for people and
 // tools that only display it) and "path_b64" with the exact bytes, which
-// readers use instead.
+// readers use instead; so are From ("from_b64") and the KB name, a folder
+// name ("kb_b64").
 func (c Change) MarshalJSON() ([]byte, error) {
 	w := changeJSON{changeAlias: changeAlias(c)}
 	w.Path, w.PathB64 = PathToJSON(c.Path)
 	w.From, w.FromB64 = PathToJSON(c.From)
+	w.KB, w.KBB64 = PathToJSON(c.KB)
 	return json.Marshal(w)
 }
 
@@ -193,6 +196,9 @@ func (c *Change) UnmarshalJSON(data []byte) error {
 	}
 	if w.From, err = PathFromJSON(w.From, w.FromB64); err != nil {
 		return fmt.Errorf("%w: from_b64: %w", ErrBadChange, err)
+	}
+	if w.KB, err = PathFromJSON(w.KB, w.KBB64); err != nil {
+		return fmt.Errorf("%w: kb_b64: %w", ErrBadChange, err)
 	}
 	*c = Change(w.changeAlias)
 	return nil

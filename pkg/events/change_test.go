@@ -26,6 +26,9 @@ func TestChangeJSONRoundTrip(t *testing.T) {
 			c.Op, c.From = OpMoved, "harbor.gbdialog/\xc3(.bas"
 		}},
 		{"inline content", func(c *Change) { c.Content = []byte("TALK \"hi\"\n") }},
+		{"KB folder not utf-8", func(c *Change) {
+			c.Path, c.Kind, c.KB = "harbor.gbkb/caf\xe9/doc.md", KindKB, "caf\xe9"
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := sample()
@@ -41,7 +44,7 @@ func TestChangeJSONRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeData(%s): %v", data, err)
 			}
-			if got.Path != c.Path || got.From != c.From || got.ID != c.ID || string(got.Content) != string(c.Content) || got.ETag != c.ETag || got.MTime != c.MTime {
+			if got.Path != c.Path || got.From != c.From || got.KB != c.KB || got.ID != c.ID || string(got.Content) != string(c.Content) || got.ETag != c.ETag || got.MTime != c.MTime {
 				t.Fatalf("round trip changed the event:\n got %+v\nwant %+v", got, c)
 			}
 		})
@@ -62,6 +65,34 @@ func TestChangeJSONFieldNames(t *testing.T) {
 	}
 	if _, ok := m["path_b64"]; ok {
 		t.Errorf("path_b64 present for a UTF-8 path: %s", data)
+	}
+}
+
+// TestOutcomeJSONNonUTF8: an outcome names a file and its KB folder byte
+// for byte, and shows them readable.
+func TestOutcomeJSONNonUTF8(t *testing.T) {
+	c := NewChange("harbor", OpCreated, "harbor.gbkb/caf\xe9/doc\xe8.md")
+	o := OutcomeFor("indexer", &c)
+	data, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["kb"] != "caf\uFFFD" || m["kb_b64"] == nil || m["path_b64"] == nil {
+		t.Errorf("wire form %s: want kb shown with U+FFFD, kb_b64 and path_b64", data)
+	}
+	var got Outcome
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.KB != "caf\xe9" || got.Path != c.Path {
+		t.Errorf("round trip: kb %q path %q, want %q %q", got.KB, got.Path, "caf\xe9", c.Path)
+	}
+	if err := json.Unmarshal([]byte(`{"kb":"x","kb_b64":"%%"}`), &got); err == nil || !strings.Contains(err.Error(), "kb_b64") {
+		t.Errorf("bad kb_b64: %v", err)
 	}
 }
 

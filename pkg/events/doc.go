@@ -11,7 +11,8 @@
 // to its root, keep their full folder structure, and pass CleanPath: no
 // "..", ".", empty segments, absolute paths, backslashes, NUL or control
 // characters. Names that are not UTF-8 are kept byte for byte; their JSON
-// form adds "path_b64" so they round-trip. Key(bot, path) = "<bot>/<path>"
+// form adds "path_b64" (and "from_b64", "kb_b64" for a move's origin and a
+// KB folder's name) so they round-trip. Key(bot, path) = "<bot>/<path>"
 // is the canonical identity of a file; PathToken(path) its fixed-length
 // token in subjects and KV keys. Classify(path) gives its Kind (dialog, kb
 // with its KB name, config, theme, drive, data, other).

@@ -98,24 +98,26 @@ func OutcomeFor(service string, c *Change) Outcome {
 	}
 }
 
-// MarshalJSON keeps a non-UTF-8 path exact, as Change does.
+// outcomeJSON is the wire form of Outcome, as changeJSON is of Change.
+type outcomeJSON struct {
+	outcomeAlias
+	PathB64 string `json:"path_b64,omitempty"`
+	KBB64   string `json:"kb_b64,omitempty"`
+}
+
+type outcomeAlias Outcome
+
+// MarshalJSON keeps a non-UTF-8 path and KB name exact, as Change does.
 func (o Outcome) MarshalJSON() ([]byte, error) {
-	type alias Outcome
-	w := struct {
-		alias
-		PathB64 string `json:"path_b64,omitempty"`
-	}{alias: alias(o)}
+	w := outcomeJSON{outcomeAlias: outcomeAlias(o)}
 	w.Path, w.PathB64 = PathToJSON(o.Path)
+	w.KB, w.KBB64 = PathToJSON(o.KB)
 	return json.Marshal(w)
 }
 
 // UnmarshalJSON reads the form MarshalJSON writes.
 func (o *Outcome) UnmarshalJSON(data []byte) error {
-	type alias Outcome
-	var w struct {
-		alias
-		PathB64 string `json:"path_b64,omitempty"`
-	}
+	var w outcomeJSON
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
@@ -123,6 +125,9 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	if w.Path, err = PathFromJSON(w.Path, w.PathB64); err != nil {
 		return fmt.Errorf("outcome: path_b64: %w", err)
 	}
-	*o = Outcome(w.alias)
+	if w.KB, err = PathFromJSON(w.KB, w.KBB64); err != nil {
+		return fmt.Errorf("outcome: kb_b64: %w", err)
+	}
+	*o = Outcome(w.outcomeAlias)
 	return nil
 }
