@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/drivemon/drivemon/pkg/drive"
@@ -113,7 +114,12 @@ func (s *Service) compileDialog(ctx context.Context, c *events.Change, path stri
 	case err != nil:
 		return err
 	default:
-		res = analysis.Compile(path, src, s.inventory(ctx, c.Bot))
+		// Compiled once to learn what it references, then, when it
+		// references anything, again with what the bot has of it.
+		res = analysis.Compile(path, src, nil)
+		if inv := s.inventory(ctx, c.Bot, &res.Effects); inv != nil {
+			res = analysis.Compile(path, src, inv)
+		}
 	}
 	etag := obj.ETag
 	if etag == "" && src == nil {
@@ -182,25 +188,40 @@ func (s *Service) compileConfig(ctx context.Context, c *events.Change, path stri
 	return nil
 }
 
-// inventory is what the bot has, for reference warnings: its active tools
-// (from the store) and its knowledge bases (the folders under
-// <bot>.gbkb/ in the storage, listed at most once per InventoryTTL). When
-// either cannot be read the file compiles without reference warnings
-// rather than waiting: they are advice, and the next compile has them.
-func (s *Service) inventory(ctx context.Context, bot string) *analysis.Inventory {
-	tools, err := s.store.Tools(ctx, bot, true)
-	if err != nil {
-		s.log.Warn("compiling without reference checks: tools unavailable", "bot", bot, "err", err)
+// inventory is what the bot has of what eff references, for reference
+// warnings: which of the named tools are its active tools (from the store,
+// by name) and its knowledge bases (the folders under <bot>.gbkb/ in the
+// storage, listed at most once per InventoryTTL); nil when eff references
+// nothing by name. When either cannot be read the file compiles without
+// reference warnings rather than waiting: they are advice, and the next
+// compile has them.
+func (s *Service) inventory(ctx context.Context, bot string, eff *analysis.Effects) *analysis.Inventory {
+	var tools []string
+	for _, r := range eff.Tools {
+		if !r.Dynamic && r.Name != "" {
+			tools = append(tools, strings.TrimSuffix(strings.TrimSuffix(r.Name, ".bas"), ".BAS"))
+		}
+	}
+	kbRefs := slices.ContainsFunc(eff.KBs, func(r analysis.Ref) bool { return !r.Dynamic && r.Name != "" })
+	if len(tools) == 0 && !kbRefs {
 		return nil
 	}
-	kbs, err := s.kbNames(ctx, bot)
-	if err != nil {
-		s.log.Warn("compiling without reference checks: knowledge bases unavailable", "bot", bot, "err", err)
-		return nil
+	inv := &analysis.Inventory{Tools: []string{}, KBs: []string{}}
+	if len(tools) > 0 {
+		found, err := s.store.ActiveToolNames(ctx, bot, tools)
+		if err != nil {
+			s.log.Warn("compiling without reference checks: tools unavailable", "bot", bot, "err", err)
+			return nil
+		}
+		inv.Tools = found
 	}
-	inv := &analysis.Inventory{Tools: []string{}, KBs: kbs}
-	for _, t := range tools {
-		inv.Tools = append(inv.Tools, t.Name)
+	if kbRefs {
+		kbs, err := s.kbNames(ctx, bot)
+		if err != nil {
+			s.log.Warn("compiling without reference checks: knowledge bases unavailable", "bot", bot, "err", err)
+			return nil
+		}
+		inv.KBs = kbs
 	}
 	return inv
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		{"InvalidWrites", contractInvalid},
 		{"Config", contractConfig},
 		{"InactiveTool", contractInactiveTool},
+		{"ActiveToolNames", contractActiveToolNames},
 		{"Bots", contractBots},
 		{"NonUTF8Path", contractNonUTF8},
 		{"ConcurrentWritersConverge", contractConcurrent},
@@ -381,6 +383,39 @@ func contractInactiveTool(t *testing.T, s Store) {
 	infos, err := s.Scripts(context.Background(), "harbor")
 	if err != nil || len(infos) != 2 || infos[0].Errors == 0 || len(infos[0].Diagnostics) == 0 {
 		t.Fatalf("Scripts = %+v, %v", infos, err)
+	}
+}
+
+// contractActiveToolNames: a compile's reference check finds the named
+// active tools of the bot, without case, and nothing else: not a broken
+// (inactive) tool, not another bot's, not a tool never named.
+func contractActiveToolNames(t *testing.T, s Store) {
+	ctx := context.Background()
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/broken.bas", "PARAM x AS STRING\nIF x THEN\nTALK 1\n", 1), Written)
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/Book.bas", "PARAM y AS STRING", 2), Written)
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/cancel.bas", "PARAM z AS STRING", 3), Written)
+	put(t, s, compiled(t, "other", "other.gbdialog/quote.bas", "PARAM q AS STRING", 4), Written)
+	for _, tc := range []struct {
+		name  string
+		names []string
+		want  []string
+	}{
+		{"none asked", nil, []string{}},
+		{"exact and folded", []string{"Book", "CANCEL"}, []string{"Book", "cancel"}},
+		{"asked twice", []string{"book", "BOOK"}, []string{"Book"}},
+		{"inactive", []string{"broken"}, []string{}},
+		{"another bot's", []string{"quote"}, []string{}},
+		{"unknown", []string{"nope", "cancel"}, []string{"cancel"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.ActiveToolNames(ctx, "harbor", tc.names)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("ActiveToolNames(%q) = %q, want %q", tc.names, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -88,6 +88,11 @@ type Store interface {
 	// Tools lists a bot's tools sorted by name then path; activeOnly
 	// leaves out the tools of scripts with errors.
 	Tools(ctx context.Context, bot string, activeOnly bool) ([]Tool, error)
+	// ActiveToolNames returns which of names are names of bot's active
+	// tools, compared as SQL lower() compares (ASCII case folded): what a
+	// compile needs to check its references, found through an index
+	// rather than by reading every tool of the bot.
+	ActiveToolNames(ctx context.Context, bot string, names []string) ([]string, error)
 	// Effects lists every artefact of a bot's live scripts, by path.
 	Effects(ctx context.Context, bot string) (*BotEffects, error)
 	// Configs lists a bot's live config.csv files sorted by path.

@@ -524,6 +524,33 @@ func (s *sqlStore) Tools(ctx context.Context, bot string, activeOnly bool) ([]To
 	return out, nil
 }
 
+func (s *sqlStore) ActiveToolNames(ctx context.Context, bot string, names []string) ([]string, error) {
+	out := []string{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(names)+1)
+	args = append(args, bot)
+	for _, n := range names {
+		args = append(args, text(n))
+	}
+	q := "SELECT name FROM tools WHERE bot = ? AND active AND lower(name) IN (" +
+		strings.TrimSuffix(strings.Repeat("lower(?), ", len(names)), ", ") + ")"
+	err := each(ctx, s.db, "tool names of "+bot, func(r scanner) error {
+		var name string
+		if err := r.Scan(&name); err != nil {
+			return err
+		}
+		out = append(out, name)
+		return nil
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.db.name(), err)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
 func (s *sqlStore) Effects(ctx context.Context, bot string) (*BotEffects, error) {
 	e := emptyBotEffects()
 	join := " x JOIN scripts s ON s.key = x.script_key WHERE x.bot = ? ORDER BY s.path, x.ord"
