@@ -27,9 +27,12 @@
 //
 // A change whose file is already gone when read is applied as a delete at
 // its sequence; a moved file is compiled at its new path and removed at
-// the old one. Reference warnings use the bot's active tools from the
-// store and its knowledge bases, listed from <bot>.gbkb/ in the storage at
-// most once per Config.InventoryTTL.
+// the old one. Reference warnings (USE TOOL, USE KB naming what the bot
+// lacks) compile a dialog twice when it references anything by name: once
+// to learn the names, once with which of them are active tools (one
+// indexed store query, Store.ActiveToolNames) and with the bot's
+// knowledge bases, listed from <bot>.gbkb/ in the storage at most once per
+// Config.InventoryTTL.
 //
 // Routes serves the read API (see Routes) for drivemon dev and the UI.
 // File names need not be UTF-8: every path in its JSON answers is "path"
