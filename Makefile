@@ -4,12 +4,23 @@ MODULES = $(shell go list -m -f '{{.Path}}/...')
 TESTENV ?= /tmp/drivemon-testenv
 GOFILES = $(shell git ls-files '*.go')
 
-.PHONY: test lint vet testenv testenv-stop unit bench
+FULL_SCALE = '^TestIntegration(Burst|ManyObjectsAtStart|SSEClients)$$'
 
-## test: lint, start PostgreSQL and MinIO, run every module's tests with -race
+.PHONY: test lint vet testenv testenv-stop unit bench full-scale
+
+## test: lint, start PostgreSQL and MinIO, run every module's tests with
+## -race, then the load scenarios at full scale
 test: lint testenv
 	set -a; . $(TESTENV)/env; set +a; \
 	go test -race -shuffle=on -count=1 -timeout 40m $(MODULES)
+	$(MAKE) --no-print-directory full-scale
+
+## full-scale: the load scenarios of test/reliability at the sizes of the
+## issue (10 000 changes, 100 000 objects, 10 000 SSE clients), without the
+## race detector (under it they run at a tenth of that)
+full-scale: testenv
+	set -a; . $(TESTENV)/env; set +a; \
+	DRIVEMON_FULL_SCALE=1 go test -count=1 -v -timeout 40m -run $(FULL_SCALE) github.com/drivemon/drivemon/test/reliability
 
 ## lint: gofmt and go vet over every module
 lint:

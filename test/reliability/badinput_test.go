@@ -154,6 +154,10 @@ func rawNotification(bucket, key string) []byte {
 // running stack (two compilers, two indexers). Each gets a clear outcome or
 // diagnostic; none is retried forever; the healthy files written after
 // them converge; a fixed upload of each failed file is processed.
+// bigKB is the size of the KB document over every limit: the issue's
+// 200 MB.
+const bigKB = 200_000_000
+
 func TestIntegrationBadInput(t *testing.T) {
 	r := newRig(t, rigOptions{})
 	r.stack(2, 2)
@@ -184,8 +188,10 @@ func TestIntegrationBadInput(t *testing.T) {
 	badPDF := bot + ".gbkb/faq/garbage.pdf"
 	r.write(badPDF, append([]byte("%PDF-1.7\n"), garbage(rng, 4096)...))
 	bigMD := bot + ".gbkb/faq/big.md"
-	limit := extract.New(extract.DefaultLimits()).MaxInput(bigMD)
-	r.write(bigMD, bytes.Repeat([]byte("berth "), int(limit)/6+1)[:limit+1])
+	if limit := extract.New(extract.DefaultLimits()).MaxInput(bigMD); limit >= bigKB {
+		t.Fatalf("the indexer reads up to %d bytes: a %d-byte document is not over its limit", limit, bigKB)
+	}
+	r.write(bigMD, bytes.Repeat([]byte("berth "), bigKB/6+1)[:bigKB])
 	bomb := bot + ".gbkb/faq/bomb.docx"
 	r.write(bomb, zipBomb(t, 300))
 	// Very long names: a 250-byte segment (MinIO refuses more than 255)

@@ -118,7 +118,11 @@ func (r *rig) file(ctx context.Context, o drive.Object) cached {
 	}
 	c = cached{obj: o}
 	data, obj, err := r.storage.Read(ctx, r.bot, o.Path, checkReadMax)
-	if err != nil {
+	// Over every service's limit, no service reads it either: the dialog
+	// is stored empty with an error, the document failed, both against
+	// this version (the refusal carries the ETag).
+	tooBig := errors.Is(err, drive.ErrTooLarge)
+	if err != nil && !tooBig {
 		c.err = err
 		return c
 	}
@@ -130,7 +134,7 @@ func (r *rig) file(ctx context.Context, o drive.Object) cached {
 	cl := events.Classify(o.Path)
 	switch cl.Kind {
 	case events.KindDialog:
-		if int64(len(data)) <= compiler.DefaultMaxFileBytes {
+		if !tooBig && int64(len(data)) <= compiler.DefaultMaxFileBytes {
 			res := analysis.Compile(o.Path, data, nil)
 			c.schedules = len(res.Effects.Schedules)
 			if res.Tool != nil {
@@ -141,6 +145,10 @@ func (r *rig) file(ctx context.Context, o drive.Object) cached {
 			c.sizeTooBig = true
 		}
 	case events.KindKB:
+		if tooBig {
+			c.kbStatus, c.sizeTooBig = indexer.StatusFailed, true
+			break
+		}
 		c.kbStatus, c.kbChunks = expectIndexed(ctx, o.Path, data)
 		c.sizeTooBig = int64(len(data)) > extractor.MaxInput(o.Path)
 	case events.KindTheme:
@@ -362,10 +370,6 @@ func (r *rig) diffIndexer(ctx context.Context, kbs []cached) ([]string, int) {
 		switch {
 		case !ok:
 			add("indexer: no state for %q (want %s)", p, f.kbStatus)
-		case d.Status == indexer.StatusFailed && d.ETag == "" && f.kbStatus == indexer.StatusFailed && f.sizeTooBig:
-			// A file over the read limit is never read, so the indexer
-			// cannot know its ETag (drive.Reader returns no Object with
-			// ErrTooLarge): failed, version unnamed (docs/RELIABILITY.md).
 		case d.ETag != f.obj.ETag || d.Status != f.kbStatus:
 			add("indexer: %q is %s at etag %s, want %s at etag %s (%s)", p, d.Status, d.ETag, f.kbStatus, f.obj.ETag, d.Error)
 		case f.kbStatus == indexer.StatusIndexed && (d.Chunks != f.kbChunks || n != f.kbChunks):

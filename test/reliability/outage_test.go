@@ -143,7 +143,7 @@ func TestIntegrationPostgresOutage(t *testing.T) {
 	r.seed(2)
 	r.converge(60 * time.Second)
 
-	const outage = 12 * time.Second
+	const outage = 30 * time.Second
 	retriesBefore := r.logs.count("processing failed; will retry")
 	okBefore := r.outcomeStats(compiler.Name).ByStatus[events.StatusOK]
 	r.pg.setCut(true)
