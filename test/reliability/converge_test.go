@@ -404,15 +404,15 @@ func (r *rig) diffThemer(ctx context.Context, th *themerReplica, theme []cached,
 	if err != nil {
 		return []string{fmt.Sprintf("%s: %v", th.name, err)}
 	}
-	// The snapshot is JSON: a name that is not UTF-8 shows with U+FFFD
-	// (its URL, in the css entries, keeps the exact bytes).
+	// The snapshot names every file exactly (path_b64 when not UTF-8,
+	// which themer.File decodes).
 	have := map[string]string{}
 	for _, f := range snap.Files {
 		have[f.Path] = f.Hash
 	}
 	for _, f := range theme {
-		h, ok := have[events.DisplayPath(f.themeRel)]
-		delete(have, events.DisplayPath(f.themeRel))
+		h, ok := have[f.themeRel]
+		delete(have, f.themeRel)
 		switch {
 		case !ok:
 			add("%s: theme file %q missing", th.name, f.themeRel)
