@@ -41,7 +41,10 @@ replace github.com/drivemon/drivemon/pkg/events => ../events
 
 require (
 	github.com/drivemon/drivemon/internal/testinfra v0.0.0
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/minio/minio-go/v7 v7.4.1
 )
 
 replace github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../botpkg

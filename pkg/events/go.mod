@@ -17,8 +17,11 @@ require (
 
 require (
 	github.com/drivemon/drivemon/internal/testinfra v0.0.0
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
 )
 
 replace github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../botpkg

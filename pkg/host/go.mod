@@ -60,5 +60,8 @@ replace (
 
 require (
 	github.com/drivemon/drivemon/internal/testinfra v0.0.0
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	gopkg.in/yaml.v3 v3.0.1
 )
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../botpkg

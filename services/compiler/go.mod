@@ -30,6 +30,7 @@ require (
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/drivemon/drivemon/pkg/host v0.0.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
@@ -72,3 +73,5 @@ replace github.com/drivemon/drivemon/pkg/events => ../../pkg/events
 replace github.com/drivemon/drivemon/pkg/drive => ../../pkg/drive
 
 replace github.com/drivemon/drivemon/pkg/host => ../../pkg/host
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg

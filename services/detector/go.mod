@@ -37,6 +37,7 @@ require (
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/drivemon/drivemon/pkg/host v0.0.0
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -66,3 +67,5 @@ replace github.com/drivemon/drivemon/pkg/drive => ../../pkg/drive
 replace github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
 
 replace github.com/drivemon/drivemon/pkg/host => ../../pkg/host
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg

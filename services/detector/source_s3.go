@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 )
@@ -234,33 +235,14 @@ func (s *s3Source) reconcileDue(ctx context.Context, eng *engine, force bool) {
 }
 
 // unitKind is the kind that decides when a path is reconciled: the kind
-// of its top-level folder (<x>.gbkb → kb, ...), or for a file at the top
-// of the package its own kind.
+// of its top-level folder (botpkg.FolderKind: <x>.gbkb → kb, ...), or for
+// a file at the top of the package its own kind.
 func unitKind(path string) events.Kind {
 	top, _, nested := strings.Cut(path, "/")
 	if !nested {
 		return events.Classify(path).Kind
 	}
-	return folderKind(top)
-}
-
-func folderKind(top string) events.Kind {
-	t := strings.ToLower(top)
-	switch {
-	case strings.HasSuffix(t, ".gbkb"):
-		return events.KindKB
-	case strings.HasSuffix(t, ".gbdialog"):
-		return events.KindDialog
-	case strings.HasSuffix(t, ".gbot"):
-		return events.KindConfig
-	case strings.HasSuffix(t, ".gbtheme"):
-		return events.KindTheme
-	case strings.HasSuffix(t, ".gbdrive"):
-		return events.KindDrive
-	case strings.HasSuffix(t, ".gbdata"):
-		return events.KindData
-	}
-	return events.KindOther
+	return botpkg.FolderKind(top)
 }
 
 // reconcileBot lists the due parts of a bot's package, each top-level
@@ -284,7 +266,7 @@ func (s *s3Source) listing(ctx context.Context, bot string, due map[events.Kind]
 			}
 			rel := strings.TrimPrefix(o.Key, pkgPrefix)
 			if strings.HasSuffix(rel, "/") {
-				if top := strings.TrimSuffix(rel, "/"); due[folderKind(top)] {
+				if top := strings.TrimSuffix(rel, "/"); due[botpkg.FolderKind(top)] {
 					folders = append(folders, rel)
 				}
 				continue

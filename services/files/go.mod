@@ -17,6 +17,7 @@ require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -59,3 +60,5 @@ replace (
 	github.com/drivemon/drivemon/pkg/events => ../../pkg/events
 	github.com/drivemon/drivemon/pkg/host => ../../pkg/host
 )
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg

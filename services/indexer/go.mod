@@ -28,6 +28,7 @@ require (
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/drivemon/drivemon/pkg/host v0.0.0
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
@@ -66,3 +67,5 @@ replace (
 )
 
 replace github.com/drivemon/drivemon/pkg/host => ../../pkg/host
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg

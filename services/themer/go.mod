@@ -26,6 +26,7 @@ require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/drivemon/drivemon/pkg/host v0.0.0
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
@@ -65,3 +66,5 @@ replace (
 )
 
 replace github.com/drivemon/drivemon/pkg/host => ../../pkg/host
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg

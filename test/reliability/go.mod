@@ -20,6 +20,7 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/chromedp/chromedp v0.23.0 // indirect
+	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/fsnotify/fsnotify v1.10.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
@@ -79,3 +80,5 @@ replace (
 	github.com/drivemon/drivemon/services/indexer => ../../services/indexer
 	github.com/drivemon/drivemon/services/themer => ../../services/themer
 )
+
+replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg
