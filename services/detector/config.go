@@ -23,6 +23,11 @@ type Config struct {
 	// (an editor's save storm becomes one event), and the window within
 	// which a rename's two ends pair into a move. Default 50 ms.
 	Settle time.Duration
+	// MaxSettle bounds how long a path that never stays quiet (a log
+	// appended continuously, a file rewritten every few milliseconds)
+	// waits: it is looked at least this often while it changes. At least
+	// Settle; default 10 × Settle.
+	MaxSettle time.Duration
 	// Rescan is the period of the folder's full reconciliation against the
 	// state. Default 5 minutes.
 	Rescan time.Duration
@@ -82,6 +87,7 @@ func (c Config) WithDefaults() Config {
 		}
 	}
 	set(&c.Settle, 50*time.Millisecond)
+	set(&c.MaxSettle, 10*c.Settle)
 	set(&c.Rescan, 5*time.Minute)
 	set(&c.RootPoll, 250*time.Millisecond)
 	set(&c.BotsInterval, 30*time.Second)
@@ -145,6 +151,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("detector: Bots (%s): %w", EnvBots, err)
 		}
 	}
+	if c.MaxSettle < c.Settle {
+		return fmt.Errorf("detector: MaxSettle (%s) %s is shorter than Settle %s", EnvMaxSettle, c.MaxSettle, c.Settle)
+	}
 	if c.InFlight < 0 {
 		return fmt.Errorf("detector: InFlight is negative (%d)", c.InFlight)
 	}
@@ -164,6 +173,7 @@ func knownKind(k events.Kind) bool {
 const (
 	EnvDir          = "DRIVEMON_DIR"
 	EnvSettle       = "DRIVEMON_DETECTOR_SETTLE"
+	EnvMaxSettle    = "DRIVEMON_DETECTOR_MAX_SETTLE"
 	EnvRescan       = "DRIVEMON_DETECTOR_RESCAN"
 	EnvIgnore       = "DRIVEMON_DETECTOR_IGNORE"       // comma-separated patterns, replacing the defaults
 	EnvIgnorePaths  = "DRIVEMON_DETECTOR_IGNORE_PATHS" // comma-separated folders
@@ -185,6 +195,7 @@ const (
 // (host.CommonSettings hold the storage ones it watches).
 var Settings = []host.Setting{
 	{Env: EnvSettle, Flag: "settle", Usage: "quiet time before a path is looked at (default 50ms)"},
+	{Env: EnvMaxSettle, Flag: "max-settle", Usage: "longest wait of a path that keeps changing: it is looked at least this often (default 10 × settle)"},
 	{Env: EnvRescan, Flag: "rescan", Usage: "period of the folder's full reconciliation (default 5m)"},
 	{Env: EnvIgnore, Flag: "ignore", Usage: "comma-separated base-name patterns never reported (replaces the defaults: editor and system temporary files)"},
 	{Env: EnvIgnorePaths, Flag: "ignore-paths", Usage: "comma-separated folders never watched nor reported"},
@@ -225,6 +236,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.Dir = getenv(EnvDir)
 	dur(EnvSettle, &c.Settle)
+	dur(EnvMaxSettle, &c.MaxSettle)
 	dur(EnvRescan, &c.Rescan)
 	c.Ignore = list(EnvIgnore)
 	c.IgnorePaths = list(EnvIgnorePaths)

@@ -40,6 +40,17 @@ func TestFromEnv(t *testing.T) {
 		{name: "bad ignore pattern", env: map[string]string{EnvDir: "/x", EnvIgnore: "[a"}, wantErr: "Ignore pattern"},
 		{name: "bad secure flag", env: map[string]string{EnvS3Endpoint: "h:1", EnvS3Secure: "maybe"}, wantErr: EnvS3Secure},
 		{name: "negative settle", env: map[string]string{EnvDir: "/x", EnvSettle: "-1s"}, wantErr: EnvSettle},
+		{name: "max settle defaults to ten settle windows", env: map[string]string{EnvDir: "/x", EnvSettle: "80ms"}, check: func(t *testing.T, c Config) {
+			if c.MaxSettle != 800*time.Millisecond {
+				t.Errorf("MaxSettle = %s, want 800ms", c.MaxSettle)
+			}
+		}},
+		{name: "max settle equal to settle", env: map[string]string{EnvDir: "/x", EnvSettle: "80ms", EnvMaxSettle: "80ms"}, check: func(t *testing.T, c Config) {
+			if c.MaxSettle != 80*time.Millisecond {
+				t.Errorf("MaxSettle = %s, want 80ms", c.MaxSettle)
+			}
+		}},
+		{name: "max settle shorter than settle", env: map[string]string{EnvDir: "/x", EnvSettle: "80ms", EnvMaxSettle: "79999999ns"}, wantErr: EnvMaxSettle},
 		{name: "negative rescan", env: map[string]string{EnvDir: "/x", EnvRescan: "-5m"}, wantErr: EnvRescan},
 		{name: "bad bots interval", env: map[string]string{EnvS3Endpoint: "h:1", EnvBotsInterval: "often"}, wantErr: EnvBotsInterval},
 		{name: "zero reconcile period", env: map[string]string{EnvS3Endpoint: "h:1", EnvReconcile: "kb=0s"}, wantErr: EnvReconcile},

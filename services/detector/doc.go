@@ -12,7 +12,9 @@
 // (fsnotify has no recursive watch on Linux): a new folder is watched and
 // scanned at once, so files made by `mkdir -p a/b/c && touch a/b/c/f`
 // before its watch existed are found. Every path waits Config.Settle (50 ms)
-// of quiet before it is looked at, so an editor's save storm is one event;
+// of quiet before it is looked at, so an editor's save storm is one event,
+// but never more than Config.MaxSettle (10 × Settle) after its first event,
+// so a file that never stays quiet (a growing log) is still reported;
 // a rename whose new end appears within that window becomes "moved",
 // otherwise "deleted" + "created". An inotify overflow and every
 // Config.Rescan start a full reconciliation. The root may be missing (it is
@@ -85,7 +87,9 @@
 // # Entry points
 //
 // New(Config, Deps) builds the service, Run watches until the context
-// ends, Scanned and Status report the initial scan's progress, and Routes
+// ends (promptly, even mid-scan: queued observations are dropped, their
+// state not advanced, so the next start finds them again), Scanned and
+// Status report the initial scan's progress, and Routes
 // serves GET /api/detector/status. cmd/detector runs it from the
 // environment (FromEnv).
 package detector

@@ -111,6 +111,7 @@ func (e *engine) run(ctx context.Context) error {
 			for {
 				select {
 				case <-ctx.Done():
+					drain(ch, ctx.Err())
 					return
 				case j := <-ch:
 					err := e.apply(ctx, j.obs)
@@ -128,6 +129,21 @@ func (e *engine) run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// drain ends the jobs still queued in ch at shutdown: their waiters (a
+// reconciliation's count) are told err instead of waiting forever.
+func drain(ch chan job, err error) {
+	for {
+		select {
+		case j := <-ch:
+			if j.done != nil {
+				j.done(err)
+			}
+		default:
+			return
+		}
+	}
 }
 
 // submit queues o; done (if not nil) is called once it was handled. It
@@ -340,14 +356,18 @@ func (e *engine) setPackage(ctx context.Context, bot string, present bool, by ev
 // state: new and changed files are submitted, and files in the state that
 // covers selects but the listing lacks are submitted as absent. A listing
 // that fails part way deletes nothing. It returns when every submitted
-// observation was handled.
-func (e *engine) reconcile(ctx context.Context, bot string, listing iter.Seq2[drive.Object, error], covers func(path string) bool) error {
+// observation was handled, or ctx ended.
+func (e *engine) reconcile(ctx context.Context, bot string, listing iter.Seq2[drive.Object, error], covers func(path string) bool) (err error) {
 	known, err := e.loadState(ctx, bot)
 	if err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		if werr := waitCtx(ctx, &wg); err == nil {
+			err = werr
+		}
+	}()
 	done := func(error) { wg.Done() }
 	for obj, err := range listing {
 		if err != nil {
@@ -384,6 +404,22 @@ func (e *engine) reconcile(ctx context.Context, bot string, listing iter.Seq2[dr
 		}
 	}
 	return nil
+}
+
+// waitCtx waits for wg, or for ctx to end: at shutdown the shard workers
+// stop, and a job submitted while they drain may never be handled.
+func waitCtx(ctx context.Context, wg *sync.WaitGroup) error {
+	all := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(all)
+	}()
+	select {
+	case <-all:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // publish sends c and waits for the stream's acknowledgement, retrying with

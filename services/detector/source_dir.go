@@ -128,7 +128,8 @@ type rootWatch struct {
 type pend struct {
 	timer *time.Timer
 	due   time.Time
-	from  string // the old path when this create pairs with a rename
+	last  time.Time // Config.MaxSettle after the first event: due at the latest
+	from  string    // the old path when this create pairs with a rename
 }
 
 // watch runs until the root disappears (nil) or ctx ends.
@@ -162,7 +163,9 @@ func (d *dirSource) watch(ctx context.Context, eng *engine, scanned func()) erro
 	rw.initial = nil
 	go func() {
 		initial.Wait()
-		scanned()
+		if ctx.Err() == nil {
+			scanned() // not at shutdown: the scan was cut short
+		}
 	}()
 	rescan := time.NewTicker(d.cfg.Rescan)
 	defer rescan.Stop()
@@ -281,18 +284,23 @@ func (rw *rootWatch) event(ctx context.Context, ev fsnotify.Event) bool {
 	return false
 }
 
-// schedule (re)arms p's settle timer; from pairs it with a rename.
+// schedule (re)arms p's settle timer, never past Config.MaxSettle after
+// the event that started it; from pairs it with a rename.
 func (rw *rootWatch) schedule(p, from string) {
-	due := time.Now().Add(rw.cfg.Settle)
+	now := time.Now()
+	due := now.Add(rw.cfg.Settle)
 	if pd := rw.pending[p]; pd != nil {
 		pd.due = due
+		if due.After(pd.last) {
+			pd.due = pd.last
+		}
 		if from != "" {
 			pd.from = from
 		}
-		pd.timer.Reset(rw.cfg.Settle)
+		pd.timer.Reset(pd.due.Sub(now))
 		return
 	}
-	pd := &pend{due: due, from: from}
+	pd := &pend{due: due, last: now.Add(rw.cfg.MaxSettle), from: from}
 	pd.timer = time.AfterFunc(rw.cfg.Settle, func() {
 		select {
 		case rw.flushCh <- p:
