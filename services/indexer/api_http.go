@@ -27,12 +27,17 @@ const (
 // not UTF-8 as U+FFFD, and only then "path_b64" ("name_b64") with the
 // exact bytes in standard base64. In Go the fields hold the exact bytes.
 
-// SearchHit is one search result of the HTTP API.
+// SearchHit is one search result of the HTTP API. Score depends on the
+// mode (vector.Mode): BM25 for lexical, cosine similarity for dense, the
+// reciprocal-rank-fusion sum for hybrid.
 type SearchHit struct {
 	Path       string  `json:"path"`
 	ChunkIndex int     `json:"chunk_index"`
 	Score      float32 `json:"score"`
 	Text       string  `json:"text"`
+	// Highlights are the words of Text (as written, each once) whose
+	// terms are among the query's: why the chunk matched.
+	Highlights []string `json:"highlights"`
 }
 
 // KBListing is one knowledge base in GET /api/bots/{bot}/kb.
@@ -104,7 +109,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
-// search answers GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5.
+// search answers GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5&mode=….
 func (s *Service) search(w http.ResponseWriter, r *http.Request) {
 	bot, kb := chi.URLParam(r, "bot"), chi.URLParam(r, "kb")
 	if err := events.ValidBot(bot); err != nil {
@@ -147,7 +152,14 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request) {
 		}
 		k = n
 	}
-	hits, err := s.Search(r.Context(), bot, kb, q, k)
+	mode := vector.Mode(r.URL.Query().Get("mode"))
+	switch mode {
+	case "", vector.ModeHybrid, vector.ModeLexical, vector.ModeDense:
+	default:
+		writeError(w, http.StatusBadRequest, "mode: want hybrid, lexical or dense (or none for the best available), got "+strconv.Quote(string(mode)))
+		return
+	}
+	hits, err := s.Search(r.Context(), bot, kb, q, k, mode)
 	switch {
 	case errors.Is(err, vector.ErrNoCollection):
 		writeError(w, http.StatusNotFound, "no indexed knowledge base "+strconv.Quote(kb)+" for bot "+bot)

@@ -3,6 +3,8 @@ package indexer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -51,6 +53,7 @@ func TestIntegrationHTTPAPI(t *testing.T) {
 		{"k too big", "/api/bots/harbor/kb/faq/search?q=ship&k=1000", 400, "k"},
 		{"bad bot", "/api/bots/a.b/kb/faq/search?q=ship", 400, "bot"},
 		{"unknown kb", "/api/bots/harbor/kb/nothing/search?q=ship", 404, "nothing"},
+		{"unknown mode", "/api/bots/harbor/kb/faq/search?q=ship&mode=fuzzy", 400, "mode"},
 		{"bad bot in listing", "/api/bots/a.b/kb", 400, "bot"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +72,38 @@ func TestIntegrationHTTPAPI(t *testing.T) {
 		h := hits[0].(map[string]any)
 		if h["path"] != "harbor.gbkb/faq/returns.md" || h["chunk_index"] != 0.0 || !strings.Contains(h["text"].(string), "thirty days") || h["score"].(float64) <= 0 {
 			t.Fatalf("hit %v", h)
+		}
+		// No model configured: lexical (BM25) by default; the highlights
+		// are the matched words as written.
+		if hl := fmt.Sprint(h["highlights"]); hl != "[Returns Items returned for a refund]" {
+			t.Fatalf("highlights %s", hl)
+		}
+	})
+	t.Run("modes", func(t *testing.T) {
+		q := url.QueryEscape("couriers shipping worldwide")
+		scores := map[string]float64{}
+		for _, mode := range []string{"lexical", "dense", "hybrid", ""} {
+			status, body := get(t, "/api/bots/harbor/kb/faq/search?k=2&mode="+mode+"&q="+q)
+			hits, _ := body["hits"].([]any)
+			if status != 200 || len(hits) == 0 {
+				t.Fatalf("mode %q: %d %v", mode, status, body)
+			}
+			h := hits[0].(map[string]any)
+			if h["path"] != "harbor.gbkb/faq/shipping.md" {
+				t.Fatalf("mode %q: first hit %v", mode, h)
+			}
+			scores[mode] = h["score"].(float64)
+		}
+		// Lexical: only the shipping document shares a word, and BM25 is
+		// unbounded; dense: a cosine; hybrid: first in both lists, 2/61.
+		if scores["lexical"] <= 1 || scores[""] != scores["lexical"] {
+			t.Fatalf("lexical score %v, default %v", scores["lexical"], scores[""])
+		}
+		if scores["dense"] <= 0 || scores["dense"] > 1.0001 {
+			t.Fatalf("dense score %v", scores["dense"])
+		}
+		if math.Abs(scores["hybrid"]-2.0/61) > 1e-6 {
+			t.Fatalf("hybrid score %v, want 2/61", scores["hybrid"])
 		}
 	})
 	t.Run("listing", func(t *testing.T) {

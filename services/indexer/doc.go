@@ -61,12 +61,39 @@
 // Unsupported formats are skipped (status unsupported) and nothing of them
 // stays in the index.
 //
-// # Embedders and vector sizes
+// # Search: lexical, dense, hybrid
+//
+// Every point carries its chunk's terms (package lexical: Unicode words,
+// lower-cased, Snowball-stemmed in the bot's language) and is ranked by
+// BM25 (k1 1.2, b 0.75) through the index's own inverted index (embedded)
+// or a sparse vector with the IDF modifier (Qdrant); see package vector.
+// Search modes:
+//
+//   - lexical: BM25 alone; the default of a bot without an embedding
+//     model. score is the BM25 sum (0 and up, unbounded).
+//   - dense: the cosine similarity of the query's and the chunks' vectors
+//     (-1..1).
+//   - hybrid: both rankings fused by reciprocal rank fusion (k 60):
+//     score is the sum of 1/(60 + rank) over the two lists (at most 2/61);
+//     the default of a bot with an embedding model.
+//
+// Each hit's highlights are the words of its text whose terms are the
+// query's. Without a model the built-in embedder (embed.Hashed) still
+// fills the dense vectors, so mode=dense and mode=hybrid work, but it no
+// longer ranks by default: BM25 alone finds more (docs/BENCHMARKS.md).
+//
+// # Embedders, languages and vector sizes
 //
 // Each bot's config.csv ("<x>.gbot/config.csv", x the package prefix of the
 // KB folder, then "<bot>.gbot/config.csv") may set embedding-url and the
 // other embedding-* keys; otherwise the built-in lexical embedder is used
-// (embed.Hashed: word and character n-grams, not semantic). A collection
+// (embed.Hashed: word and character n-grams, not semantic). The key
+// kb-language chooses the stemmer ("portuguese", "pt", "pt-BR"…; English
+// by default; lexical.Languages lists them); an unknown language fails
+// the bot's documents with the reason. A document's state records the
+// embedder and the analyzer it was indexed with: a new embedder re-embeds
+// it, a new language rewrites its points' terms (vectors kept), on its
+// next sync. A collection
 // has one vector size: when the embedder's size changes the collection is
 // dropped and rebuilt, and its other documents are re-indexed as their
 // changes arrive (known limit: nothing re-publishes them yet; the drop is
@@ -75,7 +102,8 @@
 //
 // # HTTP API (Routes)
 //
-//	GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5  {"hits":[{"path","path_b64"?,"chunk_index","score","text"}]}
+//	GET /api/bots/{bot}/kb/{kb}/search?q=…&k=5&mode=hybrid|lexical|dense
+//	    {"hits":[{"path","path_b64"?,"chunk_index","score","text","highlights"}]}
 //	GET /api/bots/{bot}/kb                       {"bot", "kbs":[{"name","name_b64"?,"collection","chunks","documents":[{"path","path_b64"?,…}]}]}
 //
 // File names and KB folder names need not be UTF-8. In both answers every
@@ -88,5 +116,6 @@
 // embedded vector index's log keep paths and KB names exact the same way
 // ("path_b64", "kb_b64").
 //
-// Bad parameters get 400 and {"error": "..."}; an unknown KB 404.
+// mode defaults to the best available (above). Bad parameters get 400 and
+// {"error": "..."}; an unknown KB 404.
 package indexer

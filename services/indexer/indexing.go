@@ -9,7 +9,6 @@ import (
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
-	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/extract"
 	"github.com/drivemon/drivemon/services/indexer/vector"
 )
@@ -128,11 +127,11 @@ func (s *Service) sync(ctx context.Context, bot, path, kb string, prev DocState)
 	case err != nil:
 		return Result{}, DocState{ETag: prev.ETag}, fmt.Errorf("reading %s: %w", events.Key(bot, path), err)
 	}
-	emb, err := s.embedderFor(ctx, bot, path)
+	setup, err := s.setupFor(ctx, bot, path)
 	if err != nil {
 		return Result{}, DocState{ETag: obj.ETag}, err
 	}
-	if obj.ETag != "" && obj.ETag == prev.ETag && prev.Status == StatusIndexed && prev.Embedder == emb.ID() {
+	if obj.ETag != "" && obj.ETag == prev.ETag && prev.Status == StatusIndexed && prev.Embedder == setup.id() {
 		return Result{Status: events.StatusOK, ETag: obj.ETag, Total: prev.Chunks, Reason: "content unchanged"}, prev, nil
 	}
 	text, err := s.extractor.Extract(ctx, path, data)
@@ -151,18 +150,25 @@ func (s *Service) sync(ctx context.Context, bot, path, kb string, prev DocState)
 		return Result{}, DocState{ETag: obj.ETag}, err
 	}
 	chunks := chunk.Split(text, s.chunkOpts)
-	res, err := s.apply(ctx, col, path, obj.ETag, chunks, emb, prev.Embedder != "" && prev.Embedder != emb.ID())
+	res, err := s.apply(ctx, col, path, obj.ETag, chunks, setup, prev.Embedder)
 	if err != nil {
 		return Result{}, DocState{ETag: obj.ETag}, err
 	}
-	return res, DocState{ETag: obj.ETag, Status: StatusIndexed, Chunks: res.Total, Embedder: emb.ID()}, nil
+	return res, DocState{ETag: obj.ETag, Status: StatusIndexed, Chunks: res.Total, Embedder: setup.id()}, nil
 }
 
 // apply makes the document's points match chunks: embeds and writes the
 // chunks it lacks, rewrites (with their stored vectors) the chunks that only
-// moved, deletes the points that vanished, then checks the count.
-func (s *Service) apply(ctx context.Context, col vector.Collection, path, etag string, chunks []chunk.Chunk, emb embed.Embedder, reembed bool) (Result, error) {
+// moved, deletes the points that vanished, then checks the count. Every
+// point written carries its terms. prevSetup is the setup id the document
+// was indexed with: another embedder re-embeds every chunk, another
+// analyzer (without a sparse-only path) rewrites every point.
+func (s *Service) apply(ctx context.Context, col vector.Collection, path, etag string, chunks []chunk.Chunk, setup kbSetup, prevSetup string) (Result, error) {
 	key := events.Key(col.Bot, path)
+	emb := setup.emb
+	reembed := prevSetup != "" && embedderOf(prevSetup) != emb.ID()
+	// Points written before terms existed, or with another language.
+	reterm := prevSetup != setup.id()
 	existing, err := s.index.Document(ctx, col, path)
 	if err != nil {
 		return Result{}, fmt.Errorf("indexing %s: %w", key, err)
@@ -185,7 +191,7 @@ func (s *Service) apply(ctx context.Context, col vector.Collection, path, etag s
 		switch {
 		case !ok:
 			fresh = append(fresh, p)
-		case old.ChunkIndex != c.Index:
+		case old.ChunkIndex != c.Index || reterm:
 			p.ETag = old.ETag // same text: still the version it was embedded for
 			moved = append(moved, p)
 		}
@@ -194,6 +200,11 @@ func (s *Service) apply(ctx context.Context, col vector.Collection, path, etag s
 	for _, p := range existing {
 		if !want[p.ID] { // re-embedded points are replaced by the upsert
 			stale = append(stale, p.ID)
+		}
+	}
+	for _, pts := range [][]vector.Point{fresh, moved} {
+		for i := range pts {
+			pts[i].Terms = setup.lex.Terms(pts[i].Text)
 		}
 	}
 	if len(fresh) > 0 {

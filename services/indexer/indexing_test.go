@@ -229,7 +229,7 @@ func TestIntegrationCorpusSearch(t *testing.T) {
 	for _, d := range docs {
 		t.Run(d.bot+"/"+d.path, func(t *testing.T) {
 			q := sentence(d.text)
-			hits, err := f.svc.Search(ctx, d.bot, events.Classify(d.path).KB, q, 3)
+			hits, err := f.svc.Search(ctx, d.bot, events.Classify(d.path).KB, q, 3, "")
 			if err != nil || len(hits) == 0 {
 				t.Fatalf("Search(%q) = %v, %v", q, hits, err)
 			}

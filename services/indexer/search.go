@@ -9,11 +9,13 @@ import (
 	"github.com/drivemon/drivemon/services/indexer/vector"
 )
 
-// Search embeds q with the bot's embedder and returns the k best chunks of
-// one knowledge base.
-func (s *Service) Search(ctx context.Context, bot, kb, q string, k int) ([]SearchHit, error) {
-	// The embedder is chosen as for indexing: from the package of one of
-	// the KB's documents when one is known.
+// Search returns the k best chunks of one knowledge base for q in mode
+// ("" for the best available: hybrid when the bot has an embedding model,
+// lexical otherwise). Each hit carries the words of its text that match
+// the query's terms.
+func (s *Service) Search(ctx context.Context, bot, kb, q string, k int, mode vector.Mode) ([]SearchHit, error) {
+	// The setup is chosen as for indexing: from the package of one of the
+	// KB's documents when one is known.
 	path := bot + ".gbkb/" + kb + "/_"
 	if st, err := s.state(ctx); err == nil {
 		if docs, err := st.list(ctx, bot); err == nil {
@@ -25,21 +27,32 @@ func (s *Service) Search(ctx context.Context, bot, kb, q string, k int) ([]Searc
 			}
 		}
 	}
-	emb, err := s.embedderFor(ctx, bot, path)
+	setup, err := s.setupFor(ctx, bot, path)
 	if err != nil {
 		return nil, err
 	}
-	vecs, err := emb.Embed(ctx, []string{q})
-	if err != nil {
-		return nil, fmt.Errorf("embedding the query: %w", err)
+	if mode == "" {
+		mode = vector.ModeLexical
+		if setup.model {
+			mode = vector.ModeHybrid
+		}
 	}
-	hits, err := s.index.Search(ctx, vector.Collection{Bot: bot, KB: kb}, vecs[0], k)
+	query := vector.Query{Mode: mode, Terms: setup.lex.QueryTerms(q)}
+	if mode != vector.ModeLexical {
+		vecs, err := setup.emb.Embed(ctx, []string{q})
+		if err != nil {
+			return nil, fmt.Errorf("embedding the query: %w", err)
+		}
+		query.Vector = vecs[0]
+	}
+	hits, err := s.index.Query(ctx, vector.Collection{Bot: bot, KB: kb}, query, k)
 	if err != nil {
 		return nil, fmt.Errorf("searching %s/%s: %w", bot, kb, err)
 	}
 	out := make([]SearchHit, len(hits))
 	for i, h := range hits {
-		out[i] = SearchHit{Path: h.Path, ChunkIndex: h.ChunkIndex, Score: h.Score, Text: h.Text}
+		out[i] = SearchHit{Path: h.Path, ChunkIndex: h.ChunkIndex, Score: h.Score, Text: h.Text,
+			Highlights: setup.lex.Highlights(h.Text, query.Terms)}
 	}
 	return out, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/drivemon/drivemon/services/indexer/chunk"
 	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/extract"
+	"github.com/drivemon/drivemon/services/indexer/lexical"
 	"github.com/drivemon/drivemon/services/indexer/vector"
 )
 
@@ -78,7 +79,7 @@ type Service struct {
 
 	mu     sync.Mutex
 	store  *stateStore
-	embeds map[string]embed.Embedder // by bot config fingerprint
+	setups map[string]kbSetup // by bot config fingerprint
 }
 
 // New checks cfg and wires a Service. It opens the vector index from cfg
@@ -94,7 +95,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	s := &Service{
 		cfg: cfg, js: deps.JetStream, reader: deps.Reader, index: deps.Index, def: deps.Embedder,
 		chunkOpts: chunk.Options{Size: cfg.ChunkSize, Overlap: cfg.ChunkOverlap},
-		log:       deps.Logger, owner: deps.Owner, embeds: map[string]embed.Embedder{}, observe: deps.Observe,
+		log:       deps.Logger, owner: deps.Owner, setups: map[string]kbSetup{}, observe: deps.Observe,
 	}
 	limits := extract.DefaultLimits()
 	limits.Timeout = cfg.ExtractTimeout
@@ -183,11 +184,12 @@ func (s *Service) Ping(ctx context.Context) error {
 // Routes is the indexer's HTTP API (see api_http.go).
 func (s *Service) Routes() http.Handler { return s.routes() }
 
-// embedderFor returns the embedder of bot: the one its config.csv asks for
-// (embedding-* keys), else the default. The config is read from
+// setupFor returns the KB setup of bot (kbSetupFrom): the embedder its
+// config.csv asks for (embedding-* keys), else the default, and the
+// analyzer of its kb-language. The config is read from
 // "<x>.gbot/config.csv", x being the package's folder prefix taken from the
 // KB path ("<x>.gbkb/..."), then from "<bot>.gbot/config.csv".
-func (s *Service) embedderFor(ctx context.Context, bot, path string) (embed.Embedder, error) {
+func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, error) {
 	var candidates []string
 	if top := kbFolder(path); len(top) > len(".gbkb") && strings.EqualFold(top[len(top)-len(".gbkb"):], ".gbkb") {
 		candidates = append(candidates, top[:len(top)-len(".gbkb")]+".gbot/config.csv")
@@ -201,30 +203,26 @@ func (s *Service) embedderFor(ctx context.Context, bot, path string) (embed.Embe
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", events.Key(bot, cfgPath), err)
+			return kbSetup{}, fmt.Errorf("reading %s: %w", events.Key(bot, cfgPath), err)
 		}
 		settings := ParseConfigCSV(data)
 		fp := bot + "\x00" + obj.ETag
 		s.mu.Lock()
-		e, ok := s.embeds[fp]
+		e, ok := s.setups[fp]
 		s.mu.Unlock()
 		if ok {
 			return e, nil
 		}
-		h, err := embed.FromSettings(settings, embed.HTTPConfig{})
+		e, err = kbSetupFrom(settings, s.def)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", events.Key(bot, cfgPath), err)
-		}
-		e = s.def
-		if h != nil {
-			e = h
+			return kbSetup{}, fmt.Errorf("%s: %w", events.Key(bot, cfgPath), err)
 		}
 		s.mu.Lock()
-		s.embeds[fp] = e
+		s.setups[fp] = e
 		s.mu.Unlock()
 		return e, nil
 	}
-	return s.def, nil
+	return kbSetup{emb: s.def, lex: lexical.English}, nil
 }
 
 // ParseConfigCSV reads config.csv the General Bots way: two columns split

@@ -7,7 +7,8 @@
 //     (384 by default) and the vector is L2-normalised. Texts that share
 //     words and spellings score high; synonyms and paraphrases do not. It
 //     needs no model or server, so `drivemon dev` works anywhere, and it is
-//     deterministic.
+//     deterministic. Search no longer ranks by it unless asked (mode=dense
+//     or hybrid): BM25 alone finds more (see the indexer's doc).
 //   - HTTP, a client of an OpenAI-compatible POST /v1/embeddings endpoint
 //     (OpenAI, llama.cpp's server, Ollama, vLLM, LocalAI), configured per
 //     bot by the config.csv keys embedding-url, embedding-model,

@@ -135,6 +135,64 @@ func contract(t *testing.T, open func(t *testing.T) Index) {
 			t.Fatalf("Search with a 2-vector: %v, want ErrVectorSize", err)
 		}
 	})
+	t.Run("lexical ranks by BM25 and hybrid fuses by RRF", func(t *testing.T) {
+		ix := open(t)
+		seed(t, ix)
+		late := pt(docB, 5, 0, 0, 1, 1)
+		late.Terms = map[string]int{"penalti": 1, "late": 1}
+		fee := pt(docB, 6, 1, 0, 0, 1)
+		fee.Terms = map[string]int{"penalti": 3, "fee": 1}
+		plain := pt(docB, 7, 0, 1, 1, 1)
+		plain.Text = "Penalties are waived." // nil Terms: English terms of the text
+		if err := ix.Upsert(ctx, col, []Point{late, fee, plain}); err != nil {
+			t.Fatal(err)
+		}
+		hits, err := ix.Query(ctx, col, Query{Mode: ModeLexical, Terms: []string{"penalti"}}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Three points hold "penalti" (one through its text): fee's three
+		// occurrences rank it first; points without the term are left out.
+		if len(hits) != 3 || hits[0].ID != fee.ID || hits[0].Score <= hits[1].Score || hits[2].Score <= 0 {
+			t.Fatalf("lexical hits %+v, want fee first of 3", hits)
+		}
+		if got, err := ix.Query(ctx, col, Query{Mode: ModeLexical, Terms: []string{"nowher"}}, 10); err != nil || len(got) != 0 {
+			t.Fatalf("lexical query of an unknown term = %v, %v", got, err)
+		}
+		if got, err := ix.Query(ctx, col, Query{Mode: ModeLexical}, 10); err != nil || len(got) != 0 {
+			t.Fatalf("lexical query without terms = %v, %v", got, err)
+		}
+		// The vector is fee's: first in both lists, 2/(RRFK+1).
+		hy, err := ix.Query(ctx, col, Query{Mode: ModeHybrid, Vector: []float32{1, 0, 0, 1}, Terms: []string{"late"}}, 3)
+		if err != nil || len(hy) != 3 {
+			t.Fatalf("hybrid = %v, %v", hy, err)
+		}
+		// Dense: fee first (cos 1), late lower; lexical: late alone. So
+		// fee and late lead: each is first in one list.
+		if hy[0].ID != late.ID && hy[1].ID != late.ID {
+			t.Fatalf("hybrid %v: want late among the first two", hy)
+		}
+		if hy[0].ID != fee.ID && hy[1].ID != fee.ID {
+			t.Fatalf("hybrid %v: want fee among the first two", hy)
+		}
+		top := float32(1.0 / (RRFK + 1))
+		if d := hy[0].Score - top; d < -1e-6 || hy[0].Score > 2*top+1e-6 {
+			t.Fatalf("hybrid score %v, want in [1/61, 2/61]", hy[0].Score)
+		}
+		if err := ix.Delete(ctx, col, []string{fee.ID}); err != nil {
+			t.Fatal(err)
+		}
+		hits, err = ix.Query(ctx, col, Query{Mode: ModeLexical, Terms: []string{"penalti", "fee"}}, 10)
+		if err != nil || len(hits) != 2 || hits[0].ID == fee.ID || hits[1].ID == fee.ID {
+			t.Fatalf("lexical after deleting fee = %+v, %v", hits, err)
+		}
+		if _, err := ix.Query(ctx, col, Query{Mode: "fuzzy", Terms: []string{"x"}}, 3); err == nil {
+			t.Fatal("an unknown mode was accepted")
+		}
+		if _, err := ix.Query(ctx, col, Query{Mode: ModeHybrid, Terms: []string{"x"}}, 3); !errors.Is(err, ErrVectorSize) {
+			t.Fatalf("hybrid without a vector: %v, want ErrVectorSize", err)
+		}
+	})
 	t.Run("delete by id and by document", func(t *testing.T) {
 		ix := open(t)
 		seed(t, ix)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -37,6 +38,7 @@ type collection struct {
 	payloads []Payload
 	slot     map[string]int
 	byPath   map[string]map[string]struct{}
+	lex      *lexIndex
 	log      *os.File
 	logSize  int64
 	dead     int // records superseded since the last compaction
@@ -47,6 +49,9 @@ const (
 	opCreate byte = 1
 	opUpsert byte = 2
 	opDelete byte = 3
+	// opUpsertTerms is opUpsert with each point's terms after its vector;
+	// points of an opUpsert record get the English terms of their text.
+	opUpsertTerms byte = 4
 )
 
 const logSuffix = ".vlog"
@@ -90,7 +95,7 @@ func (e *Embedded) Close() error {
 }
 
 func newCollection(name string, dims int) *collection {
-	return &collection{name: name, dims: dims, slot: map[string]int{}, byPath: map[string]map[string]struct{}{}}
+	return &collection{name: name, dims: dims, slot: map[string]int{}, byPath: map[string]map[string]struct{}{}, lex: newLexIndex()}
 }
 
 func loadCollection(file string) (*collection, error) {
@@ -159,7 +164,7 @@ func readRecord(r *bufio.Reader) ([]byte, int64, error) {
 func (c *collection) apply(body []byte) error {
 	d := decoder{b: body[1:]}
 	switch body[0] {
-	case opUpsert:
+	case opUpsert, opUpsertTerms:
 		n := d.uvarint()
 		for range n {
 			id := d.str()
@@ -168,10 +173,14 @@ func (c *collection) apply(body []byte) error {
 				return err
 			}
 			vec := d.floats(c.dims)
+			pt := Point{ID: id, Vector: vec, Payload: p}
+			if body[0] == opUpsertTerms {
+				pt.Terms = d.terms()
+			}
 			if d.err != nil {
 				return d.err
 			}
-			c.put(id, vec, p)
+			c.put(pt.ID, pt.Vector, pt.Payload, pt.terms())
 		}
 	case opDelete:
 		n := d.uvarint()
@@ -188,7 +197,8 @@ func (c *collection) apply(body []byte) error {
 	return d.err
 }
 
-func (c *collection) put(id string, vec []float32, p Payload) {
+func (c *collection) put(id string, vec []float32, p Payload, terms map[string]int) {
+	c.lex.put(id, terms)
 	if i, ok := c.slot[id]; ok {
 		c.dead++
 		if old := c.payloads[i].Path; old != p.Path {
@@ -225,6 +235,7 @@ func (c *collection) remove(id string) {
 		return
 	}
 	c.dead += 2
+	c.lex.remove(id)
 	c.unlinkPath(c.payloads[i].Path, id)
 	last := len(c.ids) - 1
 	if i != last {
@@ -303,7 +314,7 @@ func (e *Embedded) rewrite(c *collection) error {
 		end := min(start+1024, len(c.ids))
 		pts := make([]Point, 0, end-start)
 		for i := start; i < end; i++ {
-			pts = append(pts, Point{ID: c.ids[i], Vector: c.vecs[i*c.dims : (i+1)*c.dims], Payload: c.payloads[i]})
+			pts = append(pts, Point{ID: c.ids[i], Vector: c.vecs[i*c.dims : (i+1)*c.dims], Terms: c.lex.termsOf(c.ids[i]), Payload: c.payloads[i]})
 		}
 		if err := put(upsertRecord(pts)); err != nil {
 			tmp.Close()
@@ -333,13 +344,20 @@ func (e *Embedded) rewrite(c *collection) error {
 	return nil
 }
 
+// upsertRecord is an opUpsertTerms record of points whose Terms are set.
 func upsertRecord(pts []Point) []byte {
-	b := binary.AppendUvarint([]byte{opUpsert}, uint64(len(pts)))
+	b := binary.AppendUvarint([]byte{opUpsertTerms}, uint64(len(pts)))
 	for _, p := range pts {
 		b = appendStr(b, p.ID)
 		b = appendStr(b, string(encodePayload(p.Payload)))
 		for _, x := range p.Vector {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+		terms := slices.Sorted(maps.Keys(p.Terms))
+		b = binary.AppendUvarint(b, uint64(len(terms)))
+		for _, t := range terms {
+			b = appendStr(b, t)
+			b = binary.AppendUvarint(b, uint64(p.Terms[t]))
 		}
 	}
 	return b
@@ -373,6 +391,21 @@ func (d *decoder) str() string {
 	s := string(d.b[:n])
 	d.b = d.b[n:]
 	return s
+}
+
+// terms reads a point's terms: a count, then term and count pairs.
+func (d *decoder) terms() map[string]int {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errors.New("bad term count")
+		return nil
+	}
+	out := make(map[string]int, n)
+	for range n {
+		t := d.str()
+		out[t] = int(d.uvarint())
+	}
+	return out
 }
 
 func (d *decoder) floats(n int) []float32 {
@@ -428,13 +461,14 @@ func (e *Embedded) Upsert(ctx context.Context, col Collection, pts []Point) erro
 	norm := make([]Point, len(pts))
 	for i, p := range pts {
 		p.Vector = normalized(p.Vector)
+		p.Terms = p.terms()
 		norm[i] = p
 	}
 	if err := c.write(upsertRecord(norm)); err != nil {
 		return fmt.Errorf("writing %d points to %s: %w", len(pts), c.name, err)
 	}
 	for _, p := range norm {
-		c.put(p.ID, p.Vector, p.Payload)
+		c.put(p.ID, p.Vector, p.Payload, p.Terms)
 	}
 	return e.maybeCompact(c)
 }
@@ -547,14 +581,59 @@ func (e *Embedded) Count(ctx context.Context, col Collection, path string) (int,
 	return len(c.byPath[path]), nil
 }
 
-// Search implements Index: a full scan keeping the k best in a heap.
+// Search implements Index.
 func (e *Embedded) Search(ctx context.Context, col Collection, vec []float32, k int) ([]Hit, error) {
+	return e.Query(ctx, col, Query{Mode: ModeDense, Vector: vec}, k)
+}
+
+// Query implements Index: dense by a full scan, lexical through the
+// inverted index, hybrid by fusing both (FusionDepth(k) of each).
+func (e *Embedded) Query(ctx context.Context, col Collection, q Query, k int) ([]Hit, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	c, err := e.get(col)
 	if err != nil {
 		return nil, err
 	}
+	if err := q.check(col); err != nil {
+		return nil, err
+	}
+	switch q.Mode {
+	case ModeLexical:
+		return c.lexical(q.Terms, k), nil
+	case ModeHybrid:
+		n := FusionDepth(k)
+		dense, err := c.dense(q.Vector, n)
+		if err != nil {
+			return nil, err
+		}
+		return fuse(k, dense, c.lexical(q.Terms, n)), nil
+	}
+	return c.dense(q.Vector, k)
+}
+
+// LexicalStats returns the BM25 statistics of a collection (for checks).
+func (e *Embedded) LexicalStats(ctx context.Context, col Collection) (LexicalStats, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	c, err := e.get(col)
+	if err != nil {
+		return LexicalStats{}, err
+	}
+	return c.lex.stats(), nil
+}
+
+func (c *collection) lexical(terms []string, k int) []Hit {
+	lh := c.lex.search(terms, k)
+	out := make([]Hit, len(lh))
+	for i, h := range lh {
+		out[i] = Hit{ID: h.id, Score: h.score, Payload: c.payloads[c.slot[h.id]]}
+	}
+	return out
+}
+
+// dense is a full scan keeping the k best in a heap.
+func (c *collection) dense(vec []float32, k int) ([]Hit, error) {
 	if len(vec) != c.dims {
 		return nil, fmt.Errorf("searching %s: %w: query has %d dimensions, the collection %d", c.name, ErrVectorSize, len(vec), c.dims)
 	}

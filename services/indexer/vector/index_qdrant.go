@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"net"
 	"slices"
 	"strconv"
@@ -13,6 +15,8 @@ import (
 	"github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/drivemon/drivemon/services/indexer/lexical"
 )
 
 // QdrantConfig says how to reach a Qdrant server's gRPC port.
@@ -92,6 +96,9 @@ func (q *Qdrant) Ensure(ctx context.Context, c Collection, dims int) error {
 		err := q.client.CreateCollection(ctx, &qdrant.CreateCollection{
 			CollectionName: name,
 			VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(dims), Distance: qdrant.Distance_Cosine}),
+			SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{
+				SparseName: {Modifier: qdrant.Modifier_Idf.Enum()},
+			}),
 		})
 		if err != nil && !alreadyExists(err) {
 			return fmt.Errorf("creating collection %s: %w", name, err)
@@ -111,7 +118,60 @@ func (q *Qdrant) Ensure(ctx context.Context, c Collection, dims int) error {
 	if size != dims {
 		return fmt.Errorf("collection %s: %w: it holds %d dimensions, not %d", name, ErrVectorSize, size, dims)
 	}
+	sp := info.GetConfig().GetParams().GetSparseVectorsConfig().GetMap()[SparseName]
+	if sp.GetModifier() != qdrant.Modifier_Idf {
+		// Made before lexical search: rebuilt like a change of size.
+		return fmt.Errorf("collection %s: %w: no %q sparse vector with the IDF modifier", name, ErrVectorSize, SparseName)
+	}
 	return nil
+}
+
+// SparseName is the name of the points' BM25 sparse vector in Qdrant.
+const SparseName = "bm25"
+
+// QdrantAvgLen is the chunk length, in terms, that Qdrant's BM25 length
+// normalisation assumes: the sparse values are written once per point,
+// so they cannot follow the collection's true average as the embedded
+// index does.
+const QdrantAvgLen = 170
+
+// termIndex is the sparse dimension of a term: its 32-bit FNV-1a hash
+// (terms that collide count as one).
+func termIndex(t string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(t))
+	return h.Sum32()
+}
+
+// sparseDoc is a point's BM25 sparse vector: for each term its saturated
+// frequency lexical.TF; Qdrant multiplies it by the term's IDF.
+func sparseDoc(terms map[string]int) ([]uint32, []float32) {
+	tf := map[uint32]int{}
+	dl := 0
+	for t, n := range terms {
+		tf[termIndex(t)] += n
+		dl += n
+	}
+	idx := slices.Sorted(maps.Keys(tf))
+	vals := make([]float32, len(idx))
+	for i, x := range idx {
+		vals[i] = float32(lexical.TF(tf[x], dl, QdrantAvgLen))
+	}
+	return idx, vals
+}
+
+// sparseQuery is a query's sparse vector: 1 for each distinct term.
+func sparseQuery(terms []string) ([]uint32, []float32) {
+	set := map[uint32]bool{}
+	for _, t := range terms {
+		set[termIndex(t)] = true
+	}
+	idx := slices.Sorted(maps.Keys(set))
+	vals := make([]float32, len(idx))
+	for i := range vals {
+		vals[i] = 1
+	}
+	return idx, vals
 }
 
 func alreadyExists(err error) bool {
@@ -166,7 +226,10 @@ func (q *Qdrant) Upsert(ctx context.Context, c Collection, pts []Point) error {
 	for batch := range slices.Chunk(pts, 256) {
 		ps := make([]*qdrant.PointStruct, len(batch))
 		for i, p := range batch {
-			ps[i] = &qdrant.PointStruct{Id: qdrant.NewID(p.ID), Vectors: qdrant.NewVectorsDense(p.Vector), Payload: payloadMap(p.Payload)}
+			idx, vals := sparseDoc(p.terms())
+			ps[i] = &qdrant.PointStruct{Id: qdrant.NewID(p.ID), Payload: payloadMap(p.Payload), Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{
+				"": qdrant.NewVectorDense(p.Vector), SparseName: qdrant.NewVectorSparse(idx, vals),
+			})}
 		}
 		_, err := q.client.Upsert(ctx, &qdrant.UpsertPoints{CollectionName: c.Name(), Wait: wait(), Points: ps})
 		if err != nil {
@@ -240,12 +303,16 @@ func (q *Qdrant) Document(ctx context.Context, c Collection, path string) ([]Poi
 func (q *Qdrant) Vectors(ctx context.Context, c Collection, list []string) (map[string][]float32, error) {
 	out := make(map[string][]float32, len(list))
 	for batch := range slices.Chunk(list, scrollPage) {
-		pts, err := q.client.Get(ctx, &qdrant.GetPoints{CollectionName: c.Name(), Ids: ids(batch), WithVectors: qdrant.NewWithVectors(true), WithPayload: qdrant.NewWithPayload(false)})
+		pts, err := q.client.Get(ctx, &qdrant.GetPoints{CollectionName: c.Name(), Ids: ids(batch), WithVectors: qdrant.NewWithVectorsInclude(""), WithPayload: qdrant.NewWithPayload(false)})
 		if err != nil {
 			return nil, q.wrap("reading vectors", c, err)
 		}
 		for _, p := range pts {
-			out[p.GetId().GetUuid()] = denseOf(p.GetVectors().GetVector())
+			v := p.GetVectors().GetVector()
+			if v == nil {
+				v = p.GetVectors().GetVectors().GetVectors()[""]
+			}
+			out[p.GetId().GetUuid()] = denseOf(v)
 		}
 	}
 	return out, nil
@@ -275,15 +342,40 @@ func (q *Qdrant) Count(ctx context.Context, c Collection, path string) (int, err
 	return int(n), nil
 }
 
-// Search implements Index with a query on the collection's vectors.
+// Search implements Index.
 func (q *Qdrant) Search(ctx context.Context, c Collection, vec []float32, k int) ([]Hit, error) {
+	return q.Query(ctx, c, Query{Mode: ModeDense, Vector: vec}, k)
+}
+
+// Query implements Index with Qdrant's Query API: the dense vector, the
+// "bm25" sparse vector (IDF applied by the server), or both as prefetches
+// fused by the server's reciprocal rank fusion (k = RRFK).
+func (q *Qdrant) Query(ctx context.Context, c Collection, qu Query, k int) ([]Hit, error) {
 	if k <= 0 {
 		return nil, nil
 	}
-	res, err := q.client.Query(ctx, &qdrant.QueryPoints{
-		CollectionName: c.Name(), Query: qdrant.NewQueryDense(vec),
-		Limit: qdrant.PtrOf(uint64(k)), WithPayload: qdrant.NewWithPayload(true),
-	})
+	if err := qu.check(c); err != nil {
+		return nil, err
+	}
+	idx, vals := sparseQuery(qu.Terms)
+	if qu.Mode == ModeLexical && len(idx) == 0 {
+		return nil, nil // no terms: nothing matches
+	}
+	req := &qdrant.QueryPoints{CollectionName: c.Name(), Limit: qdrant.PtrOf(uint64(k)), WithPayload: qdrant.NewWithPayload(true)}
+	switch qu.Mode {
+	case ModeDense:
+		req.Query = qdrant.NewQueryDense(qu.Vector)
+	case ModeLexical:
+		req.Query, req.Using = qdrant.NewQuerySparse(idx, vals), qdrant.PtrOf(SparseName)
+	case ModeHybrid:
+		depth := qdrant.PtrOf(uint64(FusionDepth(k)))
+		req.Prefetch = []*qdrant.PrefetchQuery{{Query: qdrant.NewQueryDense(qu.Vector), Limit: depth}}
+		if len(idx) > 0 {
+			req.Prefetch = append(req.Prefetch, &qdrant.PrefetchQuery{Query: qdrant.NewQuerySparse(idx, vals), Using: qdrant.PtrOf(SparseName), Limit: depth})
+		}
+		req.Query = qdrant.NewQueryRRF(&qdrant.Rrf{K: qdrant.PtrOf(uint32(RRFK))})
+	}
+	res, err := q.client.Query(ctx, req)
 	if err != nil {
 		if strings.Contains(err.Error(), "dimension") {
 			return nil, fmt.Errorf("searching %s: %w: %w", c.Name(), ErrVectorSize, err)

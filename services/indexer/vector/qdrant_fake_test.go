@@ -2,6 +2,9 @@ package vector
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
 	"math"
 	"net"
 	"slices"
@@ -14,12 +17,17 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/drivemon/drivemon/services/indexer/lexical"
 )
 
 // fakeQdrant is an in-memory Qdrant speaking the real gRPC API, with just
 // the behaviour the adapter uses, strict about what it is sent: writes
 // must wait, filters must be a keyword match on an indexed "path", ids must
-// be UUIDs, vectors must have the collection's size.
+// be UUIDs, collections must declare the "bm25" sparse vector with the IDF
+// modifier, every point must carry the unnamed dense vector of the
+// collection's size and a well-formed "bm25" sparse vector, and hybrid
+// queries must be prefetches fused by RRF with k set.
 type fakeQdrant struct {
 	mu   sync.Mutex
 	cols map[string]*fakeCollection
@@ -45,6 +53,7 @@ type fakeCollection struct {
 
 type fakePoint struct {
 	vec     []float32
+	sparse  map[uint32]float32
 	payload map[string]*qdrant.Value
 }
 
@@ -89,6 +98,10 @@ func (f fakeCollections) Create(ctx context.Context, r *qdrant.CreateCollection)
 	if p == nil || p.GetSize() == 0 {
 		return nil, status.Error(codes.InvalidArgument, "fake: want one unnamed dense vector config")
 	}
+	sp := r.GetSparseVectorsConfig().GetMap()
+	if len(sp) != 1 || sp[SparseName].GetModifier() != qdrant.Modifier_Idf {
+		return nil, status.Errorf(codes.InvalidArgument, "fake: want one sparse vector %q with the IDF modifier, got %v", SparseName, sp)
+	}
 	f.cols[r.GetCollectionName()] = &fakeCollection{dims: int(p.GetSize()), distance: p.GetDistance(), indexes: map[string]qdrant.FieldType{}, points: map[string]*fakePoint{}}
 	return &qdrant.CollectionOperationResponse{Result: true}, nil
 }
@@ -104,6 +117,9 @@ func (f fakeCollections) Get(ctx context.Context, r *qdrant.GetCollectionInfoReq
 		PointsCount: qdrant.PtrOf(uint64(len(c.points))),
 		Config: &qdrant.CollectionConfig{Params: &qdrant.CollectionParams{
 			VectorsConfig: qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(c.dims), Distance: c.distance}),
+			SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{
+				SparseName: {Modifier: qdrant.Modifier_Idf.Enum()},
+			}),
 		}},
 	}}, nil
 }
@@ -170,20 +186,47 @@ func (f fakePoints) Upsert(ctx context.Context, r *qdrant.UpsertPoints) (*qdrant
 	if err != nil {
 		return nil, err
 	}
+	pts := make(map[string]*fakePoint, len(r.GetPoints()))
 	for _, p := range r.GetPoints() {
-		if _, err := pointID(p.GetId()); err != nil {
+		id, err := pointID(p.GetId())
+		if err != nil {
 			return nil, err
 		}
-		v := p.GetVectors().GetVector().GetDense().GetData()
+		named := p.GetVectors().GetVectors().GetVectors()
+		if len(named) != 2 {
+			return nil, status.Errorf(codes.InvalidArgument, "fake: point %s: want the named vectors \"\" and %q, got %v", id, SparseName, p.GetVectors())
+		}
+		v := named[""].GetDense().GetData()
 		if len(v) != c.dims {
 			return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Vector dimension error: expected dim: %d, got %d", c.dims, len(v))
 		}
+		sv, err := sparseOfVector(named[SparseName].GetSparse())
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "fake: point %s: %v", id, err)
+		}
+		pts[id] = &fakePoint{vec: unit(v), sparse: sv, payload: p.GetPayload()}
 	}
-	for _, p := range r.GetPoints() {
-		id, _ := pointID(p.GetId())
-		c.points[id] = &fakePoint{vec: unit(p.GetVectors().GetVector().GetDense().GetData()), payload: p.GetPayload()}
-	}
+	maps.Copy(c.points, pts)
 	return done(), nil
+}
+
+// sparseOfVector checks a sparse vector as Qdrant does: as many values as
+// indices, no index twice.
+func sparseOfVector(v *qdrant.SparseVector) (map[uint32]float32, error) {
+	if v == nil {
+		return nil, errors.New("no sparse vector")
+	}
+	if len(v.GetIndices()) != len(v.GetValues()) {
+		return nil, fmt.Errorf("sparse vector with %d indices and %d values", len(v.GetIndices()), len(v.GetValues()))
+	}
+	out := make(map[uint32]float32, len(v.GetIndices()))
+	for i, x := range v.GetIndices() {
+		if _, dup := out[x]; dup {
+			return nil, fmt.Errorf("sparse index %d given twice", x)
+		}
+		out[x] = v.GetValues()[i]
+	}
+	return out, nil
 }
 
 // match applies the one filter shape the adapter may send.
@@ -241,10 +284,14 @@ func (f fakePoints) Delete(ctx context.Context, r *qdrant.DeletePoints) (*qdrant
 	return done(), nil
 }
 
-func (f *fakeQdrant) retrieved(id string, p *fakePoint, vectors bool) *qdrant.RetrievedPoint {
+// retrieved answers with the dense vector when it is asked for (by
+// enable, or by including "" in a selector), as Qdrant does for a
+// collection with named vectors.
+func (f *fakeQdrant) retrieved(id string, p *fakePoint, sel *qdrant.WithVectorsSelector) *qdrant.RetrievedPoint {
 	rp := &qdrant.RetrievedPoint{Id: qdrant.NewID(id), Payload: p.payload}
-	if vectors {
-		rp.Vectors = &qdrant.VectorsOutput{VectorsOptions: &qdrant.VectorsOutput_Vector{Vector: &qdrant.VectorOutput{Vector: &qdrant.VectorOutput_Dense{Dense: &qdrant.DenseVector{Data: p.vec}}}}}
+	if sel.GetEnable() || slices.Contains(sel.GetInclude().GetNames(), "") {
+		dense := &qdrant.VectorOutput{Vector: &qdrant.VectorOutput_Dense{Dense: &qdrant.DenseVector{Data: p.vec}}}
+		rp.Vectors = &qdrant.VectorsOutput{VectorsOptions: &qdrant.VectorsOutput_Vectors{Vectors: &qdrant.NamedVectorsOutput{Vectors: map[string]*qdrant.VectorOutput{"": dense}}}}
 	}
 	return rp
 }
@@ -263,7 +310,7 @@ func (f fakePoints) Get(ctx context.Context, r *qdrant.GetPoints) (*qdrant.GetRe
 			return nil, err
 		}
 		if p, ok := c.points[u]; ok {
-			out = append(out, f.retrieved(u, p, r.GetWithVectors().GetEnable()))
+			out = append(out, f.retrieved(u, p, r.GetWithVectors()))
 		}
 	}
 	return &qdrant.GetResponse{Result: out}, nil
@@ -297,7 +344,7 @@ func (f fakePoints) Scroll(ctx context.Context, r *qdrant.ScrollPoints) (*qdrant
 			resp.NextPageOffset = qdrant.NewID(id)
 			break
 		}
-		resp.Result = append(resp.Result, f.retrieved(id, c.points[id], r.GetWithVectors().GetEnable()))
+		resp.Result = append(resp.Result, f.retrieved(id, c.points[id], r.GetWithVectors()))
 	}
 	return resp, nil
 }
@@ -332,22 +379,110 @@ func (f fakePoints) Query(ctx context.Context, r *qdrant.QueryPoints) (*qdrant.Q
 	if c.distance != qdrant.Distance_Cosine {
 		return nil, status.Error(codes.Internal, "fake: only cosine collections")
 	}
-	q := r.GetQuery().GetNearest().GetDense().GetData()
-	if len(q) != c.dims {
-		return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Vector dimension error: expected dim: %d, got %d", c.dims, len(q))
-	}
-	q = unit(q)
 	var out []*qdrant.ScoredPoint
-	for id, p := range c.points {
-		var s float32
-		for i := range q {
-			s += q[i] * p.vec[i]
+	if rrf := r.GetQuery().GetRrf(); rrf != nil {
+		if rrf.K == nil || len(r.GetPrefetch()) == 0 {
+			return nil, status.Error(codes.InvalidArgument, "fake: want RRF with k set over prefetches")
 		}
-		out = append(out, &qdrant.ScoredPoint{Id: qdrant.NewID(id), Score: s, Payload: p.payload})
+		var lists [][]*qdrant.ScoredPoint
+		for _, p := range r.GetPrefetch() {
+			l, err := c.nearest(p.GetQuery(), p.GetUsing(), int(p.GetLimit()))
+			if err != nil {
+				return nil, err
+			}
+			lists = append(lists, l)
+		}
+		out = fakeRRF(int(rrf.GetK()), lists)
+	} else if out, err = c.nearest(r.GetQuery(), r.GetUsing(), len(c.points)); err != nil {
+		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	if n := int(r.GetLimit()); len(out) > n {
 		out = out[:n]
 	}
 	return &qdrant.QueryResponse{Result: out}, nil
+}
+
+// nearest ranks the points for a dense query on the unnamed vector or a
+// sparse one on "bm25" (dot product, each term weighted by its IDF as the
+// modifier does), best first, limit at most; points without a shared term
+// have no sparse score and are left out.
+func (c *fakeCollection) nearest(q *qdrant.Query, using string, limit int) ([]*qdrant.ScoredPoint, error) {
+	in := q.GetNearest()
+	var out []*qdrant.ScoredPoint
+	switch {
+	case using == "" && in.GetDense() != nil:
+		v := in.GetDense().GetData()
+		if len(v) != c.dims {
+			return nil, status.Errorf(codes.InvalidArgument, "Wrong input: Vector dimension error: expected dim: %d, got %d", c.dims, len(v))
+		}
+		v = unit(v)
+		for id, p := range c.points {
+			var s float32
+			for i := range v {
+				s += v[i] * p.vec[i]
+			}
+			out = append(out, &qdrant.ScoredPoint{Id: qdrant.NewID(id), Score: s, Payload: p.payload})
+		}
+	case using == SparseName && in.GetSparse() != nil:
+		qv, err := sparseOfVector(in.GetSparse())
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "fake: query: %v", err)
+		}
+		for id, p := range c.points {
+			var s float64
+			hit := false
+			for x, w := range qv {
+				if d, ok := p.sparse[x]; ok {
+					hit = true
+					s += lexical.IDF(len(c.points), c.df(x)) * float64(w) * float64(d)
+				}
+			}
+			if hit {
+				out = append(out, &qdrant.ScoredPoint{Id: qdrant.NewID(id), Score: float32(s), Payload: p.payload})
+			}
+		}
+	default:
+		return nil, status.Errorf(codes.InvalidArgument, "fake: want a dense query on \"\" or a sparse one on %q, got %v using %q", SparseName, q, using)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].GetId().GetUuid() < out[j].GetId().GetUuid()
+	})
+	return out[:min(limit, len(out))], nil
+}
+
+// df counts the points whose sparse vector has index x.
+func (c *fakeCollection) df(x uint32) int {
+	n := 0
+	for _, p := range c.points {
+		if _, ok := p.sparse[x]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// fakeRRF fuses rankings: each point scores the sum of 1/(k + rank), rank
+// from 1.
+func fakeRRF(k int, lists [][]*qdrant.ScoredPoint) []*qdrant.ScoredPoint {
+	byID := map[string]*qdrant.ScoredPoint{}
+	for _, l := range lists {
+		for rank, p := range l {
+			id := p.GetId().GetUuid()
+			if byID[id] == nil {
+				byID[id] = &qdrant.ScoredPoint{Id: p.GetId(), Payload: p.GetPayload()}
+			}
+			byID[id].Score += float32(1 / float64(k+rank+1))
+		}
+	}
+	out := slices.Collect(maps.Values(byID))
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].GetId().GetUuid() < out[j].GetId().GetUuid()
+	})
+	return out
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/drivemon/drivemon/services/indexer/lexical"
 )
 
 // Index stores and searches the chunk vectors of knowledge bases. Methods
@@ -38,8 +40,54 @@ type Index interface {
 	// path is "".
 	Count(ctx context.Context, c Collection, path string) (int, error)
 	// Search returns the k points most similar to vec by cosine, best
-	// first.
+	// first (Query with ModeDense).
 	Search(ctx context.Context, c Collection, vec []float32, k int) ([]Hit, error)
+	// Query returns the k best points for q in q.Mode, best first.
+	Query(ctx context.Context, c Collection, q Query, k int) ([]Hit, error)
+}
+
+// Mode is how a Query ranks points.
+type Mode string
+
+// Modes of Query; a Hit's Score is per mode.
+const (
+	// ModeDense ranks by the cosine similarity of the vectors (-1..1).
+	ModeDense Mode = "dense"
+	// ModeLexical ranks by BM25 over the points' terms (0 and up, no upper
+	// bound; points sharing no term with the query are not returned).
+	ModeLexical Mode = "lexical"
+	// ModeHybrid fuses the dense and the lexical ranking by reciprocal
+	// rank fusion: the sum over both lists of 1/(RRFK + rank), rank from 1,
+	// over each list's FusionDepth(k) best (at most 2/61).
+	ModeHybrid Mode = "hybrid"
+)
+
+// RRFK is the k of reciprocal rank fusion (the value of the original paper
+// and of most engines).
+const RRFK = 60
+
+// FusionDepth is how many of each ranking's best points a hybrid query of
+// k results fuses.
+func FusionDepth(k int) int { return max(k, 50) }
+
+// Query is a search: Vector for ModeDense, Terms (lexical.Analyzer's
+// query terms, distinct) for ModeLexical, both for ModeHybrid.
+type Query struct {
+	Mode   Mode
+	Vector []float32
+	Terms  []string
+}
+
+func (q Query) check(c Collection) error {
+	switch q.Mode {
+	case ModeDense, ModeLexical, ModeHybrid:
+	default:
+		return fmt.Errorf("searching %s: unknown mode %q", c.Name(), q.Mode)
+	}
+	if q.Mode != ModeLexical && len(q.Vector) == 0 {
+		return fmt.Errorf("searching %s: %w: a %s query needs a vector", c.Name(), ErrVectorSize, q.Mode)
+	}
+	return nil
 }
 
 // Sentinel errors.
@@ -115,7 +163,19 @@ type Payload struct {
 type Point struct {
 	ID     string
 	Vector []float32 // nil when read by Document
+	// Terms counts the chunk's terms for BM25 (lexical.Analyzer.Terms);
+	// nil means the payload text analysed in English. Not returned by
+	// Document.
+	Terms map[string]int
 	Payload
+}
+
+// terms is p.Terms, or the English terms of its text when nil.
+func (p Point) terms() map[string]int {
+	if p.Terms != nil {
+		return p.Terms
+	}
+	return lexical.English.Terms(p.Text)
 }
 
 // Hit is a search result.
@@ -145,4 +205,34 @@ func sortPoints(pts []Point) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+}
+
+// fuse merges rankings by reciprocal rank fusion (RRFK), best first, k at
+// most; equal scores are ordered by id so the result is deterministic.
+func fuse(k int, lists ...[]Hit) []Hit {
+	score := map[string]float64{}
+	hit := map[string]Hit{}
+	for _, l := range lists {
+		for rank, h := range l {
+			score[h.ID] += 1 / float64(RRFK+rank+1)
+			if _, ok := hit[h.ID]; !ok {
+				hit[h.ID] = h
+			}
+		}
+	}
+	out := make([]Hit, 0, len(hit))
+	for id, h := range hit {
+		h.Score = float32(score[id])
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, b Hit) int {
+		if sa, sb := score[a.ID], score[b.ID]; sa != sb {
+			if sa > sb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out[:min(k, len(out))]
 }

@@ -1,0 +1,57 @@
+package indexer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/drivemon/drivemon/services/indexer/embed"
+	"github.com/drivemon/drivemon/services/indexer/lexical"
+)
+
+// KeyLanguage is the config.csv key choosing the language of a bot's
+// knowledge bases for lexical search (lexical.New: "portuguese", "pt",
+// "pt-BR"…; English when absent).
+const KeyLanguage = "kb-language"
+
+// kbSetup is what a bot's settings choose for its knowledge bases.
+type kbSetup struct {
+	emb embed.Embedder
+	lex *lexical.Analyzer
+	// model: emb is a configured embedding model (embedding-url), not the
+	// built-in default, so search is hybrid by default.
+	model bool
+}
+
+// id names the setup's vector space and terms together; it is recorded in
+// a document's state (field "embedder").
+func (k kbSetup) id() string { return k.emb.ID() + " " + k.lex.ID() }
+
+// embedderOf is the embedder part of a recorded setup id.
+func embedderOf(id string) string {
+	e, _, _ := strings.Cut(id, " ")
+	return e
+}
+
+// kbSetupFrom reads the KB keys of a bot's settings (embedding-* and
+// kb-language, keys matched case-insensitively); def is the embedder when
+// no embedding-url is set.
+func kbSetupFrom(settings map[string]string, def embed.Embedder) (kbSetup, error) {
+	h, err := embed.FromSettings(settings, embed.HTTPConfig{})
+	if err != nil {
+		return kbSetup{}, err
+	}
+	lang := ""
+	for k, v := range settings {
+		if strings.EqualFold(strings.TrimSpace(k), KeyLanguage) {
+			lang = v
+		}
+	}
+	lex, err := lexical.New(lang)
+	if err != nil {
+		return kbSetup{}, fmt.Errorf("%s: %w", KeyLanguage, err)
+	}
+	if h == nil {
+		return kbSetup{emb: def, lex: lex}, nil
+	}
+	return kbSetup{emb: h, lex: lex, model: true}, nil
+}
