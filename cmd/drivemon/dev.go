@@ -172,7 +172,7 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 	if a.themer, err = themer.New(themer.Config{}, themer.Deps{JS: js, Storage: a.store, Log: log.With("service", "themer"), SSEClients: m.SSEClients}); err != nil {
 		return nil, err
 	}
-	fcfg := files.Config{AllowLoopback: true, ServeNATS: true, Audit: audit.Config{Dir: filepath.Join(cfg.DataDir, "audit")}}
+	fcfg := files.Config{AllowLoopback: true, LoopbackNATS: files.LoopbackAddr(cfg.NATSAddr), Token: os.Getenv(files.EnvToken), ServeNATS: true, Audit: audit.Config{Dir: filepath.Join(cfg.DataDir, "audit")}}
 	if a.files, err = files.New(ctx, fcfg, files.Deps{JS: js, NC: nc, Store: a.store, Log: log.With("service", "files")}); err != nil {
 		return nil, err
 	}

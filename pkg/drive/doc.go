@@ -12,6 +12,13 @@
 // S3 appends by read-modify-write guarded by If-Match, retried a bounded
 // number of times (ErrConflict after that).
 //
-// Every path goes through events.CleanPath; a Dir works through os.Root, so
-// neither ".." nor a symbolic link can lead out of the package.
+// Every path goes through events.CleanPath; a Dir reads through os.Root, so
+// neither ".." nor a symbolic link can lead out of the package. A Dir
+// writes, appends and deletes without following any symbolic link at all:
+// it opens each folder of the path from the one before with openat and
+// O_NOFOLLOW|O_DIRECTORY and works on the last one's descriptor, so a link
+// anywhere in the path (ErrSymlink), even one swapped in during the write,
+// cannot redirect it to another folder of the package — the path as
+// written, which the caller's policy checked, is the file changed. Folders
+// are read-only on systems without openat.
 package drive

@@ -3,6 +3,7 @@ package drive
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 )
 
@@ -28,6 +29,9 @@ var (
 	// ErrNotFile: the path names a folder, a device or a link leading out
 	// of the package.
 	ErrNotFile = errors.New("not a regular file inside the package")
+	// ErrSymlink: a component of the path inside the package is a
+	// symbolic link; writes never follow one. It is an ErrNotFile.
+	ErrSymlink = fmt.Errorf("is a symbolic link, which writes never follow: %w", ErrNotFile)
 )
 
 // Reader reads files of bot packages. Implementations: *Dir, *S3.
@@ -61,8 +65,10 @@ type Storage interface {
 var ErrConflict = errors.New("concurrent write conflict")
 
 // Writer changes files of bot packages. It enforces only what the storage
-// must (paths inside the package, no link leading out, atomic replace);
-// which folders may be written is the caller's policy.
+// must (paths inside the package, no symbolic link at any level of the
+// path, atomic replace); which folders may be written is the caller's
+// policy, and because no link is followed the path as written is the
+// path written.
 type Writer interface {
 	// Write creates or replaces a file atomically: readers see the old or
 	// the new content, never a mix.

@@ -7,7 +7,10 @@ require github.com/drivemon/drivemon/pkg/events v0.0.0
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/chromedp/chromedp v0.23.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -31,7 +34,6 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
@@ -43,6 +45,7 @@ require (
 	github.com/drivemon/drivemon/internal/testinfra v0.0.0
 	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/minio/minio-go/v7 v7.4.1
+	golang.org/x/sys v0.49.0
 )
 
 replace github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra

@@ -1,85 +1,71 @@
+//go:build unix
+
 package drive
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
-	"path"
-	"strings"
 	"sync"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/drivemon/drivemon/pkg/events"
 )
 
-// openPackage checks bot and p and opens the package folder as an os.Root,
-// through which no ".." or symbolic link can lead out of the package.
-func (d *Dir) openPackage(bot, p string) (*os.Root, error) {
+// parent checks bot and p and opens the folder that holds p without
+// following any link (openParent).
+func (d *Dir) parent(bot, p string, create bool) (int, string, error) {
 	if _, err := events.CleanPath(p); err != nil {
-		return nil, err
+		return -1, "", err
 	}
-	dir, err := d.PackageDir(bot)
+	pkg, err := d.PackageDir(bot)
 	if err != nil {
-		return nil, err
+		return -1, "", err
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("opening package %s: %w", bot, notFound(err))
-	}
-	return root, nil
-}
-
-func rootErr(bot, p string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case strings.Contains(err.Error(), "escapes"):
-		return fmt.Errorf("%s: %w: %w", events.Key(bot, p), ErrNotFile, err)
-	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: %w: %w", events.Key(bot, p), ErrNotFound, err)
-	}
-	return fmt.Errorf("%s: %w", events.Key(bot, p), err)
+	return openParent(bot, pkg, p, create)
 }
 
 // Write implements Writer: the content goes to a temporary file in the same
 // folder, is synced, and renamed over the target.
 func (d *Dir) Write(ctx context.Context, bot, p string, data []byte) (Object, error) {
-	root, err := d.openPackage(bot, p)
+	dir, name, err := d.parent(bot, p, true)
 	if err != nil {
 		return Object{}, err
 	}
-	defer root.Close()
-	if err := refuseNonRegular(root, bot, p); err != nil {
+	defer unix.Close(dir)
+	if err := refuseNonRegularAt(dir, bot, p, name); err != nil {
 		return Object{}, err
 	}
-	if dir := path.Dir(p); dir != "." {
-		if err := root.MkdirAll(dir, 0o755); err != nil {
-			return Object{}, rootErr(bot, p, err)
-		}
-	}
-	tmp := path.Join(path.Dir(p), ".drivemon-"+randomSuffix()+".tmp")
-	f, err := root.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	tmp := ".drivemon-" + randomSuffix() + ".tmp"
+	fd, err := unix.Openat(dir, tmp, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return Object{}, rootErr(bot, p, err)
+		return Object{}, fmt.Errorf("%s: creating a temporary file: %w", events.Key(bot, p), os.NewSyscallError("openat", err))
 	}
+	f := os.NewFile(uintptr(fd), tmp)
 	_, werr := f.Write(data)
 	if werr == nil {
 		werr = f.Sync()
+	}
+	fi, serr := f.Stat()
+	if werr == nil {
+		werr = serr
 	}
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = root.Rename(tmp, p)
+		// A link put at name meanwhile is replaced, never followed.
+		werr = os.NewSyscallError("renameat", unix.Renameat(dir, tmp, dir, name))
 	}
 	if werr != nil {
-		_ = root.Remove(tmp)
-		return Object{}, rootErr(bot, p, werr)
+		_ = unix.Unlinkat(dir, tmp, 0)
+		return Object{}, fmt.Errorf("writing %s: %w", events.Key(bot, p), werr)
 	}
-	return d.statRoot(root, bot, p, data)
+	return Object{Bot: bot, Path: p, ETag: ContentETag(data), Size: int64(len(data)), MTime: fi.ModTime().UnixMilli()}, nil
 }
 
 // appendLocks serialises appends within this process so the size check and
@@ -88,86 +74,82 @@ var appendLocks sync.Map // events.Key → *sync.Mutex
 
 // Append implements Writer.
 func (d *Dir) Append(ctx context.Context, bot, p string, data []byte, max int64) (Object, error) {
-	root, err := d.openPackage(bot, p)
+	dir, name, err := d.parent(bot, p, true)
 	if err != nil {
 		return Object{}, err
 	}
-	defer root.Close()
-	if err := refuseNonRegular(root, bot, p); err != nil {
-		return Object{}, err
-	}
+	defer unix.Close(dir)
 	mu, _ := appendLocks.LoadOrStore(events.Key(bot, p), &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
-	if dir := path.Dir(p); dir != "." {
-		if err := root.MkdirAll(dir, 0o755); err != nil {
-			return Object{}, rootErr(bot, p, err)
+	// O_NONBLOCK: a FIFO without a reader fails at once instead of
+	// blocking; it is refused below like any other non-regular file.
+	fd, err := unix.Openat(dir, name, unix.O_CREAT|unix.O_RDWR|unix.O_APPEND|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		if err == unix.ENXIO || err == unix.EISDIR {
+			return Object{}, fmt.Errorf("%s: %w (%v)", events.Key(bot, p), ErrNotFile, err)
 		}
+		return Object{}, componentErr(bot, p, p, err)
 	}
-	f, err := root.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return Object{}, rootErr(bot, p, err)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return Object{}, fmt.Errorf("%s: %w", events.Key(bot, p), os.NewSyscallError("fstat", err))
 	}
+	if err := modeErr(bot, p, st.Mode); err != nil {
+		unix.Close(fd)
+		return Object{}, err
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return Object{}, fmt.Errorf("%s: %w", events.Key(bot, p), err)
+	}
+	f := os.NewFile(uintptr(fd), name)
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Object{}, rootErr(bot, p, err)
-	}
-	if fi.Size()+int64(len(data)) > max {
-		return Object{}, fmt.Errorf("%s: %d + %d bytes, limit %d: %w", events.Key(bot, p), fi.Size(), len(data), max, ErrTooLarge)
+	if st.Size+int64(len(data)) > max {
+		return Object{}, fmt.Errorf("%s: %d + %d bytes, limit %d: %w", events.Key(bot, p), st.Size, len(data), max, ErrTooLarge)
 	}
 	if _, err := f.Write(data); err != nil {
-		return Object{}, rootErr(bot, p, err)
+		return Object{}, fmt.Errorf("appending to %s: %w", events.Key(bot, p), err)
 	}
 	if err := f.Sync(); err != nil {
-		return Object{}, rootErr(bot, p, err)
+		return Object{}, fmt.Errorf("appending to %s: %w", events.Key(bot, p), err)
 	}
-	content, err := root.ReadFile(p)
+	content, err := io.ReadAll(io.NewSectionReader(f, 0, max+1))
 	if err != nil {
-		return Object{}, rootErr(bot, p, err)
+		return Object{}, fmt.Errorf("reading back %s: %w", events.Key(bot, p), err)
 	}
-	return d.statRoot(root, bot, p, content)
+	fi, err := f.Stat()
+	if err != nil {
+		return Object{}, fmt.Errorf("%s: %w", events.Key(bot, p), err)
+	}
+	return Object{Bot: bot, Path: p, ETag: ContentETag(content), Size: int64(len(content)), MTime: fi.ModTime().UnixMilli()}, nil
 }
 
-// Delete implements Writer.
+// Delete implements Writer. It removes only a regular file, never a link.
 func (d *Dir) Delete(ctx context.Context, bot, p string) error {
-	root, err := d.openPackage(bot, p)
+	dir, name, err := d.parent(bot, p, false)
 	if err != nil {
 		return err
 	}
-	defer root.Close()
-	fi, err := root.Lstat(p)
-	if err != nil {
-		return rootErr(bot, p, err)
+	defer unix.Close(dir)
+	st, ok, err := lstatAt(dir, name)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", events.Key(bot, p), os.NewSyscallError("fstatat", err))
+	case !ok:
+		return fmt.Errorf("%s: %w", events.Key(bot, p), ErrNotFound)
 	}
-	if fi.IsDir() {
-		return fmt.Errorf("%s: %w (a folder)", events.Key(bot, p), ErrNotFile)
+	if err := modeErr(bot, p, st.Mode); err != nil {
+		return err
 	}
-	return rootErr(bot, p, root.Remove(p))
-}
-
-// refuseNonRegular refuses to write through a symbolic link or over a
-// folder or device.
-func refuseNonRegular(root *os.Root, bot, p string) error {
-	fi, err := root.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return rootErr(bot, p, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w (%s)", events.Key(bot, p), ErrNotFile, fi.Mode().Type())
+	if err := unix.Unlinkat(dir, name, 0); err != nil {
+		if err == unix.ENOENT {
+			return fmt.Errorf("%s: %w", events.Key(bot, p), ErrNotFound)
+		}
+		return fmt.Errorf("deleting %s: %w", events.Key(bot, p), os.NewSyscallError("unlinkat", err))
 	}
 	return nil
-}
-
-func (d *Dir) statRoot(root *os.Root, bot, p string, data []byte) (Object, error) {
-	fi, err := root.Stat(p)
-	if err != nil {
-		return Object{}, rootErr(bot, p, err)
-	}
-	return Object{Bot: bot, Path: p, ETag: ContentETag(data), Size: int64(len(data)), MTime: fi.ModTime().UnixMilli()}, nil
 }
 
 func randomSuffix() string {

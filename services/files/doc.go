@@ -11,18 +11,26 @@
 // HTTP). A write must name a path inside the bot's package (events.CleanPath:
 // no "..", encoded or not, no absolute path, NUL or backslash), under one of
 // the writable folders (default: any <x>.gbdrive/ or <x>.gbdata/ folder of
-// the package), within the size limit; the storage refuses symbolic links
-// leading out and replaces local files atomically. Refusals are 4xx with a
-// JSON reason.
+// the package), within the size limit. The storage follows no symbolic
+// link at any level of the path, checked at the moment of the write (a
+// folder opens each component with O_NOFOLLOW from the one before), so the
+// path the policy checked is the file written: a link such as
+// harbor.gbdrive/d -> ../harbor.gbdialog, or a writable top folder that is
+// a link, is refused (403 over HTTP, status 403 over NATS, naming the
+// link), and so is one swapped in during the write. S3 has no links; the
+// same policy applies. Local files are replaced atomically. Refusals are
+// 4xx with a JSON reason.
 //
 // Before writing, the service records an origin mark (events.MarkOrigin) for
 // the content it writes; the detector copies it into the change event's
 // origin, so the writer — a bot tool that writes on every change, say — can
 // skip its own echo and never loop.
 //
-// Writes need "Authorization: Bearer <token>" when a token is configured
-// (compared in constant time) and are disabled when none is, except that
-// drivemon dev allows them from loopback addresses without a token.
+// Writes need "Authorization: Bearer <token>" (the scheme in any case, RFC
+// 7235) when a token is configured (compared in constant time) and are
+// disabled when none is, except that drivemon dev allows them without a
+// token from loopback HTTP clients, and over NATS only while its NATS
+// server listens on loopback (LoopbackNATS); dev reads FILES_TOKEN too.
 //
 // # Journal
 //

@@ -123,7 +123,7 @@ func TestIntegrationWrites(t *testing.T) {
 		{"s3", s3Env},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := tc.make(t, files.Config{AllowLoopback: true, MaxFileBytes: 1 << 10, ServeNATS: true})
+			e := tc.make(t, files.Config{AllowLoopback: true, LoopbackNATS: true, MaxFileBytes: 1 << 10, ServeNATS: true})
 			ctx := context.Background()
 			base := "/api/bots/" + e.bot + "/files/"
 

@@ -77,7 +77,7 @@ func pathParam(r *http.Request) (string, error) {
 func (s *Service) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Token != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			got, ok := bearer(r.Header.Get("Authorization"))
 			if !ok || !tokenOK(got, s.cfg.Token) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="drivemon"`)
 				writeJSON(w, http.StatusUnauthorized, httpError{Error: "write routes need a valid bearer token"})
@@ -91,6 +91,17 @@ func (s *Service) authorize(next http.Handler) http.Handler {
 	})
 }
 
+// bearer is the token of an "Authorization: Bearer <token>" value; the
+// scheme is case-insensitive (RFC 7235).
+func bearer(auth string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(auth), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
 // tokenOK compares a presented token with the configured one in constant
 // time.
 func tokenOK(got, want string) bool {
@@ -101,6 +112,21 @@ func isLoopback(remote string) bool {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
 		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// LoopbackAddr says whether a listen address (host:port) accepts only
+// loopback clients: a loopback IP or "localhost"; not an empty or
+// unspecified host (every interface) nor any other name.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()

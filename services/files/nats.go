@@ -11,8 +11,8 @@ import (
 
 // NATS request/reply for writes: subject files.<bot>.<op>, op one of put,
 // append, delete; header Drivemon-Path names the file, Drivemon-Origin the
-// writer, Authorization carries "Bearer <token>" when a token is
-// configured; the body is the content. The reply is Reply as JSON.
+// writer, Authorization carries "Bearer <token>" (the scheme in any case)
+// when a token is configured; the body is the content. The reply is Reply as JSON.
 const (
 	SubjectPrefix = "files"
 	HeaderPath    = "Drivemon-Path"
@@ -51,12 +51,14 @@ func (s *Service) handleNATS(ctx context.Context, m *nats.Msg) Reply {
 		return Reply{Status: 400, Error: fmt.Sprintf("subject %q is not files.<bot>.<op>", m.Subject)}
 	}
 	if s.cfg.Token != "" {
-		got, _ := strings.CutPrefix(m.Header.Get("Authorization"), "Bearer ")
-		if !tokenOK(got, s.cfg.Token) {
+		got, ok := bearer(m.Header.Get("Authorization"))
+		if !ok || !tokenOK(got, s.cfg.Token) {
 			return Reply{Status: 401, Error: "write requests need a valid bearer token"}
 		}
 	} else if !s.cfg.AllowLoopback {
 		return Reply{Status: 403, Error: "writes are disabled: no token is configured"}
+	} else if !s.cfg.LoopbackNATS {
+		return Reply{Status: 403, Error: "writes over NATS are disabled: the NATS server listens beyond loopback and no token is configured (" + EnvToken + ")"}
 	}
 	op := Op(parts[2])
 	switch op {

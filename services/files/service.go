@@ -28,8 +28,11 @@ type Config struct {
 	// every write. When empty, writes are disabled unless AllowLoopback.
 	Token string
 	// AllowLoopback allows writes without a token from loopback HTTP
-	// clients and over NATS (drivemon dev only).
+	// clients (drivemon dev only), and over NATS when LoopbackNATS.
 	AllowLoopback bool
+	// LoopbackNATS says the NATS server listens on loopback only; without
+	// it, NATS write requests need the token even with AllowLoopback.
+	LoopbackNATS bool
 	// ServeNATS answers write requests on files.<bot>.<op>.
 	ServeNATS bool
 	// Audit, when Audit.Dir is set, runs the audit log.
