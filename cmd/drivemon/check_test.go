@@ -48,6 +48,22 @@ func TestCheckCommand(t *testing.T) {
 		})
 	}
 
+	warn := filepath.Join(pkg, "warn.bas")
+	os.WriteFile(warn, []byte("ADD TOOL \"nosuchtool\"\nTALK \"hi\"\n"), 0o644)
+	t.Run("summary", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"check", dir}, &out, &errOut)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if want := "3 files: 1 error in 1 file, 1 warning"; code != 1 || lines[len(lines)-1] != want {
+			t.Fatalf("exit %d, last line %q; want 1 and %q\n%s", code, lines[len(lines)-1], want, out.String())
+		}
+		out.Reset()
+		code = run(context.Background(), []string{"check", "--json", good, warn}, &out, &errOut)
+		if want := "2 files: no errors, 1 warning\n"; code != 0 || errOut.String() != want || strings.Count(out.String(), "\n") != 2 {
+			t.Fatalf("--json: exit %d, stderr %q (want %q), stdout:\n%s", code, errOut.String(), want, out.String())
+		}
+	})
+
 	t.Run("json", func(t *testing.T) {
 		var out bytes.Buffer
 		code := run(context.Background(), []string{"check", "--json", good}, &out, &bytes.Buffer{})

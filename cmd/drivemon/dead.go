@@ -31,8 +31,7 @@ func runDead(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, deadUsage)
 		return 2
 	}
-	fs := flag.NewFlagSet("drivemon dead "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("drivemon dead "+args[0], stderr)
 	url := fs.String("nats", "nats://127.0.0.1:4222", "NATS server URL")
 	var f deadletter.Filter
 	if args[0] == "list" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -61,33 +60,52 @@ func (c devConfig) validate() error {
 
 func parseDevFlags(args []string, stderr io.Writer) (devConfig, error) {
 	cfg := devConfig{}
-	fs := flag.NewFlagSet("drivemon dev", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("drivemon dev", stderr)
 	fs.StringVar(&cfg.NATSAddr, "nats", "127.0.0.1:4222", "address of the embedded NATS server (the nats CLI can attach)")
 	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "address of the HTTP server (dashboard, APIs, /healthz)")
 	fs.StringVar(&cfg.DataDir, "data", "./.drivemon", "folder for all state (JetStream store, compiled scripts, vector index, audit log)")
 	fs.StringVar(&cfg.Dir, "dir", "./examples/bots", "folder of <bot>.gbai packages to watch")
 	fs.DurationVar(&cfg.Settle, "settle", 50*time.Millisecond, "how long a file must be quiet before its change is reported")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelWarn, "level of the services' logs on stderr: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+		return cfg, usagef("unexpected arguments %q", fs.Args())
 	}
-	return cfg, cfg.validate()
+	if err := cfg.validate(); err != nil {
+		return cfg, usageError{err.Error()}
+	}
+	return cfg, nil
 }
 
-// runDev runs every service in one process until ctx ends.
-func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// runDev runs every service in one process until ctx ends. Ctrl-C during
+// the start is a clean stop too.
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	defer func() {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			err = nil
+		}
+	}()
 	cfg, err := parseDevFlags(args, stderr)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("creating --data %s: %w", cfg.DataDir, err)
+	lock, err := lockData(cfg.DataDir)
+	if err != nil {
+		return err
 	}
+	defer lock.release()
+	ln, err := listen("--http", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if err := portFree("--nats", cfg.NATSAddr); err != nil {
+		return err
+	}
+	noteDir(stdout, cfg.Dir)
 	ns, err := natsembed.Start(natsembed.Config{Addr: cfg.NATSAddr, StoreDir: filepath.Join(cfg.DataDir, "nats"), Log: log})
 	if err != nil {
 		return fmt.Errorf("starting embedded NATS (--nats %s): %w", cfg.NATSAddr, err)
@@ -111,10 +129,6 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer app.close()
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("--http %s: %w", cfg.HTTPAddr, err)
-	}
 	fmt.Fprintf(stdout, "drivemon dev: watching %s · dashboard http://%s/ · NATS %s · state in %s\n", cfg.Dir, ln.Addr(), ns.ClientURL(), cfg.DataDir)
 	checks := []host.Check{host.NATSCheck(nc), host.StorageCheck(app.store), {Name: "index", Fn: app.indexer.Ping}}
 	return host.Serve(ctx, ln, app, checks, metrics, log)

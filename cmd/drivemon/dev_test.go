@@ -57,13 +57,19 @@ func startDev(t *testing.T, dir string) (natsAddr, httpAddr string) {
 // startDevLog is startDev that also returns the change log (stdout).
 func startDevLog(t *testing.T, dir string) (natsAddr, httpAddr string, stdout *syncBuffer) {
 	t.Helper()
+	return startDevData(t, dir, t.TempDir())
+}
+
+// startDevData is startDevLog with state in data.
+func startDevData(t *testing.T, dir, data string) (natsAddr, httpAddr string, stdout *syncBuffer) {
+	t.Helper()
 	natsAddr, httpAddr = freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
 	stdout = &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"dev", "--nats", natsAddr, "--http", httpAddr, "--data", t.TempDir(), "--dir", dir}, stdout, &logs)
+		done <- run(ctx, []string{"dev", "--nats", natsAddr, "--http", httpAddr, "--data", data, "--dir", dir}, stdout, &logs)
 	}()
 	t.Cleanup(func() {
 		cancel()

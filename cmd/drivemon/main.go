@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -17,12 +16,46 @@ import (
 const usage = `usage: drivemon <command> [flags]
 
 commands:
-  dev     run detector, compiler, indexer and themer in one process on a folder
-  check   lint bot packages (.bas and config.csv)
-  dead    list and re-run messages consumers gave up on
+  dev       run detector, compiler, indexer and themer in one process on a folder
+  check     lint bot packages (.bas and config.csv)
+  dead      list and re-run messages consumers gave up on
+  version   print the module version and commit
 
 Run 'drivemon <command> -h' for a command's flags.
 `
+
+// Exit codes of every command.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a runtime error: the command could not do its work
+	exitUsage   = 2 // bad flags or arguments
+)
+
+// usageError is an error in the command line (exit code 2). An empty
+// message means the flag package has printed it already.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// flagSet is a command's flag set, printing to stderr.
+func flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses a command's flags; a bad flag is a usageError.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{} // the flag package printed the error and the usage
+	}
+	return nil
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -35,7 +68,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return exitUsage
 	}
 	var err error
 	switch args[0] {
@@ -45,19 +78,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCheck(ctx, args[1:], stdout, stderr)
 	case "dead":
 		return runDead(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		err = runVersion(args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
-		return 0
+		return exitOK
 	default:
 		fmt.Fprintf(stderr, "drivemon: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return exitUsage
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	return exitCode(stderr, "drivemon "+args[0], err)
+}
+
+// exitCode prints err as one line and maps it to the exit code.
+func exitCode(stderr io.Writer, cmd string, err error) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		if ue.msg != "" {
+			fmt.Fprintf(stderr, "%s: %s\n", cmd, ue.msg)
+		}
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return exitFailure
 	}
-	if err != nil {
-		slog.New(slog.NewTextHandler(stderr, nil)).Error("drivemon "+args[0]+" failed", "err", err)
-		return 1
-	}
-	return 0
 }
