@@ -40,11 +40,15 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
-// CorpusDir is ../shared/corpus next to the repository: real bot packages
-// used as test input only (never copied into the repository).
+// CorpusDir is ../shared/corpus next to the repository (or
+// $DRIVEMON_CORPUS, for a checkout elsewhere): real bot packages used as
+// test input only (never copied into the repository).
 func CorpusDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(RepoRoot(t), "..", "shared", "corpus")
+	dir := os.Getenv("DRIVEMON_CORPUS")
+	if dir == "" {
+		dir = filepath.Join(RepoRoot(t), "..", "shared", "corpus")
+	}
 	if _, err := os.Stat(dir); err != nil {
 		Unavailable(t, "corpus not found at %s: %v", dir, err)
 	}

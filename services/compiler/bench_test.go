@@ -75,7 +75,7 @@ func BenchmarkChangeToRow(b *testing.B) {
 			seq := uint64(0)
 			for b.Loop() {
 				seq++
-				sc, err := store.NewScript("harbor", bookPath, seq, "etag", []byte(src(int(seq))), &res, time.Now())
+				sc, err := store.NewScript(context.Background(), "harbor", bookPath, seq, "etag", []byte(src(int(seq))), &res, time.Now())
 				if err != nil {
 					b.Fatal(err)
 				}

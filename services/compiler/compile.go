@@ -125,8 +125,11 @@ func (s *Service) compileDialog(ctx context.Context, c *events.Change, path stri
 	if etag == "" && src == nil {
 		etag = c.ETag // not read: the event's is all there is
 	}
-	sc, err := store.NewScript(c.Bot, path, c.Seq, etag, src, &res, time.Now())
-	if err != nil {
+	sc, err := store.NewScript(ctx, c.Bot, path, c.Seq, etag, src, &res, time.Now())
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return err // stopped by the handler's deadline or shutdown: retried
+	case err != nil:
 		return worker.Permanent(err)
 	}
 	w, err := s.store.PutScript(ctx, sc)

@@ -13,6 +13,7 @@ import (
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/worker"
+	"github.com/drivemon/drivemon/services/compiler/analysis"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
 
@@ -265,3 +266,36 @@ func TestKBNamesCached(t *testing.T) {
 }
 
 var _ Storage = (*drive.Dir)(nil)
+
+// Issue 19: the dialog x = a+a+…+a of 8 000 terms compiles cleanly and its
+// AST is stored; one of 8 193 terms is over the statement limit and
+// compiles to one error.
+func TestLongExpressionCompiles(t *testing.T) {
+	u := newUnit(t, Config{})
+	chain := func(n int) string { return "x = a" + strings.Repeat("+a", n-1) + "\n" }
+	start := time.Now()
+	o := u.mustRun(t, u.files.write(t, "harbor", bookPath, chain(8000)))
+	took := time.Since(start)
+	if o.Status != events.StatusOK || len(o.Diagnostics) != 0 {
+		t.Fatalf("8 000 terms: %+v", o)
+	}
+	sc, err := u.store.Script(context.Background(), "harbor", bookPath)
+	if err != nil || !strings.HasPrefix(string(sc.AST), `{"type":"File"`) || len(sc.AST) < 800_000 {
+		t.Fatalf("stored AST: %.80s (%d bytes), %v", sc.AST, len(sc.AST), err)
+	}
+	t.Logf("8 000 terms compiled and stored in %v", took)
+	o = u.mustRun(t, u.files.write(t, "harbor", bookPath, chain(8193)))
+	if len(o.Diagnostics) != 1 || !strings.Contains(o.Diagnostics[0].Message, "too large: more than 16384") {
+		t.Fatalf("8 193 terms: %+v", o.Diagnostics)
+	}
+}
+
+// Encoding the AST stops when the handler's context ends.
+func TestEncodingStopsWithTheHandler(t *testing.T) {
+	res := analysis.Compile(bookPath, []byte("x = a"+strings.Repeat("+a", 7999)+"\n"), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := store.NewScript(ctx, "harbor", bookPath, 1, "etag", nil, &res, time.Now()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("NewScript under a cancelled context: %v", err)
+	}
+}

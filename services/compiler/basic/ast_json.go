@@ -1,454 +1,416 @@
 package basic
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
+	"reflect"
+	"strconv"
+	"unicode/utf8"
 )
 
-// marshalNode encodes v (a node's fields) as a JSON object whose first
-// field is "type": typ, so every node serialises as {"type":…,"line":…,…}.
-func marshalNode(typ string, v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encoding %s node: %w", typ, err)
+// EncodeJSON encodes n and everything below it as JSON in one pass over
+// the tree into one buffer, so the work is linear in the size of the tree.
+// Every node is an object whose first field is "type", then "line" and
+// "col", then the node's own fields in declaration order (the names of
+// their json tags; omitempty fields are left out when empty). Strings are
+// escaped as encoding/json escapes them, so the bytes are those
+// json.Marshal gives. ctx is checked every few thousand nodes: an encoding
+// that outlives its caller stops with ctx's error.
+func EncodeJSON(ctx context.Context, n Node) ([]byte, error) {
+	e := &encoder{ctx: ctx, buf: make([]byte, 0, 4096)}
+	e.node(n)
+	if e.err != nil {
+		return nil, fmt.Errorf("encoding the AST: %w", e.err)
 	}
-	out := make([]byte, 0, len(b)+len(typ)+12)
-	out = append(out, `{"type":"`...)
-	out = append(out, typ...)
-	out = append(out, '"')
-	if len(b) > 2 {
-		out = append(out, ',')
-		out = append(out, b[1:]...)
+	return e.buf, nil
+}
+
+// ctxCheckEvery is how many nodes are encoded between two looks at the
+// context.
+const ctxCheckEvery = 4096
+
+// encoder writes JSON into buf; after an error it writes nothing more.
+type encoder struct {
+	ctx   context.Context
+	buf   []byte
+	nodes int
+	err   error
+}
+
+// open writes `{"type":typ,"line":…,"col":…` and counts the node.
+func (e *encoder) open(typ string, p Pos) {
+	e.nodes++
+	if e.nodes%ctxCheckEvery == 0 && e.err == nil {
+		e.err = e.ctx.Err()
+	}
+	e.buf = append(e.buf, `{"type":"`...)
+	e.buf = append(e.buf, typ...)
+	e.buf = append(e.buf, `","line":`...)
+	e.buf = strconv.AppendInt(e.buf, int64(p.Line), 10)
+	e.buf = append(e.buf, `,"col":`...)
+	e.buf = strconv.AppendInt(e.buf, int64(p.Col), 10)
+}
+
+func (e *encoder) close() { e.buf = append(e.buf, '}') }
+
+func (e *encoder) key(k string) {
+	e.buf = append(e.buf, ',', '"')
+	e.buf = append(e.buf, k...)
+	e.buf = append(e.buf, '"', ':')
+}
+
+func (e *encoder) str(k, s string) {
+	e.key(k)
+	e.buf = appendString(e.buf, s)
+}
+
+func (e *encoder) strOmit(k, s string) {
+	if s != "" {
+		e.str(k, s)
+	}
+}
+
+func (e *encoder) boolean(k string, b bool) {
+	e.key(k)
+	e.buf = strconv.AppendBool(e.buf, b)
+}
+
+func (e *encoder) boolOmit(k string, b bool) {
+	if b {
+		e.boolean(k, b)
+	}
+}
+
+func (e *encoder) child(k string, n Node) {
+	e.key(k)
+	e.node(n)
+}
+
+// childOmit writes a child unless it is absent (a nil interface).
+func (e *encoder) childOmit(k string, x Expr) {
+	if x != nil {
+		e.child(k, x)
+	}
+}
+
+// list writes a JSON array of n elements (null for a nil slice).
+func (e *encoder) list(k string, isNil bool, n int, elem func(int)) {
+	e.key(k)
+	if isNil {
+		e.buf = append(e.buf, "null"...)
+		return
+	}
+	e.buf = append(e.buf, '[')
+	for i := range n {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		elem(i)
+	}
+	e.buf = append(e.buf, ']')
+}
+
+func (e *encoder) exprs(k string, xs []Expr) {
+	e.list(k, xs == nil, len(xs), func(i int) { e.node(xs[i]) })
+}
+
+func (e *encoder) exprsOmit(k string, xs []Expr) {
+	if len(xs) > 0 {
+		e.exprs(k, xs)
+	}
+}
+
+func (e *encoder) stmts(k string, ss []Stmt) {
+	e.list(k, ss == nil, len(ss), func(i int) { e.node(ss[i]) })
+}
+
+func (e *encoder) stmtsOmit(k string, ss []Stmt) {
+	if len(ss) > 0 {
+		e.stmts(k, ss)
+	}
+}
+
+func (e *encoder) parts(k string, ps []Part) {
+	e.list(k, ps == nil, len(ps), func(i int) { e.node(&ps[i]) })
+}
+
+func (e *encoder) strings(k string, ss []string) {
+	if len(ss) > 0 {
+		e.list(k, false, len(ss), func(i int) { e.buf = appendString(e.buf, ss[i]) })
+	}
+}
+
+// node writes one node and its subtree; nil (or a nil pointer) is null.
+func (e *encoder) node(n Node) {
+	if e.err != nil {
+		return
+	}
+	if n == nil || reflect.ValueOf(n).IsNil() {
+		e.buf = append(e.buf, "null"...)
+		return
+	}
+	e.open(n.NodeType(), n.Position())
+	if isStmtNode(n) {
+		e.stmtFields(n)
 	} else {
-		out = append(out, '}')
+		e.exprFields(n)
 	}
-	return out, nil
+	e.close()
 }
 
-// NodeType is "Keyword" for a known command and "Generic" otherwise.
-func (n *Command) NodeType() string {
-	if n.Known {
-		return "Keyword"
+func isStmtNode(n Node) bool {
+	switch n.(type) {
+	case Stmt, *File, *ElseIf, *Case, *RoutineParam, *Column:
+		return true
 	}
-	return "Generic"
+	return false
 }
 
-// MarshalJSON encodes the node with its "type" first.
-func (n *Command) MarshalJSON() ([]byte, error) {
-	type plain Command
-	return marshalNode(n.NodeType(), (*plain)(n))
+// stmtFields writes the fields of the file and of statement nodes.
+func (e *encoder) stmtFields(n Node) {
+	switch n := n.(type) {
+	case *File:
+		e.stmts("body", n.Body)
+	case *Assign:
+		e.strOmit("keyword", n.Keyword)
+		e.child("target", n.Target)
+		e.str("op", n.Op)
+		e.child("value", n.Value)
+	case *ExprStmt:
+		e.child("expr", n.X)
+	case *If:
+		e.child("cond", n.Cond)
+		e.stmts("then", n.Then)
+		if len(n.ElseIfs) > 0 {
+			e.list("elseifs", false, len(n.ElseIfs), func(i int) { e.node(&n.ElseIfs[i]) })
+		}
+		e.stmtsOmit("else", n.Else)
+		e.boolOmit("singleLine", n.SingleLine)
+	case *ElseIf:
+		e.child("cond", n.Cond)
+		e.stmts("body", n.Body)
+	case *ForEach:
+		e.str("var", n.Var)
+		e.child("in", n.In)
+		e.exprsOmit("options", n.Options)
+		e.stmts("body", n.Body)
+	case *For:
+		e.str("var", n.Var)
+		e.child("from", n.From)
+		e.child("to", n.To)
+		e.childOmit("step", n.Step)
+		e.stmts("body", n.Body)
+	case *While:
+		e.child("cond", n.Cond)
+		e.stmts("body", n.Body)
+	case *DoLoop:
+		e.strOmit("kind", n.Kind)
+		e.childOmit("cond", n.Cond)
+		e.boolOmit("postTest", n.PostTest)
+		e.stmts("body", n.Body)
+	case *Select:
+		e.child("subject", n.Subject)
+		e.cases(n.Cases)
+		e.stmtsOmit("else", n.Else)
+	case *Switch:
+		e.child("subject", n.Subject)
+		e.cases(n.Cases)
+		e.stmtsOmit("default", n.Default)
+	case *Case:
+		e.exprs("values", n.Values)
+		e.stmts("body", n.Body)
+	case *With:
+		e.child("object", n.Object)
+		e.stmts("body", n.Body)
+	case *Routine:
+		e.str("kind", n.Kind)
+		e.str("name", n.Name)
+		e.list("params", n.Params == nil, len(n.Params), func(i int) { e.node(&n.Params[i]) })
+		e.strOmit("returns", n.Returns)
+		e.stmts("body", n.Body)
+	case *RoutineParam:
+		e.str("name", n.Name)
+		e.strOmit("as", n.Type)
+	case *Return:
+		e.exprs("values", n.Values)
+	case *Exit:
+		e.strOmit("what", n.What)
+	case *TextBlock:
+		e.str("kind", n.Kind)
+		e.exprs("args", n.Args)
+		e.str("text", n.Text)
+		e.parts("parts", n.Parts)
+	default:
+		e.declFields(n)
+	}
 }
 
-// NodeType returns "File".
-func (n *File) NodeType() string { return "File" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *File) MarshalJSON() ([]byte, error) {
-	type plain File
-	return marshalNode(n.NodeType(), (*plain)(n))
+func (e *encoder) cases(cs []Case) {
+	e.list("cases", cs == nil, len(cs), func(i int) { e.node(&cs[i]) })
 }
 
-// NodeType returns "Assign".
-func (n *Assign) NodeType() string { return "Assign" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Assign) MarshalJSON() ([]byte, error) {
-	type plain Assign
-	return marshalNode(n.NodeType(), (*plain)(n))
+// declFields writes the fields of declarations and commands.
+func (e *encoder) declFields(n Node) {
+	switch n := n.(type) {
+	case *Table:
+		e.str("name", n.Name)
+		e.childOmit("connection", n.Connection)
+		e.list("columns", n.Columns == nil, len(n.Columns), func(i int) { e.node(&n.Columns[i]) })
+		e.strings("constraints", n.Constraints)
+	case *Column:
+		e.str("name", n.Name)
+		e.str("dataType", n.Type)
+		e.strings("typeArgs", n.TypeArgs)
+		e.strOmit("constraints", n.Constraints)
+	case *On:
+		e.exprs("trigger", n.Trigger)
+		e.stmts("body", n.Body)
+	case *Param:
+		e.str("name", n.Name)
+		e.strOmit("as", n.Type)
+		e.childOmit("like", n.Like)
+		e.exprsOmit("enum", n.Enum)
+		e.strOmit("description", n.Description)
+		e.childOmit("default", n.Default)
+		e.boolean("optional", n.Optional)
+	case *Description:
+		e.str("text", n.Text)
+	case *Hear:
+		e.child("target", n.Target)
+		e.strOmit("as", n.Type)
+		e.exprsOmit("options", n.Options)
+		e.childOmit("prompt", n.Prompt)
+		e.childOmit("default", n.Default)
+	case *Talk:
+		e.exprs("args", n.Args)
+	case *Command:
+		e.str("name", n.Name)
+		e.exprs("args", n.Args)
+		e.stmtsOmit("body", n.Body)
+	case *Bad:
+	}
 }
 
-// NodeType returns "ExprStmt".
-func (n *ExprStmt) NodeType() string { return "ExprStmt" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *ExprStmt) MarshalJSON() ([]byte, error) {
-	type plain ExprStmt
-	return marshalNode(n.NodeType(), (*plain)(n))
+// exprFields writes the fields of expression nodes.
+func (e *encoder) exprFields(n Node) {
+	switch n := n.(type) {
+	case *Ident:
+		e.str("name", n.Name)
+	case *Word:
+		e.str("name", n.Name)
+	case *Number:
+		e.str("value", n.Value)
+	case *String:
+		e.str("value", n.Value)
+		if len(n.Parts) > 0 {
+			e.parts("parts", n.Parts)
+		}
+	case *Bool:
+		e.boolean("value", n.Value)
+	case *Null, *BadExpr:
+	case *Binary:
+		e.str("op", n.Op)
+		e.child("left", n.Left)
+		e.child("right", n.Right)
+	case *Unary:
+		e.str("op", n.Op)
+		e.child("x", n.X)
+	case *Ternary:
+		e.child("cond", n.Cond)
+		e.child("then", n.Then)
+		e.child("else", n.Else)
+	case *Call:
+		e.child("fn", n.Fn)
+		e.exprs("args", n.Args)
+	case *Index:
+		e.child("x", n.X)
+		e.child("index", n.Index)
+	case *Member:
+		e.child("x", n.X)
+		e.str("name", n.Name)
+		e.boolOmit("optional", n.Optional)
+	default:
+		e.compositeFields(n)
+	}
 }
 
-// NodeType returns "If".
-func (n *If) NodeType() string { return "If" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *If) MarshalJSON() ([]byte, error) {
-	type plain If
-	return marshalNode(n.NodeType(), (*plain)(n))
+// compositeFields writes the fields of literals and expression parts.
+func (e *encoder) compositeFields(n Node) {
+	switch n := n.(type) {
+	case *MapLit:
+		e.boolean("hash", n.Hash)
+		e.list("entries", n.Entries == nil, len(n.Entries), func(i int) { e.node(&n.Entries[i]) })
+	case *MapEntry:
+		e.str("key", n.Key)
+		e.child("value", n.Value)
+	case *ArrayLit:
+		e.exprs("elems", n.Elems)
+	case *CommandExpr:
+		e.str("name", n.Name)
+		e.exprs("args", n.Args)
+	case *Range:
+		e.child("from", n.From)
+		e.child("to", n.To)
+	case *Interp:
+		e.child("x", n.X)
+	case *Part:
+		e.strOmit("text", n.Text)
+		e.childOmit("expr", n.Expr)
+	}
 }
 
-// NodeType returns "ElseIf".
-func (n *ElseIf) NodeType() string { return "ElseIf" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *ElseIf) MarshalJSON() ([]byte, error) {
-	type plain ElseIf
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "ForEach".
-func (n *ForEach) NodeType() string { return "ForEach" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *ForEach) MarshalJSON() ([]byte, error) {
-	type plain ForEach
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "For".
-func (n *For) NodeType() string { return "For" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *For) MarshalJSON() ([]byte, error) {
-	type plain For
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "While".
-func (n *While) NodeType() string { return "While" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *While) MarshalJSON() ([]byte, error) {
-	type plain While
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "DoLoop".
-func (n *DoLoop) NodeType() string { return "DoLoop" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *DoLoop) MarshalJSON() ([]byte, error) {
-	type plain DoLoop
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Select".
-func (n *Select) NodeType() string { return "Select" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Select) MarshalJSON() ([]byte, error) {
-	type plain Select
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Switch".
-func (n *Switch) NodeType() string { return "Switch" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Switch) MarshalJSON() ([]byte, error) {
-	type plain Switch
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Case".
-func (n *Case) NodeType() string { return "Case" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Case) MarshalJSON() ([]byte, error) {
-	type plain Case
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "With".
-func (n *With) NodeType() string { return "With" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *With) MarshalJSON() ([]byte, error) {
-	type plain With
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Routine".
-func (n *Routine) NodeType() string { return "Routine" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Routine) MarshalJSON() ([]byte, error) {
-	type plain Routine
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "RoutineParam".
-func (n *RoutineParam) NodeType() string { return "RoutineParam" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *RoutineParam) MarshalJSON() ([]byte, error) {
-	type plain RoutineParam
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Return".
-func (n *Return) NodeType() string { return "Return" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Return) MarshalJSON() ([]byte, error) {
-	type plain Return
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Exit".
-func (n *Exit) NodeType() string { return "Exit" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Exit) MarshalJSON() ([]byte, error) {
-	type plain Exit
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "TextBlock".
-func (n *TextBlock) NodeType() string { return "TextBlock" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *TextBlock) MarshalJSON() ([]byte, error) {
-	type plain TextBlock
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Table".
-func (n *Table) NodeType() string { return "Table" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Table) MarshalJSON() ([]byte, error) {
-	type plain Table
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Column".
-func (n *Column) NodeType() string { return "Column" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Column) MarshalJSON() ([]byte, error) {
-	type plain Column
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "On".
-func (n *On) NodeType() string { return "On" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *On) MarshalJSON() ([]byte, error) {
-	type plain On
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Param".
-func (n *Param) NodeType() string { return "Param" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Param) MarshalJSON() ([]byte, error) {
-	type plain Param
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Description".
-func (n *Description) NodeType() string { return "Description" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Description) MarshalJSON() ([]byte, error) {
-	type plain Description
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Hear".
-func (n *Hear) NodeType() string { return "Hear" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Hear) MarshalJSON() ([]byte, error) {
-	type plain Hear
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Talk".
-func (n *Talk) NodeType() string { return "Talk" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Talk) MarshalJSON() ([]byte, error) {
-	type plain Talk
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Bad".
-func (n *Bad) NodeType() string { return "Bad" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Bad) MarshalJSON() ([]byte, error) {
-	type plain Bad
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Ident".
-func (n *Ident) NodeType() string { return "Ident" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Ident) MarshalJSON() ([]byte, error) {
-	type plain Ident
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Word".
-func (n *Word) NodeType() string { return "Word" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Word) MarshalJSON() ([]byte, error) {
-	type plain Word
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Number".
-func (n *Number) NodeType() string { return "Number" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Number) MarshalJSON() ([]byte, error) {
-	type plain Number
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "String".
-func (n *String) NodeType() string { return "String" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *String) MarshalJSON() ([]byte, error) {
-	type plain String
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Bool".
-func (n *Bool) NodeType() string { return "Bool" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Bool) MarshalJSON() ([]byte, error) {
-	type plain Bool
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Null".
-func (n *Null) NodeType() string { return "Null" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Null) MarshalJSON() ([]byte, error) {
-	type plain Null
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Binary".
-func (n *Binary) NodeType() string { return "Binary" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Binary) MarshalJSON() ([]byte, error) {
-	type plain Binary
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Unary".
-func (n *Unary) NodeType() string { return "Unary" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Unary) MarshalJSON() ([]byte, error) {
-	type plain Unary
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Ternary".
-func (n *Ternary) NodeType() string { return "Ternary" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Ternary) MarshalJSON() ([]byte, error) {
-	type plain Ternary
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Call".
-func (n *Call) NodeType() string { return "Call" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Call) MarshalJSON() ([]byte, error) {
-	type plain Call
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Index".
-func (n *Index) NodeType() string { return "Index" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Index) MarshalJSON() ([]byte, error) {
-	type plain Index
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Member".
-func (n *Member) NodeType() string { return "Member" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Member) MarshalJSON() ([]byte, error) {
-	type plain Member
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "MapLit".
-func (n *MapLit) NodeType() string { return "MapLit" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *MapLit) MarshalJSON() ([]byte, error) {
-	type plain MapLit
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "MapEntry".
-func (n *MapEntry) NodeType() string { return "MapEntry" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *MapEntry) MarshalJSON() ([]byte, error) {
-	type plain MapEntry
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "ArrayLit".
-func (n *ArrayLit) NodeType() string { return "ArrayLit" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *ArrayLit) MarshalJSON() ([]byte, error) {
-	type plain ArrayLit
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "CommandExpr".
-func (n *CommandExpr) NodeType() string { return "CommandExpr" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *CommandExpr) MarshalJSON() ([]byte, error) {
-	type plain CommandExpr
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Range".
-func (n *Range) NodeType() string { return "Range" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Range) MarshalJSON() ([]byte, error) {
-	type plain Range
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "BadExpr".
-func (n *BadExpr) NodeType() string { return "BadExpr" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *BadExpr) MarshalJSON() ([]byte, error) {
-	type plain BadExpr
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Part".
-func (n *Part) NodeType() string { return "Part" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Part) MarshalJSON() ([]byte, error) {
-	type plain Part
-	return marshalNode(n.NodeType(), (*plain)(n))
-}
-
-// NodeType returns "Interp".
-func (n *Interp) NodeType() string { return "Interp" }
-
-// MarshalJSON encodes the node with its "type" first.
-func (n *Interp) MarshalJSON() ([]byte, error) {
-	type plain Interp
-	return marshalNode(n.NodeType(), (*plain)(n))
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string escaped exactly as encoding/json
+// escapes it (HTML-safe: <, >, & as \u00XX; U+2028, U+2029 escaped;
+// invalid UTF-8 as \ufffd).
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

@@ -10,10 +10,17 @@
 // runtime knows far more keywords than any parser can list.
 //
 // Hostile input is bounded by Limits (file size, token count, nesting
-// depth): exceeding one yields a diagnostic, never a hang, a panic or a
-// stack overflow.
+// depth, nodes per file, expression nodes per statement): exceeding one
+// yields a diagnostic saying which limit, where and what to do, never a
+// hang, a panic or a stack overflow. Nesting depth does not bound a chain
+// such as a+a+a…, whose tree is as deep as it is long; the per-statement
+// node limit does (16 384 nodes: about 8 000 terms).
 //
-// The AST marshals to stable JSON: each node is an object whose first field
-// is "type", followed by "line" and "col" and then the node's own fields in
-// a fixed order.
+// The AST encodes to stable JSON (EncodeJSON, also each node's
+// MarshalJSON): each node is an object whose first field is "type",
+// followed by "line" and "col" and then the node's own fields in a fixed
+// order. One encoder walks the tree into one buffer, so encoding is linear
+// in the size of the tree (the former per-node encoding through
+// encoding/json re-compacted every subtree at each level above it:
+// quadratic, 28 s for 8 000 terms), and it stops when its context ends.
 package basic

@@ -121,6 +121,9 @@ func (p *parser) parseBinary(level int) Expr {
 		}
 		p.i += width - 1
 		p.next()
+		if !p.grow(exprPos(x)) {
+			return x
+		}
 		y := p.parseBinary(level + 1)
 		x = &Binary{Pos: exprPos(x), Op: op, Left: x, Right: y}
 	}
@@ -153,6 +156,9 @@ func (p *parser) parseUnary() Expr {
 		}
 		defer p.leave()
 		p.next()
+		if !p.grow(t.Pos) {
+			return &BadExpr{Pos: t.Pos}
+		}
 		return &Unary{Pos: t.Pos, Op: t.Text, X: p.parseUnary()}
 	}
 	x := p.parsePostfix()
@@ -168,6 +174,9 @@ func (p *parser) parsePostfix() Expr {
 	x := p.parsePrimary()
 	for {
 		t := p.tok()
+		if (t.isOp("(") || t.isOp("[") || t.isOp(".") || t.isOp("?.")) && !p.grow(t.Pos) {
+			return x
+		}
 		switch {
 		case t.isOp("("):
 			p.next()
@@ -237,6 +246,9 @@ func (p *parser) parseDelimited(closer, what string) []Expr {
 // an array.
 func (p *parser) parsePrimary() Expr {
 	t := p.tok()
+	if !p.grow(t.Pos) {
+		return &BadExpr{Pos: t.Pos}
+	}
 	switch t.Kind {
 	case tokNumber:
 		p.next()

@@ -55,6 +55,12 @@ type parser struct {
 	inline   bool // parsing the statement of a single-line IF
 	endOn    []int
 	onStarts []int
+	// nodes counts the nodes of the file, stmtNodes the expression nodes
+	// of the statement that began at stmtStart (see Limits).
+	nodes      int
+	stmtNodes  int
+	stmtStart  Pos
+	stmtTooBig bool
 }
 
 func newParser(src string, errs *reporter, lim Limits, base Pos) *parser {

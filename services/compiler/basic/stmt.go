@@ -3,6 +3,7 @@ package basic
 // parseStmt parses one statement starting at the current token.
 func (p *parser) parseStmt() Stmt {
 	t := p.tok()
+	p.startStmt(t.Pos)
 	switch {
 	case t.isOp("."):
 		return p.parseAssign("")

@@ -66,7 +66,7 @@ var at0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func compiled(t *testing.T, bot, path, src string, seq uint64) *Script {
 	t.Helper()
 	res := analysis.Compile(path, []byte(src), nil)
-	sc, err := NewScript(bot, path, seq, fmt.Sprintf("etag-%d", seq), []byte(src), &res, at0.Add(time.Duration(seq)*time.Second))
+	sc, err := NewScript(context.Background(), bot, path, seq, fmt.Sprintf("etag-%d", seq), []byte(src), &res, at0.Add(time.Duration(seq)*time.Second))
 	if err != nil {
 		t.Fatalf("NewScript: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
+	"github.com/drivemon/drivemon/services/compiler/basic"
 	"github.com/drivemon/drivemon/services/compiler/diag"
 )
 
@@ -363,17 +364,18 @@ func writeOf(stored, seq int64) Write {
 
 // NewScript builds the Script of a compile result: content is what was
 // compiled, etag the storage ETag of exactly that content. The tool is
-// active when the result has no errors.
-func NewScript(bot, path string, seq uint64, etag string, content []byte, res *analysis.Result, at time.Time) (*Script, error) {
+// active when the result has no errors. Encoding the AST stops with ctx's
+// error when ctx ends first.
+func NewScript(ctx context.Context, bot, path string, seq uint64, etag string, content []byte, res *analysis.Result, at time.Time) (*Script, error) {
 	sc := &Script{
 		Bot: bot, Path: path, Seq: seq, ETag: etag,
 		ContentHash: ContentHash(content), Size: int64(len(content)),
 		Diagnostics: nonNil(res.Diagnostics), CompiledAt: at.UTC(), Effects: res.Effects,
 	}
 	if res.AST != nil {
-		ast, err := marshal("AST of "+events.Key(bot, events.DisplayPath(path)), res.AST)
+		ast, err := basic.EncodeJSON(ctx, res.AST)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("encoding the AST of %s: %w", events.Key(bot, events.DisplayPath(path)), err)
 		}
 		sc.AST = ast
 	}
