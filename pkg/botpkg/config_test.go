@@ -160,6 +160,26 @@ func TestEmbedding(t *testing.T) {
 	}
 }
 
+func TestValidate(t *testing.T) {
+	cfg, problems := Validate([]byte("embedding-batch-tokens,lots\nno comma\nembedding-url,x\na,1\nA,2\n"))
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`1:1: error: embedding-batch-tokens: expected a positive whole number, found "lots"`,
+		"2:1: error: expected `name,value`, found no comma in \"no comma\"",
+		`3:1: error: embedding-url: expected an http(s) URL, found "x"`,
+		"5:1: warning: A is already set on line 4; this later value wins",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Validate problems =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(cfg.Entries) != 3 {
+		t.Errorf("Validate kept %d settings, want 3", len(cfg.Entries))
+	}
+}
+
 func TestIsSecretKey(t *testing.T) {
 	for name, want := range map[string]bool{
 		"embedding-key": true, "llm-key": true, "API Key": true, "smtp_password": true,

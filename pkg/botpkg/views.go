@@ -1,7 +1,9 @@
 package botpkg
 
 import (
+	"cmp"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -168,4 +170,18 @@ func kebab(name string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// Validate parses a config.csv and checks every setting a service
+// validates (today the embedding-* keys), so `drivemon check` and the
+// compiler report exactly what a service would refuse. Problems come
+// sorted by position, errors first.
+func Validate(src []byte) (*Config, []Problem) {
+	cfg, problems := Parse(src)
+	_, emb := cfg.Embedding()
+	problems = append(problems, emb...)
+	slices.SortStableFunc(problems, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col), cmp.Compare(a.Severity, b.Severity))
+	})
+	return cfg, problems
 }

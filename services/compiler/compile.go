@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
-	"github.com/drivemon/drivemon/services/compiler/botconfig"
 	"github.com/drivemon/drivemon/services/compiler/diag"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -69,7 +69,7 @@ func (s *Service) remove(ctx context.Context, kind events.Kind, c *events.Change
 		}
 		out.Status = deletedStatus(w)
 		if w == store.Written {
-			out.Config = configDiff(botconfig.Diff(settingsConfig(prev), nil))
+			out.Config = configDiff(botpkg.Diff(settingsConfig(prev), nil))
 		}
 		return nil
 	}
@@ -152,7 +152,7 @@ func (s *Service) compileConfig(ctx context.Context, c *events.Change, path stri
 	if gone {
 		return s.remove(ctx, events.KindConfig, c, path, out)
 	}
-	cfg := &botconfig.Config{Entries: []botconfig.Entry{}}
+	cfg := &botpkg.Config{Entries: []botpkg.Entry{}}
 	var diags []diag.Diagnostic
 	switch {
 	case errors.Is(err, drive.ErrTooLarge):
@@ -160,10 +160,9 @@ func (s *Service) compileConfig(ctx context.Context, c *events.Change, path stri
 	case err != nil:
 		return err
 	default:
-		cfg, diags = botconfig.Parse(src)
-		_, emb := cfg.Embedding()
-		diags = append(diags, emb...)
-		diag.Sort(diags)
+		var problems []botpkg.Problem
+		cfg, problems = botpkg.Validate(src)
+		diags = diag.FromConfig(problems)
 	}
 	etag := obj.ETag
 	if etag == "" && src == nil {
@@ -186,7 +185,7 @@ func (s *Service) compileConfig(ctx context.Context, c *events.Change, path stri
 		out.Diagnostics = outcomeDiags(diags)
 	}
 	if w == store.Written {
-		out.Config = configDiff(botconfig.Diff(settingsConfig(prev), cfg))
+		out.Config = configDiff(botpkg.Diff(settingsConfig(prev), cfg))
 	}
 	return nil
 }
@@ -289,17 +288,17 @@ func outcomeDiags(ds []diag.Diagnostic) []events.Diagnostic {
 	return out
 }
 
-func settingsConfig(settings []store.Setting) *botconfig.Config {
-	cfg := &botconfig.Config{Entries: make([]botconfig.Entry, 0, len(settings))}
+func settingsConfig(settings []store.Setting) *botpkg.Config {
+	cfg := &botpkg.Config{Entries: make([]botpkg.Entry, 0, len(settings))}
 	for _, st := range settings {
-		cfg.Entries = append(cfg.Entries, botconfig.Entry{Key: st.Key, Value: st.Value, Line: st.Line})
+		cfg.Entries = append(cfg.Entries, botpkg.Entry{Key: st.Key, Value: st.Value, Line: st.Line})
 	}
 	return cfg
 }
 
 // configDiff is the outcome form of a config diff; nil when nothing
 // changed.
-func configDiff(ch botconfig.Changes) *events.ConfigDiff {
+func configDiff(ch botpkg.Changes) *events.ConfigDiff {
 	if ch.Empty() {
 		return nil
 	}

@@ -5,8 +5,9 @@
 // drive.*.dialog.> and drive.*.config.>) with package worker; any number of
 // replicas share it. For each change it reads the file's current content
 // through Storage (recording the ETag of what it actually read), compiles
-// it (package analysis for dialogs, package botconfig for config.csv) and
-// writes the result and every artefact (tool, schedules, webhooks,
+// it (package analysis for dialogs, botpkg.Validate for config.csv: the
+// parser and every check the services apply, the embedding-* keys among
+// them) and writes the result and every artefact (tool, schedules, webhooks,
 // references, tables, settings) to the store in one transaction guarded by
 // the change's DRIVE stream sequence (package store), then publishes an
 // events.Outcome on outcome.compiler.<bot>:

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/compiler/diag"
 	"github.com/drivemon/drivemon/services/compiler/store"
@@ -180,9 +180,9 @@ type configView struct {
 	OthersB64 []string `json:"others_b64,omitempty"`
 }
 
-// handleConfig answers the bot's config.csv: <bot>.gbot/config.csv when
-// there is one, else the first by path. A known bot without one gets an
-// empty configuration.
+// handleConfig answers the config.csv that speaks for the bot
+// (botpkg.PrimaryConfig): <bot>.gbot/config.csv when there is one, else the
+// first by path. A known bot without one gets an empty configuration.
 func (s *Service) handleConfig(w http.ResponseWriter, r *http.Request) {
 	bot := chi.URLParam(r, "bot")
 	cfgs, err := s.store.Configs(r.Context(), bot)
@@ -191,15 +191,11 @@ func (s *Service) handleConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := configView{Bot: bot, Values: map[string]string{}, Settings: []store.Setting{}, Diagnostics: []diag.Diagnostic{}}
-	pick := -1
+	paths := make([]string, len(cfgs))
 	for i, c := range cfgs {
-		if strings.EqualFold(c.Path, bot+".gbot/config.csv") {
-			pick = i
-		}
+		paths[i] = c.Path
 	}
-	if pick < 0 && len(cfgs) > 0 {
-		pick = 0
-	}
+	pick := botpkg.PrimaryConfig(bot, paths)
 	exact := false
 	var othersB64 []string
 	for i, c := range cfgs {

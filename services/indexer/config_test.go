@@ -52,19 +52,6 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-func TestParseConfigCSV(t *testing.T) {
-	got := ParseConfigCSV([]byte("\uFEFFname,value\r\n# comment\n,\n\nembedding-url, http://h:8082 \nAnswer Mode,direct, with commas\nempty,\n"))
-	want := map[string]string{"embedding-url": "http://h:8082", "Answer Mode": "direct, with commas", "empty": ""}
-	if len(got) != len(want) {
-		t.Fatalf("ParseConfigCSV = %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Fatalf("%q = %q, want %q (all: %v)", k, got[k], v, got)
-		}
-	}
-}
-
 // TestSettingsCoverEveryVariable: every variable the configuration reads
 // has its flag and help (Settings), and every setting is a variable read.
 func TestSettingsCoverEveryVariable(t *testing.T) {

@@ -84,10 +84,14 @@
 //
 // # Embedders, languages and vector sizes
 //
-// Each bot's config.csv ("<x>.gbot/config.csv", x the package prefix of the
-// KB folder, then "<bot>.gbot/config.csv") may set embedding-url and the
-// other embedding-* keys; otherwise the built-in lexical embedder is used
-// (embed.Hashed: word and character n-grams, not semantic). The key
+// Each bot's config.csv (the first of botpkg.GoverningConfigs:
+// "<x>.gbot/config.csv", x the package prefix of the KB folder, then
+// "<bot>.gbot/config.csv") may set embedding-url and the other embedding-*
+// keys, read and validated by botpkg (Config.Embedding): an invalid
+// embedding-* value fails the bot's documents with embed.ErrBadConfig, as
+// `drivemon check` reports it; without embedding-url the built-in lexical
+// embedder is used (embed.Hashed: word and character n-grams, not
+// semantic). The key
 // kb-language chooses the stemmer ("portuguese", "pt", "pt-BR"…; English
 // by default; lexical.Languages lists them); an unknown language fails
 // the bot's documents with the reason. A document's state records the

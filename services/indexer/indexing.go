@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
@@ -298,10 +297,4 @@ func (s *Service) deleteDocument(ctx context.Context, col vector.Collection, pat
 		return 0, fmt.Errorf("deleting %s: %d points left after the delete", key, left)
 	}
 	return n, nil
-}
-
-// kbFolder is the ".gbkb" folder of a KB path ("harbor.gbkb").
-func kbFolder(path string) string {
-	top, _, _ := strings.Cut(path, "/")
-	return top
 }

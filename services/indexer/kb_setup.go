@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/lexical"
 )
@@ -35,17 +36,12 @@ func embedderOf(id string) string {
 // kbSetupFrom reads the KB keys of a bot's settings (embedding-* and
 // kb-language, keys matched case-insensitively); def is the embedder when
 // no embedding-url is set.
-func kbSetupFrom(settings map[string]string, def embed.Embedder) (kbSetup, error) {
-	h, err := embed.FromSettings(settings, embed.HTTPConfig{})
+func kbSetupFrom(cfg *botpkg.Config, def embed.Embedder) (kbSetup, error) {
+	h, err := embed.FromSettings(cfg, embed.HTTPConfig{})
 	if err != nil {
 		return kbSetup{}, err
 	}
-	lang := ""
-	for k, v := range settings {
-		if strings.EqualFold(strings.TrimSpace(k), KeyLanguage) {
-			lang = v
-		}
-	}
+	lang, _ := cfg.Get(KeyLanguage)
 	lex, err := lexical.New(lang)
 	if err != nil {
 		return kbSetup{}, fmt.Errorf("%s: %w", KeyLanguage, err)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"testing"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/indexer/vector"
 )
@@ -102,16 +103,18 @@ func TestIntegrationLexicalExactUnderChurn(t *testing.T) {
 
 func TestKBSetupLanguage(t *testing.T) {
 	for _, tt := range []struct {
-		settings map[string]string
+		settings string // config.csv
 		lang     string
 		err      bool
 	}{
-		{map[string]string{}, "english", false},
-		{map[string]string{" KB-Language ": "pt-BR"}, "portuguese", false},
-		{map[string]string{"kb-language": "Spanish"}, "spanish", false},
-		{map[string]string{"kb-language": "klingon"}, "", true},
+		{"", "english", false},
+		{" KB-Language , pt-BR\n", "portuguese", false},
+		{"kb-language,Spanish\n", "spanish", false},
+		{"kb-language,klingon\n", "", true},
+		{"kb-language,pt\nembedding-batch-tokens,lots\n", "", true},
 	} {
-		s, err := kbSetupFrom(tt.settings, nil)
+		cfg, _ := botpkg.Parse([]byte(tt.settings))
+		s, err := kbSetupFrom(cfg, nil)
 		if (err != nil) != tt.err || (err == nil && s.lex.Language() != tt.lang) {
 			t.Errorf("%v: %+v, %v; want %s (error %v)", tt.settings, s, err, tt.lang, tt.err)
 		}

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/worker"
@@ -186,18 +186,11 @@ func (s *Service) Routes() http.Handler { return s.routes() }
 
 // setupFor returns the KB setup of bot (kbSetupFrom): the embedder its
 // config.csv asks for (embedding-* keys), else the default, and the
-// analyzer of its kb-language. The config is read from
-// "<x>.gbot/config.csv", x being the package's folder prefix taken from the
-// KB path ("<x>.gbkb/..."), then from "<bot>.gbot/config.csv".
+// analyzer of its kb-language. The config is the first that exists of
+// botpkg.GoverningConfigs: <x>.gbot/config.csv for a document under
+// <x>.gbkb/, then <bot>.gbot/config.csv.
 func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, error) {
-	var candidates []string
-	if top := kbFolder(path); len(top) > len(".gbkb") && strings.EqualFold(top[len(top)-len(".gbkb"):], ".gbkb") {
-		candidates = append(candidates, top[:len(top)-len(".gbkb")]+".gbot/config.csv")
-	}
-	if c := bot + ".gbot/config.csv"; len(candidates) == 0 || candidates[0] != c {
-		candidates = append(candidates, c)
-	}
-	for _, cfgPath := range candidates {
+	for _, cfgPath := range botpkg.GoverningConfigs(bot, path) {
 		data, obj, err := s.reader.Read(ctx, bot, cfgPath, 1<<20)
 		if errors.Is(err, drive.ErrNotFound) {
 			continue
@@ -205,7 +198,6 @@ func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, erro
 		if err != nil {
 			return kbSetup{}, fmt.Errorf("reading %s: %w", events.Key(bot, cfgPath), err)
 		}
-		settings := ParseConfigCSV(data)
 		fp := bot + "\x00" + obj.ETag
 		s.mu.Lock()
 		e, ok := s.setups[fp]
@@ -213,7 +205,8 @@ func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, erro
 		if ok {
 			return e, nil
 		}
-		e, err = kbSetupFrom(settings, s.def)
+		cfg, _ := botpkg.Parse(data)
+		e, err = kbSetupFrom(cfg, s.def)
 		if err != nil {
 			return kbSetup{}, fmt.Errorf("%s: %w", events.Key(bot, cfgPath), err)
 		}
@@ -223,27 +216,4 @@ func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, erro
 		return e, nil
 	}
 	return kbSetup{emb: s.def, lex: lexical.English}, nil
-}
-
-// ParseConfigCSV reads config.csv the General Bots way: two columns split
-// at the first comma, both trimmed; blank lines, "#" comments, lone ","
-// lines and a name,value / key,value header skipped.
-func ParseConfigCSV(data []byte) map[string]string {
-	out := map[string]string{}
-	for i, line := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
-		line = strings.TrimSpace(line)
-		if i == 0 {
-			line = strings.TrimPrefix(line, "\uFEFF")
-		}
-		if line == "" || strings.HasPrefix(line, "#") || line == "," {
-			continue
-		}
-		k, v, _ := strings.Cut(line, ",")
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if k == "" || (i == 0 && (strings.EqualFold(k, "name") || strings.EqualFold(k, "key")) && strings.EqualFold(v, "value")) {
-			continue
-		}
-		out[k] = v
-	}
-	return out
 }

@@ -9,18 +9,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
 	"github.com/drivemon/drivemon/services/compiler/basic"
-	"github.com/drivemon/drivemon/services/compiler/botconfig"
 	"github.com/drivemon/drivemon/services/compiler/diag"
 )
 
-// Kinds of checked files.
+// Kinds of checked files (botpkg's names).
 const (
-	KindDialog = "dialog"
-	KindConfig = "config"
+	KindDialog = string(botpkg.KindDialog)
+	KindConfig = string(botpkg.KindConfig)
 )
 
 // ErrNotCheckable is returned for an explicit file argument that is neither
@@ -74,14 +73,20 @@ func Run(ctx context.Context, w io.Writer, paths []string, asJSON bool) (errorsF
 	return errorsFound, nil
 }
 
-// kindOf tells which kind of file a path is, or "".
+// kindOf tells which kind of file a path is, or "": inside a bot package
+// (<bot>.gbai) botpkg.Classify of its path in the package decides, as it
+// does for the services; outside one its name alone
+// (botpkg.ClassifyName).
 func kindOf(path string) string {
-	base := filepath.Base(path)
-	switch {
-	case strings.EqualFold(filepath.Ext(base), ".bas"):
-		return KindDialog
-	case strings.EqualFold(base, "config.csv"):
-		return KindConfig
+	k := botpkg.ClassifyName(filepath.Base(path))
+	if pkg, abs, err := packageDir(path); err == nil && pkg != "" {
+		if rel, err := filepath.Rel(pkg, abs); err == nil {
+			k = botpkg.Classify(filepath.ToSlash(rel)).Kind
+		}
+	}
+	switch k {
+	case botpkg.KindDialog, botpkg.KindConfig:
+		return string(k)
 	}
 	return ""
 }
@@ -137,10 +142,8 @@ func checkFile(path string, inventories map[string]*analysis.Inventory) (FileRep
 	rep := FileReport{Path: path, Kind: kindOf(path)}
 	switch rep.Kind {
 	case KindConfig:
-		cfg, diags := botconfig.Parse(src)
-		_, embDiags := cfg.Embedding()
-		rep.Diagnostics = append(diags, embDiags...)
-		diag.Sort(rep.Diagnostics)
+		_, problems := botpkg.Validate(src)
+		rep.Diagnostics = diag.FromConfig(problems)
 	default:
 		inv, err := inventoryFor(path, inventories)
 		if err != nil {

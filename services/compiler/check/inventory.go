@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
 	"github.com/drivemon/drivemon/services/compiler/basic"
 )
@@ -15,19 +16,9 @@ import (
 // holds path, or nil when the file is not inside one. Inventories are
 // cached by package folder.
 func inventoryFor(path string, cache map[string]*analysis.Inventory) (*analysis.Inventory, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("resolving %s: %w", path, err)
-	}
-	pkg := ""
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		if strings.HasSuffix(strings.ToLower(filepath.Base(dir)), ".gbai") {
-			pkg = dir
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			return nil, nil
-		}
+	pkg, _, err := packageDir(path)
+	if err != nil || pkg == "" {
+		return nil, err
 	}
 	if inv, ok := cache[pkg]; ok {
 		return inv, nil
@@ -40,27 +31,49 @@ func inventoryFor(path string, cache map[string]*analysis.Inventory) (*analysis.
 	return inv, nil
 }
 
+// packageDir returns the bot package folder (<bot>.gbai) holding path, ""
+// when there is none, and path made absolute.
+func packageDir(path string) (pkg, abs string, err error) {
+	abs, err = filepath.Abs(path)
+	if err != nil {
+		return "", "", fmt.Errorf("resolving %s: %w", path, err)
+	}
+	for dir := filepath.Dir(abs); filepath.Dir(dir) != dir; dir = filepath.Dir(dir) {
+		if strings.HasSuffix(strings.ToLower(filepath.Base(dir)), botpkg.PackageExt) {
+			return dir, abs, nil
+		}
+	}
+	return "", abs, nil
+}
+
 // BuildInventory lists what a bot package folder holds: its tools (stems of
-// .bas files that declare PARAMs) and knowledge bases (folders directly
-// under a *.gbkb folder).
+// dialogs that declare PARAMs) and knowledge bases (botpkg.KBNames: the
+// KBs its documents belong to), both as the services see them.
 func BuildInventory(pkgDir string) (*analysis.Inventory, error) {
-	inv := &analysis.Inventory{Tools: []string{}, KBs: []string{}}
+	inv := &analysis.Inventory{Tools: []string{}}
+	var paths []string
 	err := filepath.WalkDir(pkgDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("walking %s: %w", p, err)
 		}
-		parent := filepath.Base(filepath.Dir(p))
-		switch {
-		case d.IsDir() && p != pkgDir && strings.HasSuffix(strings.ToLower(parent), ".gbkb"):
-			inv.KBs = append(inv.KBs, d.Name())
-		case !d.IsDir() && kindOf(p) == KindDialog:
-			src, err := readLimited(p)
-			if err != nil {
-				return err
-			}
-			if declaresParams(src) {
-				inv.Tools = append(inv.Tools, analysis.ToolName(p))
-			}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(pkgDir, p)
+		if err != nil {
+			return fmt.Errorf("walking %s: %w", p, err)
+		}
+		rel = filepath.ToSlash(rel)
+		paths = append(paths, rel)
+		if botpkg.Classify(rel).Kind != botpkg.KindDialog {
+			return nil
+		}
+		src, err := readLimited(p)
+		if err != nil {
+			return err
+		}
+		if declaresParams(src) {
+			inv.Tools = append(inv.Tools, analysis.ToolName(p))
 		}
 		return nil
 	})
@@ -69,8 +82,7 @@ func BuildInventory(pkgDir string) (*analysis.Inventory, error) {
 	}
 	slices.Sort(inv.Tools)
 	inv.Tools = slices.Compact(inv.Tools)
-	slices.Sort(inv.KBs)
-	inv.KBs = slices.Compact(inv.KBs)
+	inv.KBs = botpkg.KBNames(paths)
 	return inv, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
 )
 
 // Severity grades a diagnostic.
@@ -62,4 +64,14 @@ func Sort(ds []Diagnostic) {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col), cmp.Compare(a.Severity, b.Severity))
 	})
+}
+
+// FromConfig turns the problems botpkg finds in a config.csv into
+// diagnostics, in the same order.
+func FromConfig(ps []botpkg.Problem) []Diagnostic {
+	ds := make([]Diagnostic, 0, len(ps))
+	for _, p := range ps {
+		ds = append(ds, Diagnostic{Severity: Severity(p.Severity), Line: p.Line, Col: p.Col, Message: p.Message})
+	}
+	return ds
 }

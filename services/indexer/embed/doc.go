@@ -12,8 +12,9 @@
 //   - HTTP, a client of an OpenAI-compatible POST /v1/embeddings endpoint
 //     (OpenAI, llama.cpp's server, Ollama, vLLM, LocalAI), configured per
 //     bot by the config.csv keys embedding-url, embedding-model,
-//     embedding-key, embedding-dimensions and embedding-batch-size (plus
-//     embedding-batch-tokens). Batches are bounded both by count and by an
+//     embedding-key, embedding-dimensions, embedding-batch-size and
+//     embedding-batch-tokens (botpkg.Config.Embedding reads and validates
+//     them; FromSettings builds the client). Batches are bounded both by count and by an
 //     estimate of their tokens (bytes/3, rounded up; default budget 512
 //     tokens, the physical batch of a default llama.cpp server, since a
 //     batch larger than that crashed upstream's server). Requests time out,

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
 )
 
 // Embedder turns texts into vectors.
@@ -28,49 +29,27 @@ var (
 	ErrBadConfig = errors.New("bad embedding configuration")
 )
 
-// Config keys read from a bot's config.csv.
-const (
-	KeyURL         = "embedding-url"
-	KeyModel       = "embedding-model"
-	KeyKey         = "embedding-key"
-	KeyDimensions  = "embedding-dimensions"
-	KeyBatchSize   = "embedding-batch-size"
-	KeyBatchTokens = "embedding-batch-tokens"
-)
-
-// FromSettings returns the embedder a bot's settings ask for: an HTTP
+// FromSettings returns the embedder a bot's config.csv asks for: an HTTP
 // client when embedding-url is set, otherwise nil (meaning: use the
-// default). Keys are matched case-insensitively.
-func FromSettings(settings map[string]string, base HTTPConfig) (*HTTP, error) {
-	get := func(k string) string {
-		for key, v := range settings {
-			if strings.EqualFold(strings.TrimSpace(key), k) {
-				return strings.TrimSpace(v)
-			}
+// default). Every embedding-* setting is validated by cfg.Embedding (the
+// same check `drivemon check` reports); any problem is an ErrBadConfig,
+// whether or not embedding-url is set.
+func FromSettings(cfg *botpkg.Config, base HTTPConfig) (*HTTP, error) {
+	emb, problems := cfg.Embedding()
+	if len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = fmt.Sprintf("line %d: %s", p.Line, p.Message)
 		}
-		return ""
+		return nil, fmt.Errorf("%w: %s", ErrBadConfig, strings.Join(msgs, "; "))
 	}
-	cfg := base
-	cfg.URL = get(KeyURL)
-	if cfg.URL == "" {
+	if emb.URL == "" {
 		return nil, nil
 	}
-	cfg.Model, cfg.Key = get(KeyModel), get(KeyKey)
-	for _, n := range []struct {
-		key string
-		dst *int
-	}{{KeyDimensions, &cfg.Dimensions}, {KeyBatchSize, &cfg.BatchSize}, {KeyBatchTokens, &cfg.BatchTokens}} {
-		v := get(n.key)
-		if v == "" {
-			continue
-		}
-		i, err := strconv.Atoi(v)
-		if err != nil || i <= 0 {
-			return nil, fmt.Errorf("%w: %s = %q: want a positive integer", ErrBadConfig, n.key, v)
-		}
-		*n.dst = i
-	}
-	return NewHTTP(cfg)
+	hc := base
+	hc.URL, hc.Model, hc.Key = emb.URL, emb.Model, emb.Key
+	hc.Dimensions, hc.BatchSize, hc.BatchTokens = emb.Dimensions, emb.BatchSize, emb.BatchTokens
+	return NewHTTP(hc)
 }
 
 // backoff is the delay before retry n (1-based): min doubled, capped at max.

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
 )
 
 // Defaults of HTTPConfig.
@@ -60,7 +62,7 @@ type HTTP struct {
 func NewHTTP(cfg HTTPConfig) (*HTTP, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: %s = %q: want an http(s) URL", ErrBadConfig, KeyURL, cfg.URL)
+		return nil, fmt.Errorf("%w: %s = %q: want an http(s) URL", ErrBadConfig, botpkg.EmbeddingURL, cfg.URL)
 	}
 	if cfg.Dimensions < 0 || cfg.BatchSize < 0 || cfg.BatchTokens < 0 || cfg.Retries < 0 {
 		return nil, fmt.Errorf("%w: negative dimensions, batch size, batch tokens or retries", ErrBadConfig)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
 )
 
 func cosine(a, b []float32) float64 {
@@ -236,25 +238,28 @@ var errAny = errors.New("any error")
 func TestFromSettings(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
-		settings map[string]string
+		csv      string
 		endpoint string
 		wantNil  bool
-		wantErr  bool
+		wantErr  string
 	}{
-		{name: "no url: default embedder", settings: map[string]string{"llm-model": "x"}, wantNil: true},
-		{name: "base url", settings: map[string]string{"embedding-url": "http://localhost:8082"}, endpoint: "http://localhost:8082/v1/embeddings"},
-		{name: "v1 url", settings: map[string]string{"Embedding-URL": " http://h/v1/ "}, endpoint: "http://h/v1/embeddings"},
-		{name: "full url", settings: map[string]string{"embedding-url": "https://api.example.com/v1/embeddings", "embedding-dimensions": "1536", "embedding-batch-size": "8"}, endpoint: "https://api.example.com/v1/embeddings"},
-		{name: "bad url", settings: map[string]string{"embedding-url": "localhost:8082"}, wantErr: true},
-		{name: "bad number", settings: map[string]string{"embedding-url": "http://h", "embedding-batch-size": "many"}, wantErr: true},
-		{name: "zero dimensions", settings: map[string]string{"embedding-url": "http://h", "embedding-dimensions": "0"}, wantErr: true},
+		{name: "no url: default embedder", csv: "llm-model,x\n", wantNil: true},
+		{name: "base url", csv: "embedding-url,http://localhost:8082\n", endpoint: "http://localhost:8082/v1/embeddings"},
+		{name: "v1 url", csv: "Embedding-URL, http://h/v1/ \n", endpoint: "http://h/v1/embeddings"},
+		{name: "full url", csv: "embedding-url,https://api.example.com/v1/embeddings\nembedding-dimensions,1536\nembedding-batch-size,8\nembedding-batch-tokens,1\n", endpoint: "https://api.example.com/v1/embeddings"},
+		{name: "bad url", csv: "embedding-url,localhost:8082\n", wantErr: `line 1: embedding-url: expected an http(s) URL, found "localhost:8082"`},
+		{name: "bad number", csv: "embedding-url,http://h\nembedding-batch-size,many\n", wantErr: "line 2: embedding-batch-size"},
+		{name: "zero dimensions", csv: "embedding-url,http://h\nembedding-dimensions,0\n", wantErr: "line 2: embedding-dimensions"},
+		{name: "batch tokens not a number", csv: "embedding-url,http://h\nembedding-batch-tokens,lots\n", wantErr: `line 2: embedding-batch-tokens: expected a positive whole number, found "lots"`},
+		{name: "bad number without a url", csv: "embedding-batch-tokens,lots\n", wantErr: "line 1: embedding-batch-tokens"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := FromSettings(tt.settings, HTTPConfig{})
+			cfg, _ := botpkg.Parse([]byte(tt.csv))
+			h, err := FromSettings(cfg, HTTPConfig{})
 			switch {
-			case tt.wantErr:
-				if !errors.Is(err, ErrBadConfig) {
-					t.Fatalf("FromSettings: %v, want ErrBadConfig", err)
+			case tt.wantErr != "":
+				if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("FromSettings: %v, want ErrBadConfig with %q", err, tt.wantErr)
 				}
 			case err != nil:
 				t.Fatal(err)
