@@ -15,13 +15,14 @@
 // A theme change updates the bot's file table (path relative to the
 // .gbtheme folder and the content hash, the change's etag). A config change
 // makes the themer re-read that bot's config.csv through the storage reader
-// and take the five theme keys from it (theme-color1, theme-color2,
-// theme-logo, theme-title, theme-logo-text). That is the one mechanism for
+// and take the five theme keys from it with pkg/botpkg's parser
+// (Config.Theme: theme-color1, theme-color2, theme-logo, theme-title,
+// theme-logo-text). That is the one mechanism for
 // settings: the compiler's outcomes (outcome.compiler.<bot> with a
 // ConfigDiff) are not consumed, since re-reading the file gives the same
 // answer without depending on another service being up. A bot that has no
-// config event yet gets its config.csv read once when the first browser
-// asks for it.
+// config event yet gets its own config.csv (botpkg.ConfigPath) read once
+// when the first browser asks for it.
 //
 // # The stream
 //

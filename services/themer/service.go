@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 )
@@ -156,13 +157,14 @@ func (s *Service) readValues(ctx context.Context, bot, path string) (Values, err
 	return ParseThemeValues(data), nil
 }
 
-// ensureConfig reads <bot>.gbot/config.csv for a bot no config change has
-// been seen for yet, so its first browser gets its variables.
+// ensureConfig reads the bot's own config.csv (botpkg.ConfigPath) for a
+// bot no config change has been seen for yet, so its first browser gets
+// its variables.
 func (s *Service) ensureConfig(ctx context.Context, bot string) {
 	if s.hub.theme(bot).ConfigLoaded {
 		return
 	}
-	values, err := s.readValues(ctx, bot, bot+".gbot/config.csv")
+	values, err := s.readValues(ctx, bot, botpkg.ConfigPath(bot))
 	if err != nil {
 		s.log.Warn("reading config for a new stream", "bot", bot, "err", err)
 		return

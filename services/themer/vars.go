@@ -1,53 +1,23 @@
 package themer
 
 import (
-	"bufio"
-	"bytes"
 	"maps"
 	"strconv"
 	"strings"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
 )
 
-// ThemeKeys are the config.csv settings that become CSS variables; the
-// variable of key k is "--" + k on :root.
-var ThemeKeys = []string{"theme-color1", "theme-color2", "theme-logo", "theme-title", "theme-logo-text"}
-
-// Values are the theme settings of one bot: ThemeKeys to their raw values.
+// Values are the theme settings of one bot: botpkg.ThemeKeys to their raw
+// values; the variable of key k is "--" + k on :root.
 type Values map[string]string
 
-// ParseThemeValues reads the theme keys out of a config.csv: two columns
-// split at the first comma (values may hold commas), both sides trimmed;
-// blank lines, "#" comments, lone "," lines and a "name,value" or
-// "key,value" header are skipped. Keys match case-insensitively; the last
-// occurrence of a key wins. Other keys are ignored.
+// ParseThemeValues reads the theme settings of a config.csv
+// (botpkg.Config.Theme): lines botpkg.Parse rejects and other keys are
+// left out; the last occurrence of a key wins.
 func ParseThemeValues(data []byte) Values {
-	v := Values{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\uFEFF"))
-		if line == "" || line == "," || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, val, ok := strings.Cut(line, ",")
-		if !ok {
-			continue
-		}
-		k = strings.ToLower(strings.TrimSpace(k))
-		if isThemeKey(k) {
-			v[k] = strings.TrimSpace(val)
-		}
-	}
-	return v
-}
-
-func isThemeKey(k string) bool {
-	for _, t := range ThemeKeys {
-		if k == t {
-			return true
-		}
-	}
-	return false
+	cfg, _ := botpkg.Parse(data)
+	return Values(cfg.Theme())
 }
 
 // Equal reports whether two value sets hold the same settings.
@@ -60,15 +30,15 @@ func (v Values) Equal(o Values) bool { return maps.Equal(v, o) }
 // url("…") and the texts CSS strings. Empty settings are left out.
 func (v Values) CSSVars() map[string]string {
 	out := map[string]string{}
-	for _, k := range []string{"theme-color1", "theme-color2"} {
+	for _, k := range []string{botpkg.ThemeColor1, botpkg.ThemeColor2} {
 		if c := v[k]; c != "" && isColor(c) {
 			out["--"+k] = c
 		}
 	}
-	if l := v["theme-logo"]; l != "" {
-		out["--theme-logo"] = "url(" + cssString(l) + ")"
+	if l := v[botpkg.ThemeLogo]; l != "" {
+		out["--"+botpkg.ThemeLogo] = "url(" + cssString(l) + ")"
 	}
-	for _, k := range []string{"theme-title", "theme-logo-text"} {
+	for _, k := range []string{botpkg.ThemeTitle, botpkg.ThemeLogoText} {
 		if t := v[k]; t != "" {
 			out["--"+k] = cssString(t)
 		}
