@@ -105,7 +105,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	if err := portFree("--nats", cfg.NATSAddr); err != nil {
 		return err
 	}
-	noteDir(stdout, cfg.Dir)
+	if noteDir(stdout, cfg.Dir) {
+		notePackages(stdout, cfg.Dir, cfg.DataDir)
+	}
 	ns, err := natsembed.Start(natsembed.Config{Addr: cfg.NATSAddr, StoreDir: filepath.Join(cfg.DataDir, "nats"), Log: log})
 	if err != nil {
 		return fmt.Errorf("starting embedded NATS (--nats %s): %w", cfg.NATSAddr, err)

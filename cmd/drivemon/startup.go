@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/drivemon/drivemon/services/detector"
 )
 
 // lockName is the file under --data that a running `drivemon dev` holds
@@ -18,8 +20,9 @@ import (
 const lockName = "drivemon.lock"
 
 // noteDir says, in one line, when --dir is not (yet) a folder: dev waits
-// for it, but a mistyped path should not go unnoticed.
-func noteDir(stdout io.Writer, dir string) {
+// for it, but a mistyped path should not go unnoticed. It reports whether
+// dir is a folder.
+func noteDir(stdout io.Writer, dir string) bool {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -28,6 +31,32 @@ func noteDir(stdout io.Writer, dir string) {
 		fmt.Fprintf(stdout, "drivemon dev: --dir %s cannot be read (%v); waiting for it\n", dir, err)
 	case !fi.IsDir():
 		fmt.Fprintf(stdout, "drivemon dev: --dir %s is a file, not a folder; waiting for a folder\n", dir)
+	default:
+		return true
+	}
+	return false
+}
+
+// notePackages says what packages dir holds (`45 bots in 12 folders`),
+// or why none was found, and every bot with two packages.
+func notePackages(stdout io.Writer, dir, data string) {
+	dataAbs, _ := filepath.Abs(data)
+	found, err := detector.FindPackages(dir, func(p string) bool {
+		abs, _ := filepath.Abs(p)
+		return abs == dataAbs
+	})
+	switch {
+	case err != nil:
+		fmt.Fprintf(stdout, "drivemon dev: %v\n", err)
+	case len(found.Dirs) == 0:
+		fmt.Fprintf(stdout, "drivemon dev: no <bot>.gbai folder under %s (searched %s, up to %d levels deep); a package is a folder named after its bot, like harbor.gbai\n",
+			dir, plural(len(found.Searched), "folder"), detector.MaxPackageDepth)
+	default:
+		fmt.Fprintf(stdout, "drivemon dev: %s in %s under %s\n", plural(len(found.Dirs), "bot"), plural(found.Folders, "folder"), dir)
+	}
+	for _, bot := range found.Conflicts() {
+		dirs := found.Dirs[bot]
+		fmt.Fprintf(stdout, "drivemon dev: conflict: bot %s has %d packages (%s); not merged, watching %s only\n", bot, len(dirs), strings.Join(dirs, ", "), dirs[0])
 	}
 }
 

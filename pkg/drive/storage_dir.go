@@ -13,13 +13,33 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/drivemon/drivemon/pkg/events"
 )
 
-// Dir is a local folder holding one <bot>.gbai folder per bot.
+// Dir is a local folder holding <bot>.gbai folders: directly under the
+// root, or anywhere below it once a watcher has located them (SetPackage).
 type Dir struct {
 	root string
+
+	mu       sync.RWMutex
+	packages map[string]string // bot → package folder, from SetPackage
+}
+
+// SetPackage records where bot's package lives (dir == "" forgets it): the
+// detector finds packages at any depth under the root, or behind a link.
+func (d *Dir) SetPackage(bot, dir string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dir == "" {
+		delete(d.packages, bot)
+		return
+	}
+	if d.packages == nil {
+		d.packages = map[string]string{}
+	}
+	d.packages[bot] = dir
 }
 
 // NewDir returns the storage rooted at root. root need not exist yet.
@@ -28,11 +48,18 @@ func NewDir(root string) *Dir { return &Dir{root: root} }
 // Root is the folder the storage reads.
 func (d *Dir) Root() string { return d.root }
 
-// PackageDir returns the folder of bot's package: <root>/<bot>.gbai, or the
-// folder whose name matches it case-insensitively (Harbor.GBAI).
+// PackageDir returns the folder of bot's package: the one SetPackage
+// recorded, <root>/<bot>.gbai, or the folder whose name matches it
+// case-insensitively (Harbor.GBAI).
 func (d *Dir) PackageDir(bot string) (string, error) {
 	if err := events.ValidBot(bot); err != nil {
 		return "", err
+	}
+	d.mu.RLock()
+	dir, ok := d.packages[bot]
+	d.mu.RUnlock()
+	if ok {
+		return dir, nil
 	}
 	exact := filepath.Join(d.root, bot+events.PackageSuffix)
 	if fi, err := os.Stat(exact); err == nil && fi.IsDir() {
@@ -142,11 +169,20 @@ func (d *Dir) Bots(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing bots in %s: %w", d.root, notFound(err))
 	}
-	var bots []string
+	set := map[string]bool{}
 	for _, e := range entries {
 		if b, ok := events.BotFromPackage(e.Name()); ok && e.IsDir() {
-			bots = append(bots, b)
+			set[b] = true
 		}
+	}
+	d.mu.RLock()
+	for b := range d.packages {
+		set[b] = true
+	}
+	d.mu.RUnlock()
+	bots := make([]string, 0, len(set))
+	for b := range set {
+		bots = append(bots, b)
 	}
 	sort.Strings(bots)
 	return bots, nil

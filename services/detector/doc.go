@@ -20,7 +20,13 @@
 // Config.Rescan start a full reconciliation. The root may be missing (it is
 // polled for every Config.RootPoll), deleted (target_lost and deleted for
 // every file of every package), re-created or replaced by a file.
-// Symbolic links are never followed; names that are not UTF-8 are kept byte
+// Packages are found at any depth under the root, up to MaxPackageDepth
+// (upstream's bots/<category>/<bot>.gbai), never inside another package;
+// the folders searched are watched, so a package made anywhere is found
+// (FindPackages). Two packages for one bot are a conflict: one is watched,
+// the other reported, never merged. A link named <bot>.gbai to a folder
+// is a package (its target is watched); any other symbolic link is never
+// followed; names that are not UTF-8 are kept byte
 // for byte; editor temporary files (Config.Ignore) and Config.IgnorePaths
 // are never reported. A move across kinds (out of a knowledge base, say) is
 // published as deleted + created so each kind's consumers see their side.

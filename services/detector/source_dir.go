@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -230,16 +232,107 @@ func (d *dirSource) ignored(p string) bool {
 	return false
 }
 
-// locate splits an absolute path under the root into the bot whose package
-// holds it and the path inside the package ("" for the package folder).
-func (d *dirSource) locate(p string) (bot, inner string, ok bool) {
-	if !strings.HasPrefix(p, d.root+string(filepath.Separator)) {
-		return "", "", false
+// locate splits an absolute path into the bot whose package holds it and
+// the path inside the package ("" for the package folder itself).
+func (rw *rootWatch) locate(p string) (bot, inner string, ok bool) {
+	for b, dir := range rw.bots {
+		if p == dir {
+			return b, "", true
+		}
+		if strings.HasPrefix(p, dir+string(filepath.Separator)) {
+			return b, filepath.ToSlash(p[len(dir)+1:]), true
+		}
 	}
-	rel := p[len(d.root)+1:]
-	pkg, rest, _ := strings.Cut(rel, string(filepath.Separator))
-	bot, ok = events.BotFromPackage(pkg)
-	return bot, filepath.ToSlash(rest), ok
+	return "", "", false
+}
+
+// MaxPackageDepth bounds how deep under the root packages are searched.
+const MaxPackageDepth = 8
+
+// Packages is what a search of a folder for <bot>.gbai packages found.
+type Packages struct {
+	// Dirs lists each bot's package folders in lexical order (more than
+	// one is a conflict); a linked package is its link's target.
+	Dirs map[string][]string
+	// Folders is the number of folders that hold packages.
+	Folders int
+	// Searched are the folders searched (the root included), which hold
+	// no package themselves: watching them finds new packages.
+	Searched []string
+}
+
+// Conflicts lists the bots with more than one package, sorted.
+func (p Packages) Conflicts() []string {
+	var bots []string
+	for b, dirs := range p.Dirs {
+		if len(dirs) > 1 {
+			bots = append(bots, b)
+		}
+	}
+	sort.Strings(bots)
+	return bots
+}
+
+// FindPackages searches root for <bot>.gbai folders at any depth up to
+// MaxPackageDepth (upstream's bots/<category>/<bot>.gbai included), never
+// inside another package nor in a folder ignored says so. A link named
+// <bot>.gbai to a folder is a package, inside or outside root; other
+// links are not followed.
+func FindPackages(root string, ignored func(string) bool) (Packages, error) {
+	found := Packages{Dirs: map[string][]string{}}
+	holders := map[string]bool{}
+	var search func(dir string, depth int) error
+	search = func(dir string, depth int) error {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			if depth > 0 && errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while searched
+			}
+			return fmt.Errorf("searching %s for packages: %w", dir, err)
+		}
+		found.Searched = append(found.Searched, dir)
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if ignored(p) {
+				continue
+			}
+			if bot, ok := events.BotFromPackage(e.Name()); ok {
+				if real, ok := packageFolder(p, e); ok {
+					found.Dirs[bot] = append(found.Dirs[bot], real)
+					holders[dir] = true
+				}
+				continue
+			}
+			if e.IsDir() && depth < MaxPackageDepth && !strings.HasPrefix(e.Name(), ".") {
+				if err := search(p, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	err := search(root, 0)
+	found.Folders = len(holders)
+	return found, err
+}
+
+// packageFolder is the folder of a package entry: itself, or the target
+// of a link to a folder.
+func packageFolder(p string, e fs.DirEntry) (string, bool) {
+	if e.IsDir() {
+		return p, true
+	}
+	if e.Type()&fs.ModeSymlink == 0 {
+		return "", false
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil || !isDir(real) {
+		return "", false
+	}
+	if abs, err := filepath.Abs(real); err == nil {
+		real = abs
+	}
+	return real, true
 }
 
 // event handles one inotify event; it reports whether the root is gone.
@@ -253,6 +346,9 @@ func (rw *rootWatch) event(ctx context.Context, ev fsnotify.Event) bool {
 	}
 	bot, inner, ok := rw.locate(p)
 	if !ok {
+		if rw.mayHoldPackages(p) {
+			rw.schedule(rw.root, "") // search again once quiet
+		}
 		return false
 	}
 	if inner == "" {
@@ -317,6 +413,12 @@ func (rw *rootWatch) flush(ctx context.Context, p string) {
 		return // paired with a rename, or re-armed: its timer fires again
 	}
 	delete(rw.pending, p)
+	if p == rw.root {
+		if err := rw.discover(ctx, false); err != nil {
+			rw.log.Warn("searching for packages; the periodic rescan retries", "root", rw.root, "err", err)
+		}
+		return
+	}
 	bot, inner, ok := rw.locate(p)
 	if !ok {
 		return
@@ -324,9 +426,7 @@ func (rw *rootWatch) flush(ctx context.Context, p string) {
 	fi, err := os.Lstat(p)
 	exists := err == nil
 	if inner == "" {
-		if exists && fi.IsDir() {
-			rw.openPackage(ctx, bot, p)
-		} else if rw.bots[bot] == p {
+		if !exists || !fi.IsDir() {
 			rw.closePackage(ctx, bot)
 		}
 		return
@@ -416,32 +516,66 @@ func (rw *rootWatch) unwatch(p string) {
 // scanAll reconciles the whole root: packages found and lost, folders
 // watched, files diffed against the state.
 func (rw *rootWatch) scanAll(ctx context.Context) error {
-	entries, err := os.ReadDir(rw.root)
+	return rw.discover(ctx, true)
+}
+
+// mayHoldPackages says whether an event at p, outside every package, may
+// change which packages exist: a folder, a <bot>.gbai name, or a folder
+// that was watched (now gone).
+func (rw *rootWatch) mayHoldPackages(p string) bool {
+	if _, ok := events.BotFromPackage(filepath.Base(p)); ok || rw.watched[p] {
+		return true
+	}
+	fi, err := os.Lstat(p)
+	return err == nil && fi.IsDir()
+}
+
+// discover searches the root for packages: new ones are opened, lost ones
+// closed; with full, the open ones are reconciled too.
+func (rw *rootWatch) discover(ctx context.Context, full bool) error {
+	found, err := FindPackages(rw.root, rw.ignored)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return fmt.Errorf("reading %s: %w", rw.root, err)
+		return err
+	}
+	for _, q := range found.Searched {
+		if err := rw.w.Add(q); err != nil {
+			rw.log.Warn("cannot watch folder; the periodic rescan covers it", "path", q, "err", err)
+			continue
+		}
+		rw.watched[q] = true
 	}
 	seen := map[string]bool{}
-	for _, e := range entries {
-		p := filepath.Join(rw.root, e.Name())
-		bot, ok := events.BotFromPackage(e.Name())
-		if !ok || !e.IsDir() || rw.ignored(p) || seen[bot] {
-			continue
-		}
+	for bot, dirs := range found.Dirs {
 		seen[bot] = true
-		if rw.bots[bot] == p {
+		p := dirs[0]
+		if slices.Contains(dirs, rw.bots[bot]) {
+			p = rw.bots[bot] // the open one stays
+		}
+		if len(dirs) > 1 {
+			rw.log.Warn("two packages for one bot: not merged, only one is watched", "bot", bot, "watching", p, "packages", dirs)
+		}
+		switch cur := rw.bots[bot]; {
+		case cur == p && full:
 			rw.addTree(ctx, p, false) // folders missed by an overflow
 			rw.reconcileAsync(ctx, bot, p, "")
-			continue
+		case cur == p:
+		case cur != "":
+			rw.closePackage(ctx, bot) // moved: lost here, found there
+			rw.openPackage(ctx, bot, p)
+		default:
+			rw.openPackage(ctx, bot, p)
 		}
-		rw.openPackage(ctx, bot, p)
 	}
 	for bot := range rw.bots {
 		if !seen[bot] {
 			rw.closePackage(ctx, bot)
 		}
+	}
+	if !full {
+		return nil
 	}
 	// Packages the state holds that are gone (removed while we were down).
 	bots, err := rw.eng.storedBots(ctx)
@@ -458,13 +592,8 @@ func (rw *rootWatch) scanAll(ctx context.Context) error {
 
 // openPackage starts watching a package folder that appeared.
 func (rw *rootWatch) openPackage(ctx context.Context, bot, p string) {
-	if cur, ok := rw.bots[bot]; ok {
-		if cur != p {
-			rw.log.Warn("two folders for one bot; watching the first", "bot", bot, "watching", cur, "ignored", p)
-		}
-		return
-	}
 	rw.bots[bot] = p
+	rw.dir.SetPackage(bot, p)
 	if err := rw.eng.setPackage(ctx, bot, true, events.DetectedByWatch); err != nil {
 		rw.log.Warn("package found but not published", "bot", bot, "err", err)
 	}
@@ -478,6 +607,7 @@ func (rw *rootWatch) closePackage(ctx context.Context, bot string) {
 	if p, ok := rw.bots[bot]; ok {
 		rw.unwatch(p)
 		delete(rw.bots, bot)
+		rw.dir.SetPackage(bot, "")
 	}
 	if err := rw.eng.setPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
 		rw.log.Warn("package lost but not published", "bot", bot, "err", err)

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeBot writes a small package for bot under dir: a tool dialog, a
+// config.csv and, with kb, a KB document.
+func writeBot(t *testing.T, dir, bot string, kb bool) string {
+	t.Helper()
+	pkg := filepath.Join(dir, bot+".gbai")
+	files := map[string]string{
+		bot + ".gbdialog/greet.bas": fmt.Sprintf("PARAM name AS STRING\nDESCRIPTION \"greets for %s\"\nTALK \"hi \" + name\n", bot),
+		bot + ".gbot/config.csv":    "name,value\ntheme-color1,#123456\n",
+	}
+	if kb {
+		files[bot+".gbkb/faq/hours.md"] = "# Hours\nThe office of " + bot + " opens at nine.\n"
+	}
+	for rel, content := range files {
+		p := filepath.Join(pkg, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pkg
+}
+
+// TestIntegrationDevUpstreamLayout: packages laid out as upstream does,
+// bots/<category>/<bot>.gbai, plus one linked from outside --dir, are all
+// processed; two packages for one bot are a conflict, not merged.
+func TestIntegrationDevUpstreamLayout(t *testing.T) {
+	dir := t.TempDir()
+	bots := filepath.Join(dir, "bots")
+	for i, cat := range []string{"sales", "support", "tools"} {
+		for j := range 3 {
+			writeBot(t, filepath.Join(bots, cat), fmt.Sprintf("%s-%d", cat, j), i == 0 && j == 0)
+		}
+	}
+	outside := writeBot(t, t.TempDir(), "linked", false)
+	if err := os.Symlink(outside, filepath.Join(bots, "tools", "linked.gbai")); err != nil {
+		t.Fatal(err)
+	}
+	dup := writeBot(t, filepath.Join(bots, "zz-copies"), "sales-0", false)
+	os.Rename(filepath.Join(dup, "sales-0.gbdialog", "greet.bas"), filepath.Join(dup, "sales-0.gbdialog", "copy.bas"))
+
+	_, httpAddr, stdout := startDevLog(t, dir)
+	// 10 bots (9 + the link; the copy is not one more): 21 files.
+	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "initial scan: 21 files processed") })
+	for _, want := range []string{
+		"drivemon dev: 10 bots in 4 folders under " + dir + "\n",
+		"drivemon dev: conflict: bot sales-0 has 2 packages (" + filepath.Join(bots, "sales", "sales-0.gbai") + ", " + dup + "); not merged, watching " + filepath.Join(bots, "sales", "sales-0.gbai") + " only\n",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	var files struct {
+		Files []fileStatus `json:"files"`
+	}
+	getJSON(t, "http://"+httpAddr+"/api/dev/files", &files)
+	got := map[string]string{}
+	for _, f := range files.Files {
+		var st []string
+		for svc, o := range f.Outcomes {
+			st = append(st, svc+":"+string(o.Status))
+		}
+		got[f.Bot+"/"+f.Path] = strings.Join(st, ",")
+	}
+	if len(got) != 21 {
+		t.Errorf("dashboard lists %d files, want 21: %v", len(got), got)
+	}
+	for _, key := range []string{"sales-0/sales-0.gbkb/faq/hours.md", "linked/linked.gbdialog/greet.bas", "tools-2/tools-2.gbot/config.csv", "sales-0/sales-0.gbdialog/greet.bas"} {
+		if !strings.HasSuffix(got[key], ":ok") {
+			t.Errorf("%s: outcomes %q, want ok", key, got[key])
+		}
+	}
+	if _, merged := got["sales-0/sales-0.gbdialog/copy.bas"]; merged {
+		t.Errorf("the conflicting copy's file was merged into sales-0")
+	}
+	// A package made later, in a new category folder, is found too.
+	writeBot(t, filepath.Join(bots, "later"), "newcomer", false)
+	eventually(t, "the new package processed", func() bool {
+		return strings.Contains(stdout.String(), "newcomer     created  newcomer.gbdialog/greet.bas  compiled, tool greet")
+	})
+}
