@@ -7,8 +7,15 @@
 #   scripts/testenv.sh start    start both (idempotent), print the env file
 #   scripts/testenv.sh stop     stop both
 #
-# MinIO's notification target points at 127.0.0.1:$MINIO_NATS_PORT: the tests
-# that check notifications start an embedded JetStream server on that port.
+# MinIO has two NATS/JetStream notification targets, both on
+# 127.0.0.1:$MINIO_NATS_PORT (the tests that check notifications start an
+# embedded JetStream server on that port), as deploy/README.md recommends:
+#   FAST     no queue directory, subject raw.s3.fast: sent at once
+#            (milliseconds), lost while NATS is unreachable;
+#   DURABLE  a queue directory, subject raw.s3.durable: kept through NATS
+#            outages, replayed on MinIO's fixed 3 s tick.
+# A bucket set to notify both gets every event twice; the detector keeps
+# the first copy.
 set -euo pipefail
 
 ROOT=${DRIVEMON_TESTENV:-/tmp/drivemon-testenv}
@@ -17,11 +24,6 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-15432}
 MINIO_PORT=${MINIO_PORT:-19000}
 MINIO_NATS_PORT=${MINIO_NATS_PORT:-14222}
-# MINIO_QUEUE_DIR=off runs MinIO's NATS target without a queue directory:
-# events are sent at once (milliseconds) but dropped while NATS is down. With
-# a queue directory (the default) they survive outages but MinIO replays its
-# queue on a fixed 3 s tick, which bounds notification latency from below.
-MINIO_QUEUE_DIR=${MINIO_QUEUE_DIR:-on}
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO_USER=drivemon
 MINIO_PASSWORD=drivemon-secret
@@ -60,42 +62,74 @@ minio_bin() {
   echo "$bin"
 }
 
+# The notification targets, written to $ROOT/minio/targets when MinIO is
+# started, so that the env file describes the running server (a MinIO
+# started by an older version of this script had one target, DRIVEMON, on
+# raw.s3).
+TARGETS="FAST=arn:minio:sqs::FAST:nats DURABLE=arn:minio:sqs::DURABLE:nats"
+LEGACY_TARGETS="DRIVEMON=arn:minio:sqs::DRIVEMON:nats"
+
 start_minio() {
   local dir=$ROOT/minio bin
-  if port_busy "$MINIO_PORT"; then log "MinIO already on $MINIO_PORT"; return; fi
+  if port_busy "$MINIO_PORT"; then
+    log "MinIO already on $MINIO_PORT"
+    if [ "$(running_targets)" != "$TARGETS" ]; then
+      log "it runs older notification targets ($(running_targets)); '$0 stop; $0 start' restarts it with $TARGETS"
+    fi
+    return
+  fi
   bin=$(minio_bin)
   mkdir -p "$dir/data" "$dir/queue"
-  local queue=()
-  [ "$MINIO_QUEUE_DIR" = off ] || queue=(MINIO_NOTIFY_NATS_QUEUE_DIR_DRIVEMON="$dir/queue")
-  env "${queue[@]}" \
+  MINIO_NOTIFY_NATS_ENABLE_FAST=on \
+  MINIO_NOTIFY_NATS_ADDRESS_FAST=127.0.0.1:$MINIO_NATS_PORT \
+  MINIO_NOTIFY_NATS_SUBJECT_FAST=raw.s3.fast \
+  MINIO_NOTIFY_NATS_JETSTREAM_FAST=on \
+  MINIO_NOTIFY_NATS_ENABLE_DURABLE=on \
+  MINIO_NOTIFY_NATS_ADDRESS_DURABLE=127.0.0.1:$MINIO_NATS_PORT \
+  MINIO_NOTIFY_NATS_SUBJECT_DURABLE=raw.s3.durable \
+  MINIO_NOTIFY_NATS_JETSTREAM_DURABLE=on \
+  MINIO_NOTIFY_NATS_QUEUE_DIR_DURABLE="$dir/queue" \
+  MINIO_NOTIFY_NATS_QUEUE_LIMIT_DURABLE=100000 \
   MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD \
   MINIO_BROWSER=off MINIO_UPDATE=off \
-  MINIO_NOTIFY_NATS_ENABLE_DRIVEMON=on \
-  MINIO_NOTIFY_NATS_ADDRESS_DRIVEMON=127.0.0.1:$MINIO_NATS_PORT \
-  MINIO_NOTIFY_NATS_SUBJECT_DRIVEMON=raw.s3 \
-  MINIO_NOTIFY_NATS_JETSTREAM_DRIVEMON=on \
-  MINIO_NOTIFY_NATS_PING_INTERVAL_DRIVEMON=1 \
     setsid "$bin" server "$dir/data" --address "127.0.0.1:$MINIO_PORT" --quiet >"$dir/server.log" 2>&1 &
   echo $! >"$dir/pid"
+  echo "$TARGETS" >"$dir/targets"
   wait_port "$MINIO_PORT" 60 MinIO || { cat "$dir/server.log" >&2; return 1; }
-  log "MinIO on 127.0.0.1:$MINIO_PORT (notifications to NATS 127.0.0.1:$MINIO_NATS_PORT, subject raw.s3)"
+  log "MinIO on 127.0.0.1:$MINIO_PORT (notifications to NATS 127.0.0.1:$MINIO_NATS_PORT: FAST on raw.s3.fast, DURABLE on raw.s3.durable)"
+}
+
+running_targets() {
+  if [ -f "$ROOT/minio/targets" ]; then cat "$ROOT/minio/targets"; else echo "$LEGACY_TARGETS"; fi
 }
 
 write_env() {
+  local arns="" fast="" durable="" t
+  for t in $(running_targets); do
+    arns=${arns:+$arns,}${t#*=}
+    case $t in FAST=*) fast=${t#*=} ;; DURABLE=*) durable=${t#*=} ;; esac
+  done
   cat >"$ROOT/env" <<ENV
 export DRIVEMON_TEST_PG_DSN=postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable
 export DRIVEMON_TEST_S3_ENDPOINT=127.0.0.1:$MINIO_PORT
 export DRIVEMON_TEST_S3_ACCESS_KEY=$MINIO_USER
 export DRIVEMON_TEST_S3_SECRET_KEY=$MINIO_PASSWORD
 export DRIVEMON_TEST_S3_NATS_ADDR=127.0.0.1:$MINIO_NATS_PORT
-export DRIVEMON_TEST_S3_NOTIFY_ARN=arn:minio:sqs::DRIVEMON:nats
+export DRIVEMON_TEST_S3_NOTIFY_ARN=$arns
+export DRIVEMON_TEST_S3_NOTIFY_ARN_FAST=$fast
+export DRIVEMON_TEST_S3_NOTIFY_ARN_DURABLE=$durable
 export DRIVEMON_TEST_S3_NOTIFY_SUBJECT=raw.s3
 ENV
   cat "$ROOT/env"
 }
 
 stop_all() {
-  if [ -f "$ROOT/minio/pid" ]; then kill "$(cat "$ROOT/minio/pid")" 2>/dev/null || true; rm -f "$ROOT/minio/pid"; fi
+  if [ -f "$ROOT/minio/pid" ]; then
+    local pid; pid=$(cat "$ROOT/minio/pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$ROOT/minio/pid" "$ROOT/minio/targets"
+  fi
   if [ -f "$ROOT/pg/data/postmaster.pid" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$ROOT/pg/data" -m fast stop >/dev/null 2>&1 || true
   fi

@@ -3,6 +3,7 @@ package testinfra
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,20 +17,30 @@ const (
 	EnvS3AccessKey    = "DRIVEMON_TEST_S3_ACCESS_KEY"
 	EnvS3SecretKey    = "DRIVEMON_TEST_S3_SECRET_KEY"
 	EnvS3NATSAddr     = "DRIVEMON_TEST_S3_NATS_ADDR"
-	EnvS3NotifyARN    = "DRIVEMON_TEST_S3_NOTIFY_ARN"
+	EnvS3NotifyARN    = "DRIVEMON_TEST_S3_NOTIFY_ARN" // comma-separated: every target
 	EnvS3NotifySubjet = "DRIVEMON_TEST_S3_NOTIFY_SUBJECT"
+	// The fast target (no queue directory) and the durable one (queue
+	// directory), one by one.
+	EnvS3NotifyARNFast    = "DRIVEMON_TEST_S3_NOTIFY_ARN_FAST"
+	EnvS3NotifyARNDurable = "DRIVEMON_TEST_S3_NOTIFY_ARN_DURABLE"
 )
 
 // S3Env describes the test MinIO server.
 type S3Env struct {
 	Endpoint, AccessKey, SecretKey string
 	// NATSAddr is where MinIO sends bucket notifications (JetStream
-	// publishes on NotifySubject); a test that wants them starts an
-	// embedded server there (StartNATSAt).
+	// publishes on NotifySubject or below it, NotifySubject.>); a test
+	// that wants them starts an embedded server there (StartNATSAt).
 	NATSAddr      string
-	NotifyARN     string
 	NotifySubject string
-	Client        *minio.Client
+	// NotifyARNs are every notification target of MinIO: a bucket set to
+	// notify them all gets one copy of each event per target. FastARN (no
+	// queue directory) and DurableARN (a queue directory) are the two
+	// targets one by one; "" in an environment started before there were
+	// two.
+	NotifyARNs          []string
+	FastARN, DurableARN string
+	Client              *minio.Client
 }
 
 // S3 returns the test MinIO server, or skips (fails in CI) without one.
@@ -40,8 +51,14 @@ func S3(t testing.TB) *S3Env {
 		AccessKey:     os.Getenv(EnvS3AccessKey),
 		SecretKey:     os.Getenv(EnvS3SecretKey),
 		NATSAddr:      os.Getenv(EnvS3NATSAddr),
-		NotifyARN:     os.Getenv(EnvS3NotifyARN),
 		NotifySubject: os.Getenv(EnvS3NotifySubjet),
+		FastARN:       os.Getenv(EnvS3NotifyARNFast),
+		DurableARN:    os.Getenv(EnvS3NotifyARNDurable),
+	}
+	for _, a := range strings.Split(os.Getenv(EnvS3NotifyARN), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			env.NotifyARNs = append(env.NotifyARNs, a)
+		}
 	}
 	if env.Endpoint == "" {
 		Unavailable(t, "%s is not set: run scripts/testenv.sh start and source its env", EnvS3Endpoint)

@@ -21,6 +21,9 @@ import (
 type NATS struct {
 	Server *natsembed.Server
 	URL    string
+	// addr and dir are set for a server on a fixed address, which Restart
+	// starts again with the same store.
+	addr, dir string
 }
 
 // StartNATS starts an embedded JetStream server for t.
@@ -71,17 +74,39 @@ func JetStream(t testing.TB) (*NATS, jetstream.JetStream) {
 func StartNATSAt(t testing.TB, addr string) *NATS {
 	t.Helper()
 	lockAddress(t, addr, 10*time.Minute)
+	n := &NATS{addr: addr, dir: t.TempDir()}
+	n.start(t)
+	t.Cleanup(func() { n.Server.Shutdown() })
+	return n
+}
+
+// Restart stops a server started by StartNATSAt, keeps it down for down,
+// and starts it again on the same address with the same store, as a NATS
+// outage does.
+func (n *NATS) Restart(t testing.TB, down time.Duration) {
+	t.Helper()
+	if n.addr == "" {
+		t.Fatal("Restart: only a server on a fixed address (StartNATSAt) can be restarted")
+	}
+	n.Server.Shutdown()
+	time.Sleep(down)
+	n.start(t)
+}
+
+// start starts the server on n.addr, retrying for 10 s while the address
+// is still held (by the previous run of the server).
+func (n *NATS) start(t testing.TB) {
+	t.Helper()
 	var lastErr error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		srv, err := natsembed.Start(natsembed.Config{Addr: addr, StoreDir: t.TempDir(), ReadyTimeout: 2 * time.Second})
+		srv, err := natsembed.Start(natsembed.Config{Addr: n.addr, StoreDir: n.dir, ReadyTimeout: 2 * time.Second})
 		if err == nil {
-			t.Cleanup(srv.Shutdown)
-			return &NATS{Server: srv, URL: srv.ClientURL()}
+			n.Server, n.URL = srv, srv.ClientURL()
+			return
 		}
 		lastErr = err
 	}
-	t.Fatalf("starting embedded NATS on %s: %v", addr, lastErr)
-	return nil
+	t.Fatalf("starting embedded NATS on %s: %v", n.addr, lastErr)
 }
 
 // lockAddress takes an exclusive lock named after addr, released when the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drivemon/drivemon/internal/testinfra"
@@ -81,75 +83,286 @@ func percentiles(b *testing.B, name string, ds []time.Duration) {
 }
 
 func waitCount(b *testing.B, a *arrivals, n int, timeout time.Duration) {
-	deadline := time.Now().Add(timeout)
-	last, lastChange := -1, time.Now()
-	for a.len() < n && time.Now().Before(deadline) {
-		if l := a.len(); l != last {
-			last, lastChange = l, time.Now()
-		} else if time.Since(lastChange) > 15*time.Second {
-			return // nothing more is coming
+	waitFor(b, timeout, 15*time.Second, a.len, n)
+}
+
+// BenchmarkS3PutToChange: PUT returned → MinIO's first raw notification
+// received (the floor) and → change received on drive.<bot>.>, side by side
+// in one run, for each set of MinIO targets a bucket notifies (both: fast
+// and durable; fast only; durable only), at one PUT every 5 ms, with 8 PUTs
+// in parallel, and at one PUT every 5 ms with NATS stopped for 1 s half-way
+// through. Before timing it waits until MinIO delivered a probe object's
+// event through every target (its NATS clients are connected). Run with
+// -benchtime=1x; DRIVEMON_BENCH_PUTS sets the PUTs per case (500).
+//
+// changes/put counts PUTs with a change event on the DRIVE stream;
+// duplicate-changes the change events beyond the first per key and ETag
+// (0: exactly once); raw/put the PUTs of which MinIO delivered a
+// notification at all.
+func BenchmarkS3PutToChange(b *testing.B) {
+	env := testinfra.S3(b)
+	if env.FastARN == "" || env.DurableARN == "" {
+		testinfra.Unavailable(b, "%s and %s are not set: the test MinIO predates its two targets (scripts/testenv.sh stop; scripts/testenv.sh start)",
+			testinfra.EnvS3NotifyARNFast, testinfra.EnvS3NotifyARNDurable)
+	}
+	n := testinfra.StartNATSAt(b, env.NATSAddr)
+	nc, js := connectQuick(b, n.URL)
+	if err := events.EnsureStreams(context.Background(), js, events.StreamOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	raw := subscribeRaw(b, nc, env.NotifySubject)
+	for _, tg := range []struct {
+		name string
+		arns []string
+	}{{"both", []string{env.FastARN, env.DurableARN}}, {"fast", []string{env.FastARN}}, {"durable", []string{env.DurableARN}}} {
+		for _, load := range []string{"every-5ms", "parallel-8", "nats-restart"} {
+			b.Run("targets="+tg.name+"/"+load, func(b *testing.B) {
+				benchPutToChange(b, env, n, js, nc, raw, tg.arns, load)
+			})
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// BenchmarkS3PutToChange: PUT returned → change on drive.<bot>.>, next to
-// PUT returned → MinIO's raw notification in JetStream, in the same run.
-// Run with -benchtime=1x; DRIVEMON_BENCH_PUTS sets the count (500).
-func BenchmarkS3PutToChange(b *testing.B) {
-	env := testinfra.S3(b)
-	n := testinfra.StartNATSAt(b, env.NATSAddr)
-	nc, js := n.Connect(b)
+func benchPutToChange(b *testing.B, env *testinfra.S3Env, n *testinfra.NATS, js jetstream.JetStream, nc *nats.Conn, raw *rawArrivals, arns []string, load string) {
 	ctx := context.Background()
-	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
-		b.Fatal(err)
-	}
 	bot, bucket := env.Bucket(b)
 	cfg := Config{S3: drive.S3Config{Endpoint: env.Endpoint, AccessKey: env.AccessKey, SecretKey: env.SecretKey},
-		Bots: []string{bot}, RawSubject: env.NotifySubject, NotifyARN: env.NotifyARN, ReconcileDefault: time.Hour}
-	raw := &arrivals{at: map[string]time.Time{}}
-	sub, err := nc.Subscribe(env.NotifySubject, func(m *nats.Msg) {
-		now := time.Now()
-		var ev rawEvent
-		if json.Unmarshal(m.Data, &ev) == nil {
-			for _, r := range ev.Records {
-				if k, err := url.QueryUnescape(r.S3.Object.Key); err == nil && r.S3.Bucket.Name == bucket {
-					raw.mark(k, now)
+		Bots: []string{bot}, RawSubject: env.NotifySubject, NotifyARNs: arns, ReconcileDefault: time.Hour}
+	changes := subscribeChanges(b, nc, bot)
+	runService(b, cfg, Deps{JS: js})
+	probe(b, env, bucket, raw, changes, len(arns))
+	puts := envInt("DRIVEMON_BENCH_PUTS", 500)
+	put := func(k string) time.Time {
+		if _, err := env.Client.PutObject(ctx, bucket, k, bytes.NewReader([]byte(k)), int64(len(k)), minio.PutObjectOptions{}); err != nil {
+			b.Error(err)
+		}
+		return time.Now()
+	}
+	b.ResetTimer()
+	for it := range b.N {
+		keys := make([]string, puts)
+		at := make([]time.Time, puts)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("b.gbdialog/%d-%d.bas", it, i)
+		}
+		half := make(chan struct{})
+		var wg sync.WaitGroup
+		switch load {
+		case "parallel-8":
+			var next atomic.Int64
+			for range 8 {
+				wg.Go(func() {
+					for i := int(next.Add(1) - 1); i < puts; i = int(next.Add(1) - 1) {
+						at[i] = put(keys[i])
+					}
+				})
+			}
+		default:
+			wg.Go(func() {
+				for i := range keys {
+					if i == puts/2 {
+						close(half)
+					}
+					at[i] = put(keys[i])
+					time.Sleep(5 * time.Millisecond)
+				}
+			})
+		}
+		if load == "nats-restart" {
+			<-half
+			n.Restart(b, time.Second)
+		}
+		wg.Wait()
+		waitFor(b, 2*time.Minute, 15*time.Second, func() int {
+			got := 0
+			for _, k := range keys {
+				if _, ok := changes.get(k); ok {
+					got++
 				}
 			}
+			return got
+		}, puts)
+		stored := drivePerKey(b, js, bot)
+		var dRaw, dChange []time.Duration
+		delivered, changed, dups := 0, 0, 0
+		for i, k := range keys {
+			if t, ok := raw.first(bucket + "/" + k); ok {
+				delivered++
+				dRaw = append(dRaw, t.Sub(at[i]))
+			}
+			s, ok := stored[k]
+			if !ok {
+				continue
+			}
+			changed++
+			for _, c := range s.etags {
+				dups += c - 1
+			}
+			t, ok := changes.get(k)
+			if !ok {
+				t = s.first // stored while the subscriber was reconnecting
+			}
+			dChange = append(dChange, t.Sub(at[i]))
 		}
-	})
+		b.ReportMetric(float64(changed)/float64(puts), "changes/put")
+		b.ReportMetric(float64(dups), "duplicate-changes")
+		b.ReportMetric(float64(delivered)/float64(puts), "raw/put")
+		percentiles(b, "raw", dRaw)
+		percentiles(b, "change", dChange)
+	}
+}
+
+// connectQuick connects with the reconnection a benchmark that restarts
+// NATS wants: at once and for ever.
+func connectQuick(b testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
+	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer sub.Unsubscribe()
-	changes := subscribeChanges(b, nc, bot)
-	runService(b, cfg, Deps{JS: js})
-	puts := envInt("DRIVEMON_BENCH_PUTS", 500)
-	b.ResetTimer()
-	for range b.N {
-		putAt := make(map[string]time.Time, puts)
-		for i := range puts {
-			k := fmt.Sprintf("b.gbdialog/%d-%d.bas", time.Now().UnixNano(), i)
-			if _, err := env.Client.PutObject(ctx, bucket, k, bytes.NewReader([]byte(k)), int64(len(k)), minio.PutObjectOptions{}); err != nil {
+	b.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return nc, js
+}
+
+// rawArrivals records, per bucket/key, when MinIO's first notification of
+// it arrived and on which subjects (one per target) it came.
+type rawArrivals struct {
+	mu       sync.Mutex
+	at       map[string]time.Time
+	subjects map[string]map[string]bool
+}
+
+func subscribeRaw(b testing.TB, nc *nats.Conn, subject string) *rawArrivals {
+	a := &rawArrivals{at: map[string]time.Time{}, subjects: map[string]map[string]bool{}}
+	for _, s := range []string{subject, subject + ".>"} {
+		sub, err := nc.Subscribe(s, func(m *nats.Msg) {
+			now := time.Now()
+			var ev rawEvent
+			if json.Unmarshal(m.Data, &ev) != nil {
+				return
+			}
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			for _, r := range ev.Records {
+				k, err := url.QueryUnescape(r.S3.Object.Key)
+				if err != nil {
+					continue
+				}
+				k = r.S3.Bucket.Name + "/" + k
+				if _, ok := a.at[k]; !ok {
+					a.at[k] = now
+					a.subjects[k] = map[string]bool{}
+				}
+				a.subjects[k][m.Subject] = true
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = sub.Unsubscribe() })
+	}
+	return a
+}
+
+func (a *rawArrivals) first(k string) (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.at[k]
+	return t, ok
+}
+
+func (a *rawArrivals) targets(k string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.subjects[k])
+}
+
+// probe PUTs probe objects until one was notified through all targets and
+// its change published: MinIO's NATS clients connect at their first event
+// (the fast target drops that one if they cannot), and the durable
+// target's copy leaves its queue on a 3 s tick.
+func probe(b *testing.B, env *testinfra.S3Env, bucket string, raw *rawArrivals, changes *arrivals, targets int) {
+	deadline := time.Now().Add(time.Minute)
+	for i := 0; time.Now().Before(deadline); i++ {
+		k := fmt.Sprintf("probe.gbdrive/%d.txt", i)
+		if _, err := env.Client.PutObject(context.Background(), bucket, k, bytes.NewReader([]byte(k)), int64(len(k)), minio.PutObjectOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			if _, ok := changes.get(k); ok && raw.targets(bucket+"/"+k) == targets {
+				return
+			}
+		}
+	}
+	b.Fatalf("no probe object was notified through %d targets within a minute", targets)
+}
+
+// storedChanges are the change events of one path on the DRIVE stream:
+// how many per ETag, and when the first was stored.
+type storedChanges struct {
+	etags map[string]int
+	first time.Time
+}
+
+// drivePerKey reads every change of bot on the DRIVE stream.
+func drivePerKey(b testing.TB, js jetstream.JetStream, bot string) map[string]*storedChanges {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, events.StreamDrive, jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.FilterBot(bot)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]*storedChanges{}
+	for {
+		msg, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+		if errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, nats.ErrTimeout) {
+			return out
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := events.Decode(msg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c.Path == "" {
+			continue
+		}
+		s := out[c.Path]
+		if s == nil {
+			meta, err := msg.Metadata()
+			if err != nil {
 				b.Fatal(err)
 			}
-			putAt[k] = time.Now()
-			time.Sleep(5 * time.Millisecond)
+			s = &storedChanges{etags: map[string]int{}, first: meta.Timestamp}
+			out[c.Path] = s
 		}
-		waitCount(b, changes, len(putAt), 2*time.Minute)
-		var dRaw, dChange []time.Duration
-		for k, t0 := range putAt {
-			if t, ok := raw.get(k); ok {
-				dRaw = append(dRaw, t.Sub(t0))
-			}
-			if t, ok := changes.get(k); ok {
-				dChange = append(dChange, t.Sub(t0))
-			}
+		s.etags[c.ETag]++
+		if meta, _ := msg.Metadata(); meta != nil && meta.NumPending == 0 {
+			return out
 		}
-		b.ReportMetric(float64(len(dChange))/float64(puts), "changes/put")
-		percentiles(b, "raw", dRaw)
-		percentiles(b, "change", dChange)
+	}
+}
+
+// waitFor waits until count() reaches want, at most timeout, and gives up
+// earlier when it stops growing for stall.
+func waitFor(b testing.TB, timeout, stall time.Duration, count func() int, want int) {
+	deadline := time.Now().Add(timeout)
+	last, lastChange := -1, time.Now()
+	for time.Now().Before(deadline) {
+		n := count()
+		if n >= want {
+			return
+		}
+		if n != last {
+			last, lastChange = n, time.Now()
+		} else if time.Since(lastChange) > stall {
+			return // nothing more is coming
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

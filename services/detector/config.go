@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minio/minio-go/v7/pkg/notification"
+
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/host"
@@ -57,10 +59,14 @@ type Config struct {
 	// RawStream and RawConsumer name the stream holding raw events and the
 	// durable consumer the detectors share. Defaults RAW and detector-raw.
 	RawStream, RawConsumer string
-	// NotifyARN, when set, makes the detector configure every bot bucket
-	// it discovers to notify this target (arn:minio:sqs::<id>:nats). It
-	// replaces the bucket's notification configuration.
-	NotifyARN string
+	// NotifyARNs, when set, makes the detector configure every bot bucket
+	// it discovers to notify these targets (arn:minio:sqs::<id>:nats),
+	// once the RAW stream exists. It replaces the bucket's notification
+	// configuration. The intended pair is a fast target (no queue
+	// directory: milliseconds, lossy while NATS is away) and a durable
+	// one (queue directory: lossless, ~3 s late); the second copy of each
+	// event is recognised and skipped (see notify_jetstream.go).
+	NotifyARNs []string
 	// Bots, when set, restricts the S3 source to these bots.
 	Bots []string
 
@@ -146,6 +152,11 @@ func (c Config) Validate() error {
 			return fmt.Errorf("detector: Ignore pattern (%s) %q: %w", EnvIgnore, p, err)
 		}
 	}
+	for _, a := range c.NotifyARNs {
+		if _, err := notification.NewArnFromString(a); err != nil {
+			return fmt.Errorf("detector: NotifyARNs (%s) %q is not a MinIO target ARN (arn:minio:sqs::<id>:nats): %w", EnvNotifyARN, a, err)
+		}
+	}
 	for _, b := range c.Bots {
 		if err := events.ValidBot(b); err != nil {
 			return fmt.Errorf("detector: Bots (%s): %w", EnvBots, err)
@@ -186,8 +197,8 @@ const (
 	EnvBotsInterval = "DRIVEMON_S3_BOTS_INTERVAL"
 	EnvReconcile    = "DRIVEMON_S3_RECONCILE" // "kb=10m,dialog=1m,default=5m"
 	EnvRawSubject   = "DRIVEMON_S3_RAW_SUBJECT"
-	EnvNotifyARN    = "DRIVEMON_S3_NOTIFY_ARN"
-	EnvBots         = "DRIVEMON_S3_BOTS" // comma-separated
+	EnvNotifyARN    = "DRIVEMON_S3_NOTIFY_ARN" // comma-separated
+	EnvBots         = "DRIVEMON_S3_BOTS"       // comma-separated
 	EnvStateBucket  = "DRIVEMON_DETECTOR_STATE_BUCKET"
 )
 
@@ -203,7 +214,7 @@ var Settings = []host.Setting{
 	{Env: EnvBotsInterval, Flag: "s3-bots-interval", Usage: "how often S3 is listed for new or removed bots (default 30s)"},
 	{Env: EnvReconcile, Flag: "s3-reconcile", Usage: "S3 listing period per kind, e.g. kb=10m,dialog=1m,default=5m"},
 	{Env: EnvRawSubject, Flag: "s3-raw-subject", Usage: "subject MinIO's NATS target publishes on (default raw.s3 when S3 is set)"},
-	{Env: EnvNotifyARN, Flag: "s3-notify-arn", Usage: "configure every bot bucket found to notify this MinIO target, e.g. arn:minio:sqs::DRIVEMON:nats"},
+	{Env: EnvNotifyARN, Flag: "s3-notify-arn", Usage: "comma-separated MinIO targets every bot bucket found is set to notify, e.g. arn:minio:sqs::FAST:nats,arn:minio:sqs::DURABLE:nats"},
 	{Env: EnvBots, Flag: "s3-bots", Usage: "comma-separated bots the S3 source is limited to (default all)"},
 }
 
@@ -267,7 +278,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.Reconcile[events.Kind(k)] = d
 	}
 	c.RawSubject = getenv(EnvRawSubject)
-	c.NotifyARN = getenv(EnvNotifyARN)
+	c.NotifyARNs = list(EnvNotifyARN)
 	c.Bots = list(EnvBots)
 	c.StateBucket = getenv(EnvStateBucket)
 	if err := errors.Join(errs...); err != nil {

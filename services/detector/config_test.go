@@ -57,6 +57,13 @@ func TestFromEnv(t *testing.T) {
 		{name: "bot named in the wrong variable", env: map[string]string{EnvS3Endpoint: "h:1", EnvBots: "a b"}, wantErr: EnvBots},
 		{name: "ignore pattern names its variable", env: map[string]string{EnvDir: "/x", EnvIgnore: "[a"}, wantErr: EnvIgnore},
 		{name: "endpoint names its variable", env: map[string]string{EnvS3Endpoint: "https://h:1"}, wantErr: EnvS3Endpoint},
+		{name: "two notification targets", env: map[string]string{EnvS3Endpoint: "h:1", EnvNotifyARN: "arn:minio:sqs::FAST:nats, arn:minio:sqs::DURABLE:nats"},
+			check: func(t *testing.T, c Config) {
+				if len(c.NotifyARNs) != 2 || c.NotifyARNs[0] != "arn:minio:sqs::FAST:nats" || c.NotifyARNs[1] != "arn:minio:sqs::DURABLE:nats" {
+					t.Errorf("NotifyARNs %q", c.NotifyARNs)
+				}
+			}},
+		{name: "bad notification target", env: map[string]string{EnvS3Endpoint: "h:1", EnvNotifyARN: "arn:minio:sqs::FAST:nats,FAST"}, wantErr: EnvNotifyARN},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := FromEnv(func(k string) string { return tc.env[k] })

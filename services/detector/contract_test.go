@@ -76,7 +76,7 @@ func s3Fixture(t *testing.T, notify bool) fixture {
 	}
 	cfg := Config{S3: s3cfg, Bots: []string{bot}, BotsInterval: time.Second}
 	if notify {
-		cfg.RawSubject, cfg.NotifyARN, cfg.ReconcileDefault = env.NotifySubject, env.NotifyARN, time.Hour
+		cfg.RawSubject, cfg.NotifyARNs, cfg.ReconcileDefault = env.NotifySubject, env.NotifyARNs, time.Hour
 	} else {
 		cfg.RawSubject, cfg.ReconcileDefault = "", 100*time.Millisecond
 	}

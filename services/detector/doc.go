@@ -35,13 +35,28 @@
 //
 // The S3 source (source_s3.go) finds bots as buckets <bot>.gbai, or as
 // <bot>.gbai/ prefixes of one bucket, at start and every BotsInterval. Its
-// fast path (notify_jetstream.go) is MinIO's native NATS target: raw
-// events on RawSubject land in the RAW stream, read by the durable consumer
-// RawConsumer that all detector replicas share. Keys are URL-decoded,
-// each object is confirmed with a Stat (notifications are hints, possibly
-// late, duplicated or lost) and handed to the engine; the message is
-// acknowledged only after that. A malformed notification is logged and
-// parked on the DEAD stream. Reconciliation is the truth: per bot, a
+// fast path (notify_jetstream.go) is MinIO's native NATS targets: raw
+// events on RawSubject and below it land in the RAW stream, read by the
+// durable consumer RawConsumer that all detector replicas share. The RAW
+// stream is created before any bucket's notifications are set (NotifyARNs):
+// MinIO's publish to a subject no stream holds stalls one of its send
+// workers for seconds. Each bucket notifies two targets, because one
+// alone is either fast or lossless: without a queue directory MinIO sends
+// at once (PUT → event p50 0.06 ms, p99 0.8 ms) but drops events while NATS
+// is unreachable; with one it loses nothing but replays its queue on a
+// fixed 3 s tick (p50 1.8 s). Both together delivered 500 of 500 PUTs at
+// p50 0.07 ms, p99 0.93 ms, and all of them through a 1 s NATS outage in
+// which the fast target alone lost 216. The first copy of an event makes
+// the change (DetectedBy notify); the second is recognised by bucket, key,
+// event name and sequencer (the same in every copy; a delete has no ETag)
+// in a bounded memory of the events handled lately, and acknowledged
+// without a Stat or a state write. A copy no longer remembered, or handled
+// by another replica, is looked at like any notification and is no change
+// by the state, which already holds that ETag or tombstone. Keys are
+// URL-decoded, each object is confirmed with a Stat (notifications are
+// hints, possibly late, duplicated or lost) and handed to the engine; the
+// message is acknowledged only after that. A malformed notification is
+// logged and parked on the DEAD stream. Reconciliation is the truth: per bot, a
 // listing of the top level (one request) and then one prefix-scoped,
 // paginated listing per top-level folder whose kind is due (Reconcile per
 // kind), diffed against the state. The first reconciliation after a start

@@ -57,6 +57,9 @@ type publisher interface {
 // counters are the detector's progress figures (Status).
 type counters struct {
 	found, processed, published, unchanged, failed, rejected, retries atomic.Int64
+	// duplicates counts raw notifications skipped as another copy of an
+	// event already handled.
+	duplicates atomic.Int64
 }
 
 // engine turns observations of one source into change events: it compares

@@ -115,8 +115,18 @@ func dump(cs []events.Change) string {
 	return b.String()
 }
 
-// runService starts a detector and waits for its initial scan.
+// runService starts a detector, waits for its initial scan, and stops it
+// at the end of the test.
 func runService(t testing.TB, cfg Config, deps Deps) *Service {
+	t.Helper()
+	svc, stop := startService(t, cfg, deps)
+	t.Cleanup(stop)
+	return svc
+}
+
+// startService starts a detector and waits for its initial scan; stop ends
+// it and waits until it ended.
+func startService(t testing.TB, cfg Config, deps Deps) (svc *Service, stop func()) {
 	t.Helper()
 	if deps.Log == nil {
 		deps.Log = testLog()
@@ -128,7 +138,7 @@ func runService(t testing.TB, cfg Config, deps Deps) *Service {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -142,9 +152,11 @@ func runService(t testing.TB, cfg Config, deps Deps) *Service {
 	select {
 	case <-svc.Scanned():
 	case err := <-done:
+		cancel()
 		t.Fatalf("Run ended before the initial scan: %v", err)
 	case <-time.After(60 * time.Second):
+		stop()
 		t.Fatal("initial scan did not finish")
 	}
-	return svc
+	return svc, stop
 }

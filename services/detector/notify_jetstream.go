@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,32 +20,89 @@ import (
 
 // rawEvent is the body MinIO's NATS target publishes for a bucket event.
 type rawEvent struct {
-	EventName string `json:"EventName"`
-	Key       string `json:"Key"`
-	Records   []struct {
-		EventName string `json:"eventName"`
-		S3        struct {
-			Bucket struct {
-				Name string `json:"name"`
-			} `json:"bucket"`
-			Object struct {
-				Key string `json:"key"` // URL-encoded
-			} `json:"object"`
-		} `json:"s3"`
-	} `json:"Records"`
+	EventName string      `json:"EventName"`
+	Key       string      `json:"Key"`
+	Records   []rawRecord `json:"Records"`
+}
+
+// rawRecord is one S3 event record.
+type rawRecord struct {
+	EventName string `json:"eventName"`
+	S3        struct {
+		Bucket struct {
+			Name string `json:"name"`
+		} `json:"bucket"`
+		Object struct {
+			Key string `json:"key"` // URL-encoded
+			// Sequencer orders the events of one key; every copy of one
+			// event (one per target) carries the same.
+			Sequencer string `json:"sequencer"`
+		} `json:"object"`
+	} `json:"s3"`
+}
+
+// copyID identifies the event a record reports, the same in every copy of
+// it: bucket, key, event name and sequencer. A delete has no ETag, so the
+// ETag cannot tell two deletes of one key apart; the sequencer does. ""
+// when the record has no sequencer (then no copy is recognised as such).
+func (r rawRecord) copyID() string {
+	o := r.S3.Object
+	if o.Sequencer == "" {
+		return ""
+	}
+	return r.S3.Bucket.Name + "\x00" + o.Key + "\x00" + r.EventName + "\x00" + o.Sequencer
+}
+
+// copies remembers the events handled lately (rawRecord.copyID), so that
+// the second copy of an event — MinIO's fast and durable targets each send
+// one — is acknowledged without a Stat, a state read or a state write. It
+// holds two generations of at most copiesPerGen events; the older is
+// dropped when the newer is full. A copy that arrives after its event was
+// dropped, or at another detector replica, is looked at like any
+// notification, and the per-file state, which already holds that ETag (or
+// that tombstone), makes it no change: memory only saves work, it does not
+// make the result right.
+type copies struct {
+	mu       sync.Mutex
+	cur, old map[string]struct{}
+}
+
+// copiesPerGen bounds one generation of copies (~150 bytes an event): at a
+// few hundred events a second that is minutes of history, against the
+// durable target's ~3 s delay.
+const copiesPerGen = 32768
+
+func newCopies() *copies {
+	return &copies{cur: map[string]struct{}{}, old: map[string]struct{}{}}
+}
+
+// seen reports whether the event id was handled lately.
+func (c *copies) seen(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, inCur := c.cur[id]
+	_, inOld := c.old[id]
+	return inCur || inOld
+}
+
+// add records that the event id was handled.
+func (c *copies) add(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.cur) >= copiesPerGen {
+		c.old, c.cur = c.cur, make(map[string]struct{}, copiesPerGen)
+	}
+	c.cur[id] = struct{}{}
 }
 
 // rawMaxDeliver bounds the tries of one raw notification: the listing
 // heals whatever a given-up notification meant.
 const rawMaxDeliver = 5
 
-// consume runs the durable consumer of MinIO's raw notifications (stream
-// RawStream on RawSubject, shared by every detector replica as a work
-// queue). Each record is a hint: the object is looked at (Stat) and the
-// result handed to the engine; the message is acknowledged once the change
-// is published and the state advanced. A malformed message is logged and
-// parked on the DEAD stream, never retried.
-func (s *s3Source) consume(ctx context.Context, eng *engine) error {
+// rawConsumer creates the RAW stream on RawSubject and RawSubject.> (the
+// fast and durable targets publish on subjects below it) and the durable
+// consumer every detector replica shares as a work queue.
+func (s *s3Source) rawConsumer(ctx context.Context) (jetstream.Consumer, error) {
 	stream, err := events.EnsureStream(ctx, s.js, jetstream.StreamConfig{
 		Name:        s.cfg.RawStream,
 		Description: "Raw S3 bucket notifications, consumed by the drivemon detector",
@@ -54,7 +112,7 @@ func (s *s3Source) consume(ctx context.Context, eng *engine) error {
 		MaxAge:      24 * time.Hour,
 	})
 	if err != nil {
-		return fmt.Errorf("raw stream %s on %s: %w", s.cfg.RawStream, s.cfg.RawSubject, err)
+		return nil, fmt.Errorf("raw stream %s on %s: %w", s.cfg.RawStream, s.cfg.RawSubject, err)
 	}
 	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       s.cfg.RawConsumer,
@@ -65,8 +123,18 @@ func (s *s3Source) consume(ctx context.Context, eng *engine) error {
 		MaxAckPending: events.DefaultMaxAckPending,
 	})
 	if err != nil {
-		return fmt.Errorf("raw consumer %s: %w", s.cfg.RawConsumer, err)
+		return nil, fmt.Errorf("raw consumer %s: %w", s.cfg.RawConsumer, err)
 	}
+	return cons, nil
+}
+
+// consume handles MinIO's raw notifications from cons. Each record is a
+// hint: the object is looked at (Stat) and the result handed to the
+// engine; the message is acknowledged once the change is published and the
+// state advanced. The second copy of an event is skipped (copies). A
+// malformed message is logged and parked on the DEAD stream, never
+// retried.
+func (s *s3Source) consume(ctx context.Context, eng *engine, cons jetstream.Consumer) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for range rawWorkers {
 		w := worker.New(cons, s.js, func(ctx context.Context, msg jetstream.Msg) error {
@@ -105,8 +173,16 @@ func (s *s3Source) handleRaw(ctx context.Context, eng *engine, data []byte) erro
 			bad = append(bad, fmt.Errorf("%w: record without bucket or key, or key %q not URL-encoded (%v)", errMalformed, r.S3.Object.Key, err))
 			continue
 		}
+		id := r.copyID()
+		if id != "" && s.copies.seen(id) {
+			eng.cnt.duplicates.Add(1)
+			continue
+		}
 		if err := s.handleObject(ctx, eng, bucket, key); err != nil {
 			return err
+		}
+		if id != "" {
+			s.copies.add(id)
 		}
 	}
 	if err := errors.Join(bad...); err != nil {

@@ -157,6 +157,10 @@ type Status struct {
 	Rejected int64 `json:"rejected"`
 	// Retries counts NATS operations retried during outages.
 	Retries int64 `json:"retries"`
+	// Duplicates counts S3 notifications skipped as the second copy of an
+	// event already handled (MinIO's fast and durable targets both send
+	// one).
+	Duplicates int64 `json:"duplicates"`
 	// Scanned is true once the initial scan is complete.
 	Scanned bool `json:"scanned"`
 }
@@ -166,6 +170,7 @@ func (s *Service) Status() Status {
 	st := Status{
 		Found: s.cnt.found.Load(), Processed: s.cnt.processed.Load(), Published: s.cnt.published.Load(),
 		Unchanged: s.cnt.unchanged.Load(), Failed: s.cnt.failed.Load(), Rejected: s.cnt.rejected.Load(), Retries: s.cnt.retries.Load(),
+		Duplicates: s.cnt.duplicates.Load(),
 	}
 	select {
 	case <-s.scanned:

@@ -36,11 +36,12 @@ type s3Source struct {
 	known   map[string]bool
 	lastRec map[string]map[events.Kind]time.Time
 	notify  map[string]bool // buckets whose notification is configured
+	copies  *copies         // notifications handled lately (notify_jetstream.go)
 }
 
 func newS3Source(cfg Config, s *drive.S3, js jetstream.JetStream, log *slog.Logger) *s3Source {
 	src := &s3Source{cfg: cfg, s3: s, js: js, log: log, known: map[string]bool{},
-		lastRec: map[string]map[events.Kind]time.Time{}, notify: map[string]bool{}}
+		lastRec: map[string]map[events.Kind]time.Time{}, notify: map[string]bool{}, copies: newCopies()}
 	if len(cfg.Bots) > 0 {
 		src.allow = map[string]bool{}
 		for _, b := range cfg.Bots {
@@ -70,9 +71,19 @@ func (s *s3Source) interval(k events.Kind) time.Duration {
 // also the catch-up after a restart), then consumes notifications and
 // reconciles each kind on its own period.
 func (s *s3Source) Run(ctx context.Context, eng *engine, scanned func()) error {
-	g, ctx := errgroup.WithContext(ctx)
+	var raw jetstream.Consumer
 	if s.cfg.RawSubject != "" {
-		g.Go(func() error { return s.consume(ctx, eng) })
+		// Before any bucket's notification is set: MinIO's publish to a
+		// subject no stream holds waits for an ack that never comes,
+		// holding one of its send workers for seconds.
+		var err error
+		if raw, err = s.rawConsumer(ctx); err != nil {
+			return err
+		}
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	if raw != nil {
+		g.Go(func() error { return s.consume(ctx, eng, raw) })
 	}
 	g.Go(func() error {
 		if err := s.discover(ctx, eng); err != nil {
@@ -165,7 +176,7 @@ func (s *s3Source) found(ctx context.Context, eng *engine, bot string) error {
 	if err := eng.setPackage(ctx, bot, true, events.DetectedByReconcile); err != nil {
 		return err
 	}
-	if s.cfg.NotifyARN != "" {
+	if len(s.cfg.NotifyARNs) > 0 {
 		bucket, _ := s.s3.Locate(bot, "x")
 		s.mu.Lock()
 		done := s.notify[bucket]
@@ -180,17 +191,21 @@ func (s *s3Source) found(ctx context.Context, eng *engine, bot string) error {
 	return nil
 }
 
+// configureNotify sets bucket to notify every target of NotifyARNs of
+// object creations and removals.
 func (s *s3Source) configureNotify(ctx context.Context, bucket string) error {
-	arn, err := notification.NewArnFromString(s.cfg.NotifyARN)
-	if err != nil {
-		return fmt.Errorf("notify ARN %q: %w", s.cfg.NotifyARN, err)
-	}
-	qc := notification.NewConfig(arn)
-	qc.AddEvents(notification.ObjectCreatedAll, notification.ObjectRemovedAll)
 	var nc notification.Configuration
-	nc.AddQueue(qc)
+	for _, a := range s.cfg.NotifyARNs {
+		arn, err := notification.NewArnFromString(a)
+		if err != nil {
+			return fmt.Errorf("notify ARN %q: %w", a, err)
+		}
+		qc := notification.NewConfig(arn)
+		qc.AddEvents(notification.ObjectCreatedAll, notification.ObjectRemovedAll)
+		nc.AddQueue(qc)
+	}
 	if err := s.s3.Client().SetBucketNotification(ctx, bucket, nc); err != nil {
-		return fmt.Errorf("bucket %s: %w", bucket, err)
+		return fmt.Errorf("setting the notifications of bucket %s: %w", bucket, err)
 	}
 	return nil
 }

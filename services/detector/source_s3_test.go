@@ -73,15 +73,22 @@ func TestIntegrationS3RestartAndDuplicate(t *testing.T) {
 	}
 }
 
+// rawFixture is a bucket whose detector takes raw notifications that the
+// test publishes by hand on raw.test and below (MinIO notifies nothing),
+// and lists only every hour; with the recorder of its changes.
+func rawFixture(t *testing.T) (f fixture, bucket string, rec *recorder) {
+	f = s3Fixture(t, false)
+	f.cfg.RawSubject = "raw.test"
+	f.cfg.ReconcileDefault = time.Hour
+	bucket, _ = f.deps.S3.Locate(f.bot, "x")
+	return f, bucket, record(t, f.js, f.bot)
+}
+
 // TestIntegrationS3RawNotifications feeds the raw consumer hand-made
 // notifications: URL-encoded keys are decoded and confirmed, bad keys
 // become failed outcomes and no change, malformed bodies are parked.
 func TestIntegrationS3RawNotifications(t *testing.T) {
-	f := s3Fixture(t, false)
-	f.cfg.RawSubject = "raw.test"
-	f.cfg.ReconcileDefault = time.Hour
-	bucket, _ := f.deps.S3.Locate(f.bot, "x")
-	rec := record(t, f.js, f.bot)
+	f, bucket, rec := rawFixture(t)
 	runService(t, f.cfg, f.deps)
 	ctx := context.Background()
 	raw := func(key string) []byte {
@@ -146,4 +153,144 @@ func TestIntegrationS3RawNotifications(t *testing.T) {
 			t.Errorf("published %s %q", c.Op, c.Path)
 		}
 	}
+}
+
+// minioRecord is a raw notification as MinIO's NATS targets publish it:
+// every target's copy of one event carries the same sequencer.
+func minioRecord(bucket, key, event, etag, sequencer string) []byte {
+	obj := map[string]any{"key": url.QueryEscape(key), "sequencer": sequencer}
+	if etag != "" {
+		obj["eTag"] = etag
+	}
+	b, _ := json.Marshal(map[string]any{"EventName": event, "Key": bucket + "/" + key,
+		"Records": []any{map[string]any{"eventName": event, "s3": map[string]any{"bucket": map[string]any{"name": bucket}, "object": obj}}}})
+	return b
+}
+
+// TestIntegrationS3NotificationCopies: MinIO's fast and durable targets
+// each deliver a copy of every event (same bucket, key, event name and
+// sequencer). Whichever copy comes first makes the one change; the other is
+// acknowledged without a Stat or a state write, in either order, for a
+// delete as for a PUT. A new event on the same key is not mistaken for a
+// copy, and a copy the detector no longer remembers (it restarted in
+// between) is still no change, by the per-file state.
+func TestIntegrationS3NotificationCopies(t *testing.T) {
+	f, bucket, rec := rawFixture(t)
+	svc, stop := startService(t, f.cfg, f.deps)
+	t.Cleanup(stop)
+	ctx := context.Background()
+	client := testinfra.S3(t).Client
+	// Written behind the detector's back: only the hand-made notifications
+	// below tell it (the listing would take an hour).
+	put := func(key, body string) string {
+		info, err := client.PutObject(ctx, bucket, key, bytes.NewReader([]byte(body)), int64(len(body)), minio.PutObjectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.ETag
+	}
+	send := func(target string, body []byte) {
+		t.Helper()
+		if _, err := f.js.Publish(ctx, "raw.test."+target, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// waitSkipped waits until the detector counted want copies skipped.
+	waitSkipped := func(want int64) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for svc.Status().Duplicates < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d copies skipped, want %d; changes:\n%s", svc.Status().Duplicates, want, dump(rec.all()))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	state, err := f.js.KeyValue(ctx, DefaultStateBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revision := func(path string) uint64 {
+		t.Helper()
+		e, err := state.Get(ctx, string(events.SourceS3)+"."+f.bot+"."+events.PathToken(path))
+		if err != nil {
+			t.Fatalf("state of %s: %v", path, err)
+		}
+		return e.Revision()
+	}
+
+	const fastFirst, durableFirst = "a.gbdialog/fast-first.bas", "a.gbdialog/durable-first.bas"
+	etag1 := put(fastFirst, "one")
+	put(durableFirst, "two")
+	const created = "s3:ObjectCreated:Put"
+	send("fast", minioRecord(bucket, fastFirst, created, etag1, "187C0A0000000001"))
+	send("durable", minioRecord(bucket, durableFirst, created, "", "187C0A0000000002"))
+	rec.waitOp(t, events.OpCreated, fastFirst)
+	rec.waitOp(t, events.OpCreated, durableFirst)
+	revFast, revDurable := revision(fastFirst), revision(durableFirst)
+	send("durable", minioRecord(bucket, fastFirst, created, etag1, "187C0A0000000001"))
+	send("fast", minioRecord(bucket, durableFirst, created, "", "187C0A0000000002"))
+	waitSkipped(2)
+	if revision(fastFirst) != revFast || revision(durableFirst) != revDurable {
+		t.Errorf("a copy wrote the state: revisions %d→%d, %d→%d", revFast, revision(fastFirst), revDurable, revision(durableFirst))
+	}
+
+	// A new event on a key (a new sequencer) is no copy: the update is
+	// published, and its own copy skipped.
+	etag2 := put(fastFirst, "one, edited")
+	send("fast", minioRecord(bucket, fastFirst, created, etag2, "187C0A0000000003"))
+	if c := rec.waitOp(t, events.OpUpdated, fastFirst); c.ETag != etag2 || c.DetectedBy != events.DetectedByNotify {
+		t.Errorf("update %+v, want etag %s by notify", c, etag2)
+	}
+	send("durable", minioRecord(bucket, fastFirst, created, etag2, "187C0A0000000003"))
+	waitSkipped(3)
+
+	// A delete twice: it has no ETag, the sequencer tells it apart.
+	if err := client.RemoveObject(ctx, bucket, durableFirst, minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const removed = "s3:ObjectRemoved:Delete"
+	send("durable", minioRecord(bucket, durableFirst, removed, "", "187C0A0000000004"))
+	rec.waitOp(t, events.OpDeleted, durableFirst)
+	send("fast", minioRecord(bucket, durableFirst, removed, "", "187C0A0000000004"))
+	waitSkipped(4)
+
+	want := map[string][]events.Op{fastFirst: {events.OpCreated, events.OpUpdated}, durableFirst: {events.OpCreated, events.OpDeleted}}
+	for path, ops := range want {
+		var got []events.Op
+		for _, c := range rec.of(path) {
+			got = append(got, c.Op)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(ops) {
+			t.Errorf("%s: changes %v, want %v\n%s", path, got, ops, dump(rec.all()))
+		}
+	}
+	if n := svc.Status().Duplicates; n != 4 {
+		t.Errorf("%d copies skipped, want 4", n)
+	}
+
+	// A copy arriving after a restart (the detector no longer remembers the
+	// event): looked at, and no change by the state.
+	t.Run("copy after a restart", func(t *testing.T) {
+		stop()
+		before := len(rec.all())
+		rev := revision(fastFirst)
+		again := runService(t, f.cfg, f.deps)
+		scanned := again.Status() // the initial scan's own figures
+		send("durable", minioRecord(bucket, fastFirst, created, etag2, "187C0A0000000003"))
+		send("durable", minioRecord(bucket, durableFirst, removed, "", "187C0A0000000004"))
+		deadline := time.Now().Add(30 * time.Second)
+		for again.Status().Unchanged < scanned.Unchanged+2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if st := again.Status(); st.Unchanged != scanned.Unchanged+2 || st.Duplicates != 0 || st.Published != scanned.Published {
+			t.Errorf("status %+v after the scan's %+v, want 2 more unchanged, nothing skipped or published", st, scanned)
+		}
+		if got := rec.all()[before:]; len(got) != 0 {
+			t.Errorf("changes from late copies:\n%s", dump(got))
+		}
+		if revision(fastFirst) != rev {
+			t.Errorf("the state of %s was rewritten", fastFirst)
+		}
+	})
 }

@@ -73,7 +73,7 @@ func TestIntegrationNotificationsStopped(t *testing.T) {
 	const interval = 6 * time.Second
 	r := newRig(t, rigOptions{minioNotify: true})
 	r.opts.detector = func(c *detector.Config) {
-		c.RawSubject, c.NotifyARN, c.ReconcileDefault = r.s3env.NotifySubject, r.s3env.NotifyARN, interval
+		c.RawSubject, c.NotifyARNs, c.ReconcileDefault = r.s3env.NotifySubject, r.s3env.NotifyARNs, interval
 	}
 	_, det := r.startDetector("detector")
 	r.startCompiler("compiler", compilerOptions{})
