@@ -3,6 +3,8 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
 )
 
 // Status is the result of processing one change.
@@ -107,15 +109,18 @@ type outcomeJSON struct {
 
 type outcomeAlias Outcome
 
-// MarshalJSON keeps a non-UTF-8 path and KB name exact, as Change does.
+// MarshalJSON keeps a non-UTF-8 path and KB name exact, as Change does,
+// and never writes a secret setting's value (botpkg.IsSecretKey).
 func (o Outcome) MarshalJSON() ([]byte, error) {
+	o.Config = o.Config.redacted()
 	w := outcomeJSON{outcomeAlias: outcomeAlias(o)}
 	w.Path, w.PathB64 = PathToJSON(o.Path)
 	w.KB, w.KBB64 = PathToJSON(o.KB)
 	return json.Marshal(w)
 }
 
-// UnmarshalJSON reads the form MarshalJSON writes.
+// UnmarshalJSON reads the form MarshalJSON writes; a secret's value in an
+// outcome stored before secrets were redacted is redacted on reading.
 func (o *Outcome) UnmarshalJSON(data []byte) error {
 	var w outcomeJSON
 	if err := json.Unmarshal(data, &w); err != nil {
@@ -129,5 +134,26 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("outcome: kb_b64: %w", err)
 	}
 	*o = Outcome(w.outcomeAlias)
+	o.Config = o.Config.redacted()
 	return nil
+}
+
+// redacted is a copy of d with every secret's value replaced by
+// botpkg.Redacted (a changed secret still shows that it changed).
+func (d *ConfigDiff) redacted() *ConfigDiff {
+	if d == nil {
+		return nil
+	}
+	return &ConfigDiff{Added: redactMap(d.Added), Changed: redactMap(d.Changed), Removed: d.Removed}
+}
+
+func redactMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = botpkg.Redact(k, v)
+	}
+	return out
 }

@@ -207,8 +207,11 @@ func (s *Service) handleConfig(w http.ResponseWriter, r *http.Request) {
 		}
 		at := c.CompiledAt
 		v.Path, v.PathB64 = events.PathToJSON(c.Path)
-		v.Seq, v.ETag, v.CompiledAt, v.Settings, v.Diagnostics = c.Seq, c.ETag, &at, c.Settings, c.Diagnostics
+		v.Seq, v.ETag, v.CompiledAt, v.Diagnostics = c.Seq, c.ETag, &at, c.Diagnostics
+		v.Settings = make([]store.Setting, 0, len(c.Settings))
 		for _, st := range c.Settings {
+			st.Value = botpkg.Redact(st.Key, st.Value) // secrets are never shown
+			v.Settings = append(v.Settings, st)
 			v.Values[st.Key] = st.Value
 		}
 	}

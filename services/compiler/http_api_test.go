@@ -17,7 +17,7 @@ func TestRoutes(t *testing.T) {
 	u.mustRun(t, u.files.write(t, "harbor", bookPath, bookSrc))
 	u.mustRun(t, u.files.write(t, "harbor", "harbor.gbdialog/broken.bas", "PARAM q AS STRING\nIF q THEN\n"))
 	u.mustRun(t, u.files.write(t, "harbor", "harbor.gbdialog/sub dir/deep.bas", "TALK 1"))
-	u.mustRun(t, u.files.write(t, "harbor", configPath, "theme-color1,#fff\nAnswer Mode,direct, short\n"))
+	u.mustRun(t, u.files.write(t, "harbor", configPath, "theme-color1,#fff\nAnswer Mode,direct, short\nembedding-key,sk-live-1\nSMTP Password,hunter2\n"))
 	u.mustRun(t, u.files.write(t, "quay", "quay.gbdialog/a.bas", "TALK 1"))
 	srv := httptest.NewServer(u.svc.Routes())
 	defer srv.Close()
@@ -74,6 +74,13 @@ func TestRoutes(t *testing.T) {
 			values := b["values"].(map[string]any)
 			if b["path"] != configPath || values["Answer Mode"] != "direct, short" || values["theme-color1"] != "#fff" {
 				t.Fatalf("config = %v", b)
+			}
+			// Secrets are redacted in values and settings alike.
+			if values["embedding-key"] != "[redacted]" || values["SMTP Password"] != "[redacted]" {
+				t.Fatalf("secrets shown: %v", values)
+			}
+			if raw, _ := json.Marshal(b); strings.Contains(string(raw), "sk-live-1") || strings.Contains(string(raw), "hunter2") {
+				t.Fatalf("a secret's value is in the answer: %s", raw)
 			}
 		}},
 		{"known bot without config", "/api/bots/quay/config", 200, func(t *testing.T, b map[string]any) {
