@@ -207,7 +207,7 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 	if a.routes, err = mergeRoutes(map[string]http.Handler{
 		"dev": dev, "detector": a.detector.Routes(), "compiler": a.compiler.Routes(),
 		"indexer": a.indexer.Routes(), "themer": a.themer.Routes(), "files": a.files.Routes(),
-	}); err != nil {
+	}, devGuard(cfg.HTTPAddr)); err != nil {
 		return nil, err
 	}
 	return a, nil

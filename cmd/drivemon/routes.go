@@ -8,9 +8,11 @@ import (
 )
 
 // mergeRoutes combines the chi routers of several services (each with
-// absolute paths) into one router, refusing a route two of them claim.
-func mergeRoutes(routers map[string]http.Handler) (chi.Router, error) {
+// absolute paths) into one router, refusing a route two of them claim;
+// every route goes through mw (devGuard) first.
+func mergeRoutes(routers map[string]http.Handler, mw ...func(http.Handler) http.Handler) (chi.Router, error) {
 	top := chi.NewRouter()
+	top.Use(mw...)
 	owner := map[string]string{}
 	for name, h := range routers {
 		routes, ok := h.(chi.Routes)
