@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
 )
 
 // Limits on paths inside a bot package. S3 keys are at most 1024 bytes and
@@ -15,8 +17,8 @@ const (
 )
 
 // PackageSuffix ends the folder (local source) or bucket (S3 source) that
-// holds one bot package: <bot>.gbai.
-const PackageSuffix = ".gbai"
+// holds one bot package: <bot>.gbai (botpkg.PackageExt).
+const PackageSuffix = botpkg.PackageExt
 
 // ErrBadPath is wrapped by every error CleanPath returns.
 var ErrBadPath = errors.New("invalid package path")

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/files/audit"
 	"github.com/drivemon/drivemon/services/files/journal"
@@ -64,8 +65,10 @@ func (c Config) Validate() error {
 		if len(f) < 2 || f[0] != '.' || strings.Contains(f, "/") {
 			return fmt.Errorf("writable folder %q: want a folder suffix such as .gbdrive", f)
 		}
-		switch strings.ToLower(f) {
-		case ".gbdialog", ".gbkb", ".gbtheme", ".gbot", events.PackageSuffix:
+		// The kind a folder named "<x><f>" would have (botpkg's table).
+		switch k := botpkg.FolderKind("x" + f); {
+		case k == botpkg.KindDialog, k == botpkg.KindKB, k == botpkg.KindTheme, k == botpkg.KindConfig,
+			strings.EqualFold(f, botpkg.PackageExt):
 			return fmt.Errorf("writable folder %q would let bots rewrite their own code, knowledge, settings or theme", f)
 		}
 	}

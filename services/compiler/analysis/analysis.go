@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/services/compiler/basic"
 	"github.com/drivemon/drivemon/services/compiler/diag"
 )
@@ -26,7 +27,7 @@ func (inv *Inventory) HasTool(name string) bool {
 // ending in .gbkb names the package's whole knowledge-base folder, present
 // when the bot has any knowledge base.
 func (inv *Inventory) HasKB(name string) bool {
-	if strings.HasSuffix(strings.ToLower(name), ".gbkb") {
+	if botpkg.FolderKind(name) == botpkg.KindKB {
 		return len(inv.KBs) > 0
 	}
 	return containsFold(inv.KBs, name)
