@@ -19,6 +19,7 @@ type lexIndex struct {
 	df       []int32     // live documents holding the term, by term id
 	postings [][]posting // by term id; may name dead documents
 	docs     []lexDoc    // by document number
+	lens     []int32     // length by document number; -1 when dead
 	docOf    map[string]uint32
 	live     int
 	totalLen int64
@@ -65,6 +66,7 @@ func (l *lexIndex) put(id string, terms map[string]int) {
 		d.len += int32(tf)
 	}
 	l.docs = append(l.docs, d)
+	l.lens = append(l.lens, d.len)
 	l.docOf[id] = n
 	l.live++
 	l.totalLen += int64(d.len)
@@ -84,6 +86,7 @@ func (l *lexIndex) remove(id string) {
 	l.totalLen -= int64(d.len)
 	delete(l.docOf, id)
 	*d = lexDoc{}
+	l.lens[n] = -1
 	l.dead++
 	if l.dead >= 1024 && l.dead > l.live {
 		l.compact()
@@ -95,11 +98,13 @@ func (l *lexIndex) remove(id string) {
 func (l *lexIndex) compact() {
 	renum := make([]uint32, len(l.docs))
 	docs := make([]lexDoc, 0, l.live)
+	lens := make([]int32, 0, l.live)
 	for i, d := range l.docs {
 		if d.id != "" {
 			renum[i] = uint32(len(docs))
 			l.docOf[d.id] = renum[i]
 			docs = append(docs, d)
+			lens = append(lens, d.len)
 		}
 	}
 	termID := make(map[string]uint32, len(l.terms))
@@ -128,7 +133,7 @@ func (l *lexIndex) compact() {
 			docs[i].terms[j].doc = newID[t.doc]
 		}
 	}
-	l.docs, l.termID, l.terms, l.df, l.postings, l.dead = docs, termID, terms, df, postings, 0
+	l.docs, l.lens, l.termID, l.terms, l.df, l.postings, l.dead = docs, lens, termID, terms, df, postings, 0
 }
 
 // termsOf returns the terms of point id as put.
@@ -161,7 +166,13 @@ func (l *lexIndex) stats() LexicalStats {
 	return s
 }
 
-// accumulators are reused score arrays of lexical searches.
+// accumulator is the scratch space of one lexical search: a score per
+// document number and the numbers scored; reused through accumulators.
+type accumulator struct {
+	scores  []float32
+	touched []uint32
+}
+
 var accumulators sync.Pool
 
 // search returns the k best live documents for the query terms by BM25,
@@ -171,29 +182,36 @@ func (l *lexIndex) search(terms []string, k int) []lexHit {
 	if k <= 0 || l.live == 0 {
 		return nil
 	}
-	acc, _ := accumulators.Get().(*[]float32)
-	if acc == nil || cap(*acc) < len(l.docs) {
-		s := make([]float32, len(l.docs))
-		acc = &s
+	acc, _ := accumulators.Get().(*accumulator)
+	if acc == nil {
+		acc = &accumulator{}
 	}
-	scores := (*acc)[:len(l.docs)]
-	var touched []uint32
+	if cap(acc.scores) < len(l.docs) {
+		acc.scores = make([]float32, len(l.docs))
+	}
+	scores, touched := acc.scores[:len(l.docs)], acc.touched[:0]
+	// lexical.TF unrolled: tf·(k1+1) / (tf + k1·(1-b) + k1·b·len/avgdl).
 	avgdl := float64(l.totalLen) / float64(l.live)
+	if avgdl <= 0 {
+		avgdl = 1
+	}
+	base, slope := float32(lexical.K1*(1-lexical.B)), float32(lexical.K1*lexical.B/avgdl)
 	for _, t := range terms {
 		tid, ok := l.termID[t]
 		if !ok || l.df[tid] == 0 {
 			continue
 		}
-		idf := lexical.IDF(l.live, int(l.df[tid]))
+		w := float32(lexical.IDF(l.live, int(l.df[tid])) * (lexical.K1 + 1))
 		for _, p := range l.postings[tid] {
-			d := &l.docs[p.doc]
-			if d.id == "" {
+			dl := l.lens[p.doc]
+			if dl < 0 {
 				continue
 			}
 			if scores[p.doc] == 0 {
 				touched = append(touched, p.doc)
 			}
-			scores[p.doc] += float32(idf * lexical.TF(int(p.tf), int(d.len), avgdl))
+			tf := float32(p.tf)
+			scores[p.doc] += w * tf / (tf + base + slope*float32(dl))
 		}
 	}
 	h := make(minHeap, 0, k+1)
@@ -207,6 +225,7 @@ func (l *lexIndex) search(terms []string, k int) []lexHit {
 			heap.Fix(&h, 0)
 		}
 	}
+	acc.touched = touched
 	accumulators.Put(acc)
 	out := make([]lexHit, len(h))
 	for i := len(h) - 1; i >= 0; i-- {
