@@ -132,7 +132,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	}
 	defer app.close()
 	fmt.Fprintf(stdout, "drivemon dev: watching %s · dashboard http://%s/ · NATS %s · state in %s\n", cfg.Dir, ln.Addr(), ns.ClientURL(), cfg.DataDir)
-	checks := []host.Check{host.NATSCheck(nc), host.StorageCheck(app.store), {Name: "index", Fn: app.indexer.Ping}}
+	checks := []host.Check{host.NATSCheck(nc), host.StorageCheck(app.store), {Name: "index", Fn: app.indexer.Ping}, app.indexer.WritesCheck()}
 	return host.Serve(ctx, ln, app, checks, metrics, log)
 }
 

@@ -14,6 +14,12 @@
 // redeliveries and unacknowledged messages of a durable consumer, polled
 // while the service runs).
 //
+// Writes runs a service's writes to its stores (KV buckets, streams) with
+// a deadline per try and a few tries at most, and its Check fails, naming
+// each store, while the last write to one of them failed: a NATS server
+// whose disk is full does not answer a publish, and a write waiting on
+// its caller's context would hold a worker for minutes.
+//
 // Every setting is an environment variable and a flag (Setting): Main
 // reads the command line with ParseArgs, a flag winning over its
 // variable, and "<bin> --help" lists them (Usage); CheckSettings keeps a

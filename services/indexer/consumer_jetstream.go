@@ -60,7 +60,9 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 			total, embedded, deleted := res.Total, res.Embedded, res.Deleted
 			o.ChunksTotal, o.ChunksEmbedded, o.ChunksDeleted = &total, &embedded, &deleted
 		}
-		if perr := events.PublishOutcome(ctx, s.js, &o); perr != nil {
+		if perr := s.writes.Do(ctx, "stream "+events.StreamOutcomes, func(ctx context.Context) error {
+			return events.PublishOutcome(ctx, s.js, &o)
+		}); perr != nil {
 			s.log.Warn("publishing outcome", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "err", perr)
 		}
 		s.log.Info("indexed", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "seq", c.Seq, "status", o.Status, "chunks", res.Total,

@@ -61,6 +61,14 @@
 // Unsupported formats are skipped (status unsupported) and nothing of them
 // stays in the index.
 //
+// Every access to the KV buckets and every outcome publish goes through
+// host.Writes: each try has its own deadline (2 s, 3 tries), so a bucket
+// that does not answer (the NATS server's disk is full) costs a worker
+// seconds, the change is handed back for a later delivery, and
+// WritesCheck (in /readyz) names the failing bucket until a write to it
+// succeeds. An outcome that cannot be published is logged and dropped
+// (the work it reports is done and recorded in the state).
+//
 // # Search: lexical, dense, hybrid
 //
 // Every point carries its chunk's terms (package lexical: Unicode words,

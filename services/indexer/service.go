@@ -18,6 +18,7 @@ import (
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/worker"
+	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
 	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/extract"
@@ -76,6 +77,9 @@ type Service struct {
 	log       *slog.Logger
 	owner     string
 	observe   func(subject string, took time.Duration, result string)
+	// writes bounds every write to the KV buckets and the outcome stream
+	// and keeps their health (WritesCheck).
+	writes *host.Writes
 
 	mu     sync.Mutex
 	store  *stateStore
@@ -96,6 +100,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		cfg: cfg, js: deps.JetStream, reader: deps.Reader, index: deps.Index, def: deps.Embedder,
 		chunkOpts: chunk.Options{Size: cfg.ChunkSize, Overlap: cfg.ChunkOverlap},
 		log:       deps.Logger, owner: deps.Owner, setups: map[string]kbSetup{}, observe: deps.Observe,
+		writes: &host.Writes{},
 	}
 	limits := extract.DefaultLimits()
 	limits.Timeout = cfg.ExtractTimeout
@@ -145,7 +150,7 @@ func (s *Service) state(ctx context.Context) (*stateStore, error) {
 	if s.store != nil {
 		return s.store, nil
 	}
-	st, err := openState(ctx, s.js, s.cfg.LeaseTTL, s.owner)
+	st, err := openState(ctx, s.js, s.cfg.LeaseTTL, s.owner, s.writes)
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +185,11 @@ func (s *Service) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// WritesCheck is a readiness check: it fails, naming the bucket or
+// stream, while the indexer's last write to one of its KV buckets or to
+// the outcome stream failed (a full disk under NATS, say).
+func (s *Service) WritesCheck() host.Check { return s.writes.Check("writes") }
 
 // Routes is the indexer's HTTP API (see api_http.go).
 func (s *Service) Routes() http.Handler { return s.routes() }

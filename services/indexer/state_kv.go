@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/host"
 )
 
 // KV bucket names.
@@ -97,13 +98,23 @@ type KVCreator interface {
 }
 
 // stateStore keeps DocStates and per-document leases in JetStream KV.
+// Every access goes through w: each try has its own deadline and a
+// failing bucket shows in the service's readiness, so a worker never
+// waits minutes on a bucket whose disk is full.
 type stateStore struct {
 	docs, leases jetstream.KeyValue
 	owner        string
 	ttl          time.Duration
+	w            *host.Writes
 }
 
-func openState(ctx context.Context, js KVCreator, ttl time.Duration, owner string) (*stateStore, error) {
+// Store names in readiness reports.
+const (
+	storeDocs   = "KV " + BucketDocs
+	storeLeases = "KV " + BucketLeases
+)
+
+func openState(ctx context.Context, js KVCreator, ttl time.Duration, owner string, w *host.Writes) (*stateStore, error) {
 	docs, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketDocs, Description: "indexer: per-document state", History: 1})
 	if err != nil {
 		return nil, fmt.Errorf("creating KV bucket %s: %w", BucketDocs, err)
@@ -112,12 +123,19 @@ func openState(ctx context.Context, js KVCreator, ttl time.Duration, owner strin
 	if err != nil {
 		return nil, fmt.Errorf("creating KV bucket %s: %w", BucketLeases, err)
 	}
-	return &stateStore{docs: docs, leases: leases, owner: owner, ttl: ttl}, nil
+	return &stateStore{docs: docs, leases: leases, owner: owner, ttl: ttl, w: w}, nil
 }
 
 // get returns a document's state (zero when none).
 func (s *stateStore) get(ctx context.Context, bot, path string) (DocState, error) {
-	e, err := s.docs.Get(ctx, stateKey(bot, path))
+	var e jetstream.KeyValueEntry
+	err := s.w.Do(ctx, storeDocs, func(ctx context.Context) (err error) {
+		e, err = s.docs.Get(ctx, stateKey(bot, path))
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return host.Final(err)
+		}
+		return err
+	})
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return DocState{}, nil
 	}
@@ -137,7 +155,11 @@ func (s *stateStore) put(ctx context.Context, st DocState) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.docs.Put(ctx, stateKey(st.Bot, st.Path), data); err != nil {
+	err = s.w.Do(ctx, storeDocs, func(ctx context.Context) error {
+		_, err := s.docs.Put(ctx, stateKey(st.Bot, st.Path), data)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("writing state of %s: %w", events.Key(st.Bot, st.Path), err)
 	}
 	return nil
@@ -185,7 +207,14 @@ func (s *stateStore) acquire(ctx context.Context, bot, path string, wait time.Du
 	deadline := time.Now().Add(wait)
 	delay := 20 * time.Millisecond
 	for {
-		rev, err := s.leases.Create(ctx, key, []byte(s.owner))
+		var rev uint64
+		err := s.w.Do(ctx, storeLeases, func(ctx context.Context) (err error) {
+			rev, err = s.leases.Create(ctx, key, []byte(s.owner))
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				return host.Final(err)
+			}
+			return err
+		})
 		if err == nil {
 			lctx, stop := context.WithCancel(ctx)
 			l := &lease{s: s, key: key, rev: rev, stop: stop, done: make(chan struct{})}
@@ -218,7 +247,15 @@ func (l *lease) renew(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			rev, err := l.s.leases.Update(ctx, l.key, []byte(l.s.owner), l.rev)
+			var rev uint64
+			err := l.s.w.Do(ctx, storeLeases, func(ctx context.Context) (err error) {
+				rev, err = l.s.leases.Update(ctx, l.key, []byte(l.s.owner), l.rev)
+				var api *jetstream.APIError
+				if errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+					return host.Final(err) // taken over after it expired
+				}
+				return err
+			})
 			if err != nil {
 				l.stop()
 				return

@@ -54,6 +54,9 @@ type rigOptions struct {
 	// target address (held under testinfra's lock, so it cannot be
 	// restarted); otherwise the server takes a free port.
 	minioNotify bool
+	// natsDir is the embedded server's store folder (default a fresh
+	// temporary folder).
+	natsDir string
 }
 
 // rig is one bot on the real servers: an embedded JetStream server that
@@ -130,7 +133,7 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 		n := testinfra.StartNATSAt(t, r.s3env.NATSAddr)
 		r.nats = &natsServer{addr: r.s3env.NATSAddr, srv: n.Server, shared: true}
 	} else {
-		r.nats = startNATS(t)
+		r.nats = startNATS(t, opts.natsDir)
 	}
 	r.nc, r.js = r.connect("observer")
 	if err := events.EnsureStreams(ctx, r.js, events.StreamOptions{}); err != nil {
@@ -329,6 +332,8 @@ type indexerOptions struct {
 	cfg      func(*indexer.Config)
 	js       func(jetstream.JetStream) indexer.JetStream
 	embedder embed.Embedder
+	// built, if set, is given the service (for its readiness checks).
+	built func(*indexer.Service)
 }
 
 // startIndexer runs an indexer replica with its own connection on the
@@ -348,6 +353,9 @@ func (r *rig) startIndexer(name string, o indexerOptions) *replica {
 	svc, err := indexer.New(cfg, indexer.Deps{JetStream: ijs, Reader: r.storage, Index: r.index, Embedder: o.embedder, Logger: r.logs.logger(name), Owner: name})
 	if err != nil {
 		r.t.Fatalf("%s: %v", name, err)
+	}
+	if o.built != nil {
+		o.built(svc)
 	}
 	return r.run(name, nc, svc.Run)
 }
@@ -447,8 +455,9 @@ type natsServer struct {
 	srv       *natsembed.Server
 }
 
-// startNATS starts a server on a free port.
-func startNATS(t *testing.T) *natsServer {
+// startNATS starts a server on a free port, storing in dir (default a
+// temporary folder).
+func startNATS(t *testing.T, dir string) *natsServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -456,7 +465,10 @@ func startNATS(t *testing.T) *natsServer {
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
-	n := &natsServer{addr: addr, dir: t.TempDir()}
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	n := &natsServer{addr: addr, dir: dir}
 	n.start(t, 30*time.Second)
 	t.Cleanup(n.stop)
 	return n

@@ -1,6 +1,12 @@
 // Package natsembed runs a NATS server with JetStream inside the process: the
 // broker of `drivemon dev` and of the tests. It is a real nats-server, so the
 // nats CLI and any client can attach to it.
+//
+// nats-server keeps the first write error of a stream's files (a full
+// disk) and refuses every later write to that stream until it loads the
+// stream again. The embedded server heals that by itself (heal.go): once
+// such an error was logged and the store's file system has 8 MiB free
+// again, JetStream is reloaded from disk; Reloads counts the reloads.
 package natsembed
 
 import (
@@ -27,7 +33,8 @@ type Config struct {
 
 // Server is a running embedded server.
 type Server struct {
-	ns *server.Server
+	ns   *server.Server
+	heal *healer
 }
 
 // Start starts the server and waits until it accepts connections.
@@ -62,15 +69,19 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
-	if cfg.Log != nil {
-		ns.SetLoggerV2(&slogAdapter{log: cfg.Log.With("component", "nats-server")}, false, false, false)
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
+	h := newHealer(ns, cfg.StoreDir, opts.JetStreamMaxMemory, log)
+	ns.SetLoggerV2(&slogAdapter{log: log.With("component", "nats-server"), onError: h.noteError}, false, false, false)
 	go ns.Start()
 	if !ns.ReadyForConnections(cfg.ReadyTimeout) {
 		ns.Shutdown()
 		return nil, fmt.Errorf("nats server on %s not ready after %s (port taken?)", cfg.Addr, cfg.ReadyTimeout)
 	}
-	return &Server{ns: ns}, nil
+	h.start()
+	return &Server{ns: ns, heal: h}, nil
 }
 
 // ClientURL is the nats:// URL clients connect to.
@@ -78,15 +89,23 @@ func (s *Server) ClientURL() string { return s.ns.ClientURL() }
 
 // Shutdown stops the server and waits for it to end.
 func (s *Server) Shutdown() {
+	s.heal.stop()
 	s.ns.Shutdown()
 	s.ns.WaitForShutdown()
 }
 
-type slogAdapter struct{ log *slog.Logger }
+type slogAdapter struct {
+	log     *slog.Logger
+	onError func(msg string)
+}
 
 func (a *slogAdapter) Noticef(format string, v ...any) { a.log.Debug(fmt.Sprintf(format, v...)) }
 func (a *slogAdapter) Warnf(format string, v ...any)   { a.log.Warn(fmt.Sprintf(format, v...)) }
 func (a *slogAdapter) Fatalf(format string, v ...any)  { a.log.Error(fmt.Sprintf(format, v...)) }
-func (a *slogAdapter) Errorf(format string, v ...any)  { a.log.Error(fmt.Sprintf(format, v...)) }
-func (a *slogAdapter) Debugf(format string, v ...any)  { a.log.Debug(fmt.Sprintf(format, v...)) }
-func (a *slogAdapter) Tracef(format string, v ...any)  {}
+func (a *slogAdapter) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	a.log.Error(msg)
+	a.onError(msg)
+}
+func (a *slogAdapter) Debugf(format string, v ...any) { a.log.Debug(fmt.Sprintf(format, v...)) }
+func (a *slogAdapter) Tracef(format string, v ...any) {}

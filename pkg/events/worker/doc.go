@@ -8,7 +8,8 @@
 //
 // Open gives a service its durable consumer: the standard one, created as
 // defined, or an operator's replay consumer, which must already exist (a
-// typo never creates a work queue). Config.Prefetch bounds how many
+// typo never creates a work queue); the standard one is written only when
+// its definition differs, so a service starts on a full disk. Config.Prefetch bounds how many
 // messages a worker pulls ahead; services with slow handlers pull one so a
 // busy or dead replica never sits on work the others could do. Config.Observe
 // reports every result for metrics.

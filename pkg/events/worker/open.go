@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -28,11 +29,16 @@ type ConsumerOpener interface {
 func Open(ctx context.Context, js ConsumerOpener, standard jetstream.ConsumerConfig, cfg Config, setting string) (jetstream.Consumer, Config, error) {
 	if cfg.Name == "" || cfg.Name == standard.Durable {
 		cfg.Name = standard.Durable
+		cfg.MaxDeliver, cfg.AckWait = standard.MaxDeliver, standard.AckWait
+		// Written only when it differs: an unchanged definition is not
+		// rewritten, so a service starts even on a full disk.
+		if cons, err := js.Consumer(ctx, events.StreamDrive, standard.Durable); err == nil && sameConsumer(cons.CachedInfo().Config, standard) {
+			return cons, cfg, nil
+		}
 		cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, standard)
 		if err != nil {
 			return nil, cfg, fmt.Errorf("creating consumer %s: %w", standard.Durable, err)
 		}
-		cfg.MaxDeliver, cfg.AckWait = standard.MaxDeliver, standard.AckWait
 		return cons, cfg, nil
 	}
 	cons, err := js.Consumer(ctx, events.StreamDrive, cfg.Name)
@@ -62,4 +68,20 @@ func Open(ctx context.Context, js ConsumerOpener, standard jetstream.ConsumerCon
 		cfg.MaxDeliver = events.DefaultMaxDeliver
 	}
 	return cons, cfg, nil
+}
+
+// sameConsumer reports whether a consumer's settings are those want defines.
+func sameConsumer(got, want jetstream.ConsumerConfig) bool {
+	return got.Description == want.Description && slices.Equal(filters(got), filters(want)) &&
+		got.DeliverPolicy == want.DeliverPolicy && got.AckPolicy == want.AckPolicy &&
+		got.AckWait == want.AckWait && got.MaxDeliver == want.MaxDeliver && got.MaxAckPending == want.MaxAckPending
+}
+
+// filters are a consumer's filter subjects, one or many (the server may
+// store a single one either way).
+func filters(c jetstream.ConsumerConfig) []string {
+	if c.FilterSubject != "" {
+		return append([]string{c.FilterSubject}, c.FilterSubjects...)
+	}
+	return c.FilterSubjects
 }

@@ -58,3 +58,40 @@ func TestIntegrationOpen(t *testing.T) {
 		t.Fatalf("a typo created a consumer: %v", err)
 	}
 }
+
+// countingOpener counts the writes of consumer definitions.
+type countingOpener struct {
+	worker.ConsumerOpener
+	writes int
+}
+
+func (c *countingOpener) CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	c.writes++
+	return c.ConsumerOpener.CreateOrUpdateConsumer(ctx, stream, cfg)
+}
+
+// TestOpenKeepsAnUnchangedConsumer: opening the standard consumer again
+// does not rewrite it (a service must start on a full disk); a changed
+// definition is written.
+func TestOpenKeepsAnUnchangedConsumer(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx := context.Background()
+	for _, std := range []jetstream.ConsumerConfig{events.IndexerConsumer(), events.CompilerConsumer()} {
+		js := &countingOpener{ConsumerOpener: js}
+		if _, _, err := worker.Open(ctx, js, std, worker.Config{}, "X"); err != nil || js.writes != 1 {
+			t.Fatalf("%s: first open: %d writes, err %v", std.Durable, js.writes, err)
+		}
+		if _, _, err := worker.Open(ctx, js, std, worker.Config{}, "X"); err != nil || js.writes != 1 {
+			t.Errorf("%s: opening an unchanged consumer: %d writes in all, want 1; err %v", std.Durable, js.writes, err)
+		}
+		changed := std
+		changed.MaxAckPending = std.MaxAckPending + 1
+		cons, _, err := worker.Open(ctx, js, changed, worker.Config{}, "X")
+		if err != nil || js.writes != 2 {
+			t.Fatalf("%s: changed definition: %d writes in all, want 2; err %v", std.Durable, js.writes, err)
+		}
+		if got := cons.CachedInfo().Config.MaxAckPending; got != changed.MaxAckPending {
+			t.Errorf("%s: MaxAckPending = %d, want %d", std.Durable, got, changed.MaxAckPending)
+		}
+	}
+}

@@ -26,6 +26,6 @@ func main() {
 			return nil, nil, err
 		}
 		env.AtExit(svc.Close)
-		return svc, []host.Check{{Name: "index", Fn: svc.Ping}}, nil
+		return svc, []host.Check{{Name: "index", Fn: svc.Ping}, svc.WritesCheck()}, nil
 	})
 }
