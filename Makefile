@@ -6,13 +6,14 @@ GOFILES = $(shell git ls-files '*.go')
 
 FULL_SCALE = '^TestIntegration(Burst|ManyObjectsAtStart|SSEClients)$$'
 
-.PHONY: test lint vet testenv testenv-stop unit bench full-scale
+.PHONY: test lint vet testenv testenv-stop unit bench full-scale fuzz
 
 ## test: lint, start PostgreSQL and MinIO, run every module's tests with
 ## -race, then the load scenarios at full scale
 test: lint testenv
 	set -a; . $(TESTENV)/env; set +a; \
 	go test -race -shuffle=on -count=1 -timeout 40m $(MODULES)
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory full-scale
 
 ## full-scale: the load scenarios of test/reliability at the sizes of the
@@ -21,6 +22,15 @@ test: lint testenv
 full-scale: testenv
 	set -a; . $(TESTENV)/env; set +a; \
 	DRIVEMON_FULL_SCALE=1 go test -count=1 -v -timeout 40m -run $(FULL_SCALE) github.com/drivemon/drivemon/test/reliability
+
+## fuzz: each extractor's fuzz target for FUZZTIME (no crash, no hang, no
+## text beyond the limit); about 2 minutes in all
+FUZZ = FuzzCSV FuzzJSON FuzzHTML FuzzPDF FuzzDOCX FuzzXLSX FuzzPPTX
+FUZZTIME ?= 10s
+fuzz:
+	for f in $(FUZZ); do \
+		go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./services/indexer/extract/extractfuzz || exit 1; \
+	done
 
 ## lint: gofmt and go vet over every module
 lint:

@@ -55,9 +55,13 @@
 // A failure is recorded in the document's state (status failed, the
 // reason, the count of failures of that ETag) and on the outcome stream,
 // and the change is retried with exponential backoff up to the consumer's
-// MaxDeliver, then parked on the DEAD stream: never retried forever. A file
-// over the size limits fails at once (retrying cannot help). New content
-// arrives as a new change with a new ETag and starts from a clean count.
+// MaxDeliver, then parked on the DEAD stream: never retried forever. A
+// failure of the content itself fails at once (retrying cannot help): a
+// file over the size limits, text over the text limit, a document the
+// parser refuses (a malformed PDF or DOCX, a PDF page tree that loops), an
+// extraction out of time. Its error text is the cause's, as written. New
+// content arrives as a new change with a new ETag and starts from a clean
+// count.
 // Unsupported formats are skipped (status unsupported) and nothing of them
 // stays in the index.
 //

@@ -25,12 +25,22 @@ type Result struct {
 // ErrNotKB is returned by Sync for a path outside every knowledge base.
 var ErrNotKB = errors.New("not a knowledge-base document")
 
-// errPermanent marks failures retrying the same content cannot fix (a file
-// over the size limits); the consumer parks them at once. Other failures,
-// malformed files included (a file read in the middle of an upload looks
-// malformed), are retried with backoff. New content comes as a new change
-// and is processed afresh.
+// errPermanent marks failures retrying the same content cannot fix: a file
+// over the size limits, a document whose text passes the text limit, that
+// the parser refuses, or whose extraction runs out of time. The consumer
+// parks them at once; the document's state records the failure against
+// its ETag. New content comes as a new change (a new ETag) and is
+// processed afresh. A file read in the middle of a write is no exception:
+// its completed version is a new change.
 var errPermanent = errors.New("permanent")
+
+// permanentError marks err as permanent without changing its text.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error        { return e.error }
+func (e permanentError) Is(target error) bool { return target == errPermanent }
+
+func permanent(err error) error { return permanentError{err} }
 
 // Sync brings the index in line with the current content of one document
 // of bot: it reads the file fresh from storage, so whichever change
@@ -122,7 +132,7 @@ func (s *Service) sync(ctx context.Context, bot, path, kb string, prev DocState)
 		}
 		return Result{Status: events.StatusDeleted, Deleted: n}, DocState{Status: StatusDeleted}, nil
 	case errors.Is(err, drive.ErrTooLarge):
-		return Result{}, DocState{ETag: obj.ETag}, fmt.Errorf("%w: reading %s: %w", errPermanent, events.Key(bot, path), err)
+		return Result{}, DocState{ETag: obj.ETag}, permanent(fmt.Errorf("reading %s: %w", events.Key(bot, path), err))
 	case err != nil:
 		return Result{}, DocState{ETag: prev.ETag}, fmt.Errorf("reading %s: %w", events.Key(bot, path), err)
 	}
@@ -143,8 +153,8 @@ func (s *Service) sync(ctx context.Context, bot, path, kb string, prev DocState)
 		}
 		return Result{Status: events.StatusSkipped, ETag: obj.ETag, Deleted: n, Reason: err.Error()},
 			DocState{ETag: obj.ETag, Status: StatusUnsupported, Error: err.Error()}, nil
-	case errors.Is(err, extract.ErrTooLarge):
-		return Result{}, DocState{ETag: obj.ETag}, fmt.Errorf("%w: %w", errPermanent, err)
+	case errors.Is(err, extract.ErrTooLarge), errors.Is(err, extract.ErrMalformed), errors.Is(err, extract.ErrTimeout):
+		return Result{}, DocState{ETag: obj.ETag}, permanent(err)
 	case err != nil:
 		return Result{}, DocState{ETag: obj.ETag}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
 	"github.com/drivemon/drivemon/services/indexer/extract"
+	"github.com/drivemon/drivemon/services/indexer/extract/extracttest"
 	"github.com/drivemon/drivemon/services/indexer/vector"
 )
 
@@ -143,7 +144,10 @@ func TestIntegrationSyncFailures(t *testing.T) {
 		status    events.Status
 		state     string
 	}{
-		{name: "malformed pdf is retried", path: "harbor.gbkb/a/broken.pdf", data: []byte("%PDF-1.4 garbage"), status: events.StatusFailed, state: StatusFailed},
+		{name: "malformed pdf is permanent", path: "harbor.gbkb/a/broken.pdf", data: []byte("%PDF-1.4 garbage"), permanent: true, status: events.StatusFailed, state: StatusFailed},
+		{name: "text over the limit is permanent", path: "harbor.gbkb/a/wide.csv", data: extracttest.WideHeaderCSV(1<<20, 40), permanent: true, status: events.StatusFailed, state: StatusFailed},
+		{name: "pdf without its end marker is permanent", path: "harbor.gbkb/a/cut.pdf", data: []byte("%PDF-1.4\n" + strings.Repeat("1 0 obj\n(cut short)\n", 10)), permanent: true, status: events.StatusFailed, state: StatusFailed},
+		{name: "pdf page tree cycle is permanent", path: "harbor.gbkb/a/cycle.pdf", data: extracttest.PagesCycle(), permanent: true, status: events.StatusFailed, state: StatusFailed},
 		{name: "too large is permanent", path: "harbor.gbkb/a/huge.md", data: make([]byte, 17<<20), permanent: true, status: events.StatusFailed, state: StatusFailed},
 		{name: "unsupported is skipped", path: "harbor.gbkb/a/photo.png", data: []byte{0x89, 'P', 'N', 'G'}, status: events.StatusSkipped, state: StatusUnsupported},
 		{name: "not a KB path", path: "harbor.gbdialog/start.bas", data: []byte("TALK 1")},
@@ -159,6 +163,9 @@ func TestIntegrationSyncFailures(t *testing.T) {
 			}
 			if res.Status != tt.status || (tt.status == events.StatusFailed) != (err != nil) || errors.Is(err, errPermanent) != tt.permanent {
 				t.Fatalf("Sync = %+v, %v", res, err)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "extracting ") && !strings.HasPrefix(err.Error(), "reading ") {
+				t.Fatalf("error %q does not start with what was being done", err)
 			}
 			st, _ := f.svc.store.get(ctx, bot, tt.path)
 			if st.Status != tt.state || (tt.state == StatusFailed && (st.Error == "" || st.Failures != 1)) {

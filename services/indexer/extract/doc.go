@@ -11,11 +11,36 @@
 // whatever the input format, so package chunk can cut every format at its
 // structure.
 //
+// # Bounded work
+//
 // Every format has a size limit on its input (Limits.MaxInput) checked before
-// parsing, and the Office formats are read with limits on the number of zip
-// entries and on the bytes decompressed (zip bombs fail with ErrTooLarge
-// after reading at most the limit). Extraction runs under a timeout; a parser
-// panic on a malformed file becomes ErrMalformed. A PDF parser stuck in a
-// loop cannot be stopped from outside in Go: on timeout Extract returns
-// ErrTimeout at once and the abandoned goroutine ends when the parser does.
+// parsing. Every extractor writes its text through one bounded writer that
+// counts it as it is produced and stops at Limits.MaxText (the text before
+// normalisation), and counts against the same limit what it holds on the
+// way (a DOCX paragraph being assembled, a PDF page's text runs): a CSV
+// header repeated on every row or a JSON leaf nested thousands deep stops
+// at the limit, never after building gigabytes. JSON paths are one buffer
+// extended and cut back, not a string per level. The Office formats are
+// read with limits on the number of zip entries and on the bytes
+// decompressed (zip bombs fail with ErrTooLarge after reading at most the
+// limit).
+//
+// PDFs: the page tree is walked here with every object visited once, and
+// each page's /Parent chain checked, so a /Pages node listing itself or a
+// page that is its own parent is ErrMalformed at once; cross-reference
+// numbers no file of that size can hold are refused before the parser
+// sizes its tables by them; each page's content is decoded within 4 MiB
+// and all streams together within Limits.MaxUnzipped; and the parser
+// reads the file through a source that checks the context and counts
+// what it reads, so a loop inside the parser ends.
+//
+// Extraction runs in the caller's goroutine under Limits.Timeout; the
+// extractors check the context in their loops, so nothing outlives the
+// call. A parser panic on a malformed file becomes ErrMalformed. With the
+// default limits one file allocates at most 320 MiB besides its input
+// (tested per format with hostile documents).
+//
+// Errors: ErrTooLarge, ErrMalformed and ErrTimeout are the document's
+// fault and permanent for that content; the caller's cancellation comes
+// back as the context's error.
 package extract

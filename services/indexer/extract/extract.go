@@ -50,9 +50,11 @@ var (
 	// ErrTooLarge: the input, its decompressed parts or its text exceed a
 	// limit. Not worth retrying with the same content.
 	ErrTooLarge = errors.New("document too large")
-	// ErrMalformed: the parser rejected the content.
+	// ErrMalformed: the parser rejected the content (for a PDF, also a page
+	// tree that loops). Not worth retrying with the same content.
 	ErrMalformed = errors.New("malformed document")
-	// ErrTimeout: extraction took longer than Limits.Timeout.
+	// ErrTimeout: extraction took longer than Limits.Timeout. Not worth
+	// retrying with the same content either.
 	ErrTimeout = errors.New("extraction timed out")
 )
 
@@ -63,10 +65,12 @@ type Limits struct {
 	MaxInput map[Format]int64
 	// MaxUnzipped bounds the bytes decompressed from an Office file, all
 	// entries together, counted as they stream (entries are parsed as they
-	// decompress, never held whole); MaxZipEntries its number of entries.
+	// decompress, never held whole), or from a PDF's page contents and
+	// fonts; MaxZipEntries bounds an Office file's number of entries.
 	MaxUnzipped   int64
 	MaxZipEntries int
-	// MaxText bounds the extracted text, in bytes.
+	// MaxText bounds the extracted text, in bytes, counted as it is
+	// produced, with what an extractor holds on the way to it.
 	MaxText int
 	// Timeout bounds one extraction.
 	Timeout time.Duration
@@ -147,61 +151,63 @@ func (e *Extractor) Extract(ctx context.Context, name string, data []byte) (stri
 	if max := e.limits.Input(f); int64(len(data)) > max {
 		return "", fmt.Errorf("extracting %s: %w: %d bytes, the %s limit is %d", name, ErrTooLarge, len(data), f, max)
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, e.limits.Timeout)
 	defer cancel()
-	type result struct {
-		text string
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if p := recover(); p != nil {
-				r = result{err: fmt.Errorf("%w: parser panic: %v", ErrMalformed, p)}
+	w := newTextWriter(ctx, e.limits.MaxText)
+	if err := e.run(ctx, f, data, w); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			err = parent.Err() // the caller gave up: not the document's fault
+			if err == nil {
+				err = fmt.Errorf("%w after %s", ErrTimeout, e.limits.Timeout)
 			}
-			done <- r
-		}()
-		r.text, r.err = e.extract(ctx, f, data)
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil {
-			return "", fmt.Errorf("extracting %s as %s: %w", name, f, r.err)
 		}
-		text := clean(r.text)
-		if len(text) > e.limits.MaxText {
-			return "", fmt.Errorf("extracting %s: %w: %d bytes of text, the limit is %d", name, ErrTooLarge, len(text), e.limits.MaxText)
-		}
-		return text, nil
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", fmt.Errorf("extracting %s: %w after %s", name, ErrTimeout, e.limits.Timeout)
-		}
-		return "", fmt.Errorf("extracting %s: %w", name, ctx.Err())
+		return "", fmt.Errorf("extracting %s as %s: %w", name, f, err)
 	}
+	text := clean(w.String())
+	if len(text) > e.limits.MaxText {
+		// Only invalid UTF-8 grows in cleaning (a byte becomes U+FFFD).
+		return "", fmt.Errorf("extracting %s: %w: %d bytes of text, the limit is %d", name, ErrTooLarge, len(text), e.limits.MaxText)
+	}
+	return text, nil
 }
 
-func (e *Extractor) extract(ctx context.Context, f Format, data []byte) (string, error) {
+// run extracts in the caller's goroutine, so nothing outlives the call: the
+// extractors stop at the text limit or when ctx ends. A parser panic on a
+// malformed file becomes ErrMalformed.
+func (e *Extractor) run(ctx context.Context, f Format, data []byte, w *textWriter) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: parser panic: %v", ErrMalformed, p)
+		}
+	}()
+	if err := e.extract(ctx, f, data, w); err != nil {
+		return err
+	}
+	return w.Err()
+}
+
+func (e *Extractor) extract(ctx context.Context, f Format, data []byte, w *textWriter) error {
 	switch f {
 	case Markdown, Text:
-		return string(data), nil
+		w.Write(data)
+		return nil
 	case HTML:
-		return extractHTML(data)
+		return extractHTML(data, w)
 	case CSV:
-		return extractCSV(data)
+		return extractCSV(data, w)
 	case JSON:
-		return extractJSON(data)
+		return extractJSON(data, w)
 	case PDF:
-		return extractPDF(ctx, data)
+		return extractPDF(ctx, data, e.limits, w)
 	case DOCX:
-		return extractDOCX(ctx, data, e.limits)
+		return extractDOCX(data, e.limits, w)
 	case XLSX:
-		return extractXLSX(ctx, data, e.limits)
+		return extractXLSX(data, e.limits, w)
 	case PPTX:
-		return extractPPTX(ctx, data, e.limits)
+		return extractPPTX(data, e.limits, w)
 	}
-	return "", fmt.Errorf("%w %q", ErrUnsupported, f)
+	return fmt.Errorf("%w %q", ErrUnsupported, f)
 }
 
 // clean makes text valid UTF-8 without a BOM, NUL bytes or "\r", with

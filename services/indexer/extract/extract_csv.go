@@ -6,50 +6,76 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 // extractCSV writes one paragraph per row: "column: value" pairs joined by
-// "; ", the first row taken as the header.
-func extractCSV(data []byte) (string, error) {
+// "; ", the first row taken as the header. Rows are written as they are
+// read: the header is held once (no more than the input), never copied
+// per row, and the text stops at its limit.
+func extractCSV(data []byte, w *textWriter) error {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\uFEFF"))))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
-	r.ReuseRecord = false
-	var header []string
-	var b strings.Builder
+	r.ReuseRecord = true
+	var header, names []string
+	rows := 0
 	for {
+		if err := w.Err(); err != nil {
+			return err
+		}
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%w: %w", ErrMalformed, err)
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		if header == nil {
-			header = rec
+			header = slices.Clone(rec)
+			names = make([]string, len(rec))
+			for i, h := range rec {
+				names[i] = strings.TrimSpace(h)
+			}
 			continue
 		}
-		var parts []string
-		for i, v := range rec {
-			v = strings.TrimSpace(v)
-			if v == "" {
-				continue
-			}
-			if i < len(header) && strings.TrimSpace(header[i]) != "" {
-				parts = append(parts, strings.TrimSpace(header[i])+": "+v)
-			} else {
-				parts = append(parts, v)
-			}
-		}
-		if len(parts) > 0 {
-			b.WriteString(strings.Join(parts, "; "))
-			b.WriteString("\n\n")
+		if csvRow(w, names, rec) {
+			rows++
 		}
 	}
-	if b.Len() == 0 && header != nil {
+	if rows == 0 && header != nil {
 		// A header alone still says something.
-		b.WriteString(strings.Join(header, "; "))
+		for i, h := range header {
+			if i > 0 {
+				w.WriteString("; ")
+			}
+			w.WriteString(h)
+		}
 	}
-	return b.String(), nil
+	return nil
+}
+
+// csvRow writes one row's non-empty cells and reports whether it wrote any.
+func csvRow(w *textWriter, names, rec []string) bool {
+	wrote := false
+	for i, v := range rec {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if wrote {
+			w.WriteString("; ")
+		}
+		wrote = true
+		if i < len(names) && names[i] != "" {
+			w.WriteString(names[i])
+			w.WriteString(": ")
+		}
+		w.WriteString(v)
+	}
+	if wrote {
+		w.WriteString("\n\n")
+	}
+	return wrote
 }

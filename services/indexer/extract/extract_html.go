@@ -28,20 +28,24 @@ var blocks = map[atom.Atom]bool{
 
 var headings = map[atom.Atom]int{atom.H1: 1, atom.H2: 2, atom.H3: 3, atom.H4: 4, atom.H5: 5, atom.H6: 6}
 
-func extractHTML(data []byte) (string, error) {
+// extractHTML writes the visible text token by token, stopping at the
+// text limit.
+func extractHTML(data []byte, b *textWriter) error {
 	z := html.NewTokenizer(bytes.NewReader(data))
-	var b strings.Builder
 	skip := 0
 	pre := 0
 	para := func() { b.WriteString("\n\n") }
 	for {
+		if err := b.Err(); err != nil {
+			return err
+		}
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
 			if z.Err() == io.EOF {
-				return b.String(), nil
+				return nil
 			}
-			return "", fmt.Errorf("%w: %w", ErrMalformed, z.Err())
+			return fmt.Errorf("%w: %w", ErrMalformed, z.Err())
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
 			a := atom.Lookup(name)
@@ -52,7 +56,8 @@ func extractHTML(data []byte) (string, error) {
 			switch {
 			case headings[a] > 0:
 				para()
-				b.WriteString(strings.Repeat("#", headings[a]) + " ")
+				b.WriteString(strings.Repeat("#", headings[a]))
+				b.WriteByte(' ')
 			case a == atom.Li:
 				b.WriteString("\n- ")
 			case a == atom.Br:

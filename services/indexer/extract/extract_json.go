@@ -6,59 +6,89 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // extractJSON writes one "path: value" line per leaf; the elements of a
 // top-level array and the members of a top-level object are paragraphs.
-func extractJSON(data []byte) (string, error) {
+// The path is one buffer extended and cut back as the walk descends and
+// returns (never a string per level: arrays nested thousands deep would
+// otherwise build a path per level per leaf), and the text stops at its
+// limit. encoding/json refuses nesting deeper than 10 000.
+func extractJSON(data []byte, w *textWriter) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrMalformed, err)
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	var b strings.Builder
+	j := jsonWalk{w: w}
 	switch t := v.(type) {
 	case []any:
 		for i, e := range t {
-			flatten(&b, "["+strconv.Itoa(i)+"]", e)
-			b.WriteString("\n")
+			j.path = appendIndex(j.path[:0], i)
+			j.walk(e)
+			w.WriteByte('\n')
 		}
 	case map[string]any:
 		for _, k := range sortedKeys(t) {
-			flatten(&b, k, t[k])
-			b.WriteString("\n")
+			j.path = append(j.path[:0], k...)
+			j.walk(t[k])
+			w.WriteByte('\n')
 		}
 	default:
-		flatten(&b, "", v)
+		j.walk(v)
 	}
-	return b.String(), nil
+	return w.Err()
 }
 
-func flatten(b *strings.Builder, prefix string, v any) {
+type jsonWalk struct {
+	w    *textWriter
+	path []byte
+}
+
+func (j *jsonWalk) walk(v any) {
+	if j.w.Err() != nil {
+		return
+	}
+	n := len(j.path)
 	switch t := v.(type) {
 	case map[string]any:
 		for _, k := range sortedKeys(t) {
-			p := k
-			if prefix != "" {
-				p = prefix + "." + k
+			if n > 0 {
+				j.path = append(j.path, '.')
 			}
-			flatten(b, p, t[k])
+			j.path = append(j.path, k...)
+			j.walk(t[k])
+			j.path = j.path[:n]
 		}
 	case []any:
 		for i, e := range t {
-			flatten(b, prefix+"["+strconv.Itoa(i)+"]", e)
+			j.path = appendIndex(j.path, i)
+			j.walk(e)
+			j.path = j.path[:n]
 		}
 	case nil:
 	default:
-		if prefix != "" {
-			b.WriteString(prefix)
-			b.WriteString(": ")
+		if n > 0 {
+			j.w.Write(j.path)
+			j.w.WriteString(": ")
 		}
-		fmt.Fprint(b, t)
-		b.WriteByte('\n')
+		switch t := t.(type) {
+		case string:
+			j.w.WriteString(t)
+		case json.Number:
+			j.w.WriteString(t.String())
+		case bool:
+			j.w.WriteString(strconv.FormatBool(t))
+		}
+		j.w.WriteByte('\n')
 	}
+}
+
+func appendIndex(path []byte, i int) []byte {
+	path = append(path, '[')
+	path = strconv.AppendInt(path, int64(i), 10)
+	return append(path, ']')
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -3,7 +3,6 @@ package extract
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -112,78 +111,100 @@ func (z *officeZip) numbered(re *regexp.Regexp) []string {
 var headingStyle = regexp.MustCompile(`(?i)^(?:heading|titre|t[ií]tulo|[üu]berschrift)\s*([1-6])$`)
 
 // extractDOCX reads word/document.xml: paragraphs (w:p) of runs (w:t, with
-// w:tab and w:br), headings from the paragraph style.
-func extractDOCX(ctx context.Context, data []byte, l Limits) (string, error) {
+// w:tab and w:br), headings from the paragraph style. The paragraph being
+// assembled counts against the text limit (Hold) like the text written.
+func extractDOCX(data []byte, l Limits, w *textWriter) error {
 	z, err := openOffice(data, l)
 	if err != nil {
-		return "", err
+		return err
 	}
 	doc, err := z.open("word/document.xml")
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer doc.Close()
-	var b, para strings.Builder
+	var para strings.Builder
 	level := 0
 	inText := false
+	add := func(s string) {
+		if w.Hold(len(s)) == nil {
+			para.WriteString(s)
+		}
+	}
+	endPara := func() {
+		w.Release(para.Len())
+		if s := strings.TrimSpace(para.String()); s != "" {
+			if level > 0 {
+				w.WriteString(strings.Repeat("#", level))
+				w.WriteByte(' ')
+			}
+			w.WriteString(s)
+			w.WriteString("\n\n")
+		}
+		para.Reset()
+	}
 	d := xml.NewDecoder(doc)
 	for {
-		if err := ctx.Err(); err != nil {
-			return "", err
+		if err := w.Err(); err != nil {
+			return err
 		}
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			return "", xmlErr("word/document.xml", doc, err)
+			return xmlErr("word/document.xml", doc, err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "p":
+				w.Release(para.Len())
 				para.Reset()
 				level = 0
 			case "pStyle":
-				for _, a := range t.Attr {
-					if a.Name.Local == "val" {
-						if m := headingStyle.FindStringSubmatch(strings.ReplaceAll(a.Value, "-", "")); m != nil {
-							level, _ = strconv.Atoi(m[1])
-						} else if strings.EqualFold(a.Value, "Title") {
-							level = 1
-						}
-					}
+				if l, ok := headingLevel(t.Attr); ok {
+					level = l
 				}
 			case "t":
 				inText = true
 			case "tab":
-				para.WriteByte('\t')
+				add("\t")
 			case "br", "cr":
-				para.WriteByte('\n')
+				add("\n")
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "t":
 				inText = false
 			case "p":
-				if s := strings.TrimSpace(para.String()); s != "" {
-					if level > 0 {
-						b.WriteString(strings.Repeat("#", level) + " ")
-					}
-					b.WriteString(s)
-					b.WriteString("\n\n")
-				}
-				para.Reset()
+				endPara()
 			case "tc":
-				para.WriteString(" | ")
+				add(" | ")
 			}
 		case xml.CharData:
 			if inText {
-				para.Write(t)
+				add(string(t))
 			}
 		}
 	}
-	return b.String(), nil
+}
+
+// headingLevel reads the level of a heading paragraph style (w:val).
+func headingLevel(attrs []xml.Attr) (int, bool) {
+	for _, a := range attrs {
+		if a.Name.Local != "val" {
+			continue
+		}
+		if m := headingStyle.FindStringSubmatch(strings.ReplaceAll(a.Value, "-", "")); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n, true
+		}
+		if strings.EqualFold(a.Value, "Title") {
+			return 1, true
+		}
+	}
+	return 0, false
 }
 
 var (
@@ -193,49 +214,49 @@ var (
 
 // extractXLSX writes each sheet as a section ("# Sheet N") with one line per
 // row, cells joined by " | ". Shared strings and inline strings are
-// resolved; other cells are written as stored.
-func extractXLSX(ctx context.Context, data []byte, l Limits) (string, error) {
+// resolved; other cells are written as stored. Cells are written as they
+// end, so a shared string referenced by every cell stops at the text limit.
+func extractXLSX(data []byte, l Limits, w *textWriter) error {
 	z, err := openOffice(data, l)
 	if err != nil {
-		return "", err
+		return err
 	}
 	var shared []string
 	if _, ok := z.files["xl/sharedStrings.xml"]; ok {
 		ss, err := z.open("xl/sharedStrings.xml")
 		if err != nil {
-			return "", err
+			return err
 		}
-		shared, err = texts(ctx, ss, "si")
+		shared, err = texts(w, ss, "si")
 		ss.Close()
 		if err != nil {
-			return "", fmt.Errorf("xl/sharedStrings.xml: %w", err)
+			return fmt.Errorf("xl/sharedStrings.xml: %w", err)
 		}
 	}
-	var b strings.Builder
 	for i, name := range z.numbered(sheetEntry) {
 		sheet, err := z.open(name)
 		if err != nil {
-			return "", err
+			return err
 		}
-		fmt.Fprintf(&b, "# Sheet %d\n\n", i+1)
-		err = sheetRows(ctx, &b, sheet, shared)
+		fmt.Fprintf(w, "# Sheet %d\n\n", i+1)
+		err = sheetRows(w, sheet, shared)
 		sheet.Close()
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		b.WriteString("\n")
+		w.WriteByte('\n')
 	}
-	return b.String(), nil
+	return nil
 }
 
-func sheetRows(ctx context.Context, b *strings.Builder, sheet io.Reader, shared []string) error {
+func sheetRows(w *textWriter, sheet io.Reader, shared []string) error {
 	d := xml.NewDecoder(sheet)
-	var row []string
+	cells := 0 // cells written in the current row
 	var cellType string
 	var val strings.Builder
 	inVal := false
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := w.Err(); err != nil {
 			return err
 		}
 		tok, err := d.Token()
@@ -249,7 +270,7 @@ func sheetRows(ctx context.Context, b *strings.Builder, sheet io.Reader, shared 
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "row":
-				row = row[:0]
+				cells = 0
 			case "c":
 				cellType = ""
 				val.Reset()
@@ -266,20 +287,18 @@ func sheetRows(ctx context.Context, b *strings.Builder, sheet io.Reader, shared 
 			case "v", "t":
 				inVal = false
 			case "c":
-				v := strings.TrimSpace(val.String())
-				if cellType == "s" {
-					if n, err := strconv.Atoi(v); err == nil && n >= 0 && n < len(shared) {
-						v = shared[n]
+				if v := cellText(val.String(), cellType, shared); v != "" {
+					if cells > 0 {
+						w.WriteString(" | ")
 					}
-				}
-				if v != "" {
-					row = append(row, v)
+					w.WriteString(v)
+					cells++
 				}
 			case "row":
-				if len(row) > 0 {
-					b.WriteString(strings.Join(row, " | "))
-					b.WriteByte('\n')
+				if cells > 0 {
+					w.WriteByte('\n')
 				}
+				cells = 0
 			}
 		case xml.CharData:
 			if inVal {
@@ -289,14 +308,27 @@ func sheetRows(ctx context.Context, b *strings.Builder, sheet io.Reader, shared 
 	}
 }
 
-// texts returns the concatenated a:t / t text of each elem element.
-func texts(ctx context.Context, data io.Reader, elem string) ([]string, error) {
+// cellText is a cell's text: its value, or the shared string it indexes.
+func cellText(v, cellType string, shared []string) string {
+	v = strings.TrimSpace(v)
+	if cellType == "s" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n < len(shared) {
+			return shared[n]
+		}
+	}
+	return v
+}
+
+// texts returns the concatenated a:t / t text of each elem element. It
+// holds no more than the entry it reads (bounded by the decompression
+// limit) and stops when w does.
+func texts(w *textWriter, data io.Reader, elem string) ([]string, error) {
 	d := xml.NewDecoder(data)
 	var out []string
 	var cur strings.Builder
 	in, inT := false, false
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := w.Err(); err != nil {
 			return nil, err
 		}
 		tok, err := d.Token()
@@ -331,30 +363,29 @@ func texts(ctx context.Context, data io.Reader, elem string) ([]string, error) {
 
 // extractPPTX writes each slide as a section ("# Slide N") with one line per
 // text paragraph (a:p).
-func extractPPTX(ctx context.Context, data []byte, l Limits) (string, error) {
+func extractPPTX(data []byte, l Limits, w *textWriter) error {
 	z, err := openOffice(data, l)
 	if err != nil {
-		return "", err
+		return err
 	}
-	var b strings.Builder
 	for i, name := range z.numbered(slideEntry) {
 		slide, err := z.open(name)
 		if err != nil {
-			return "", err
+			return err
 		}
-		paras, err := texts(ctx, slide, "p")
+		paras, err := texts(w, slide, "p")
 		slide.Close()
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(&b, "# Slide %d\n\n", i+1)
+		fmt.Fprintf(w, "# Slide %d\n\n", i+1)
 		for _, p := range paras {
 			if p = strings.TrimSpace(p); p != "" {
-				b.WriteString(p)
-				b.WriteByte('\n')
+				w.WriteString(p)
+				w.WriteByte('\n')
 			}
 		}
-		b.WriteString("\n")
+		w.WriteByte('\n')
 	}
-	return b.String(), nil
+	return nil
 }
