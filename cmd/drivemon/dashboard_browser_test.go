@@ -13,8 +13,9 @@ import (
 )
 
 // TestIntegrationBrowserDashboard loads the dashboard in headless Chromium:
-// it lists the bots, their files with status, tools and KBs, and shows an
-// author's edit in the live feed (with its diagnostic) without a reload.
+// it lists the bots, their files with status, tools and KBs, searches a KB
+// (matched words marked), and shows an author's edit in the live feed
+// (with its diagnostic) without a reload.
 func TestIntegrationBrowserDashboard(t *testing.T) {
 	dir := copyTree(t, filepath.Join(testinfra.RepoRoot(t), "examples", "bots"))
 	_, httpAddr, stdout := startDevLog(t, dir)
@@ -35,6 +36,15 @@ func TestIntegrationBrowserDashboard(t *testing.T) {
 		document.querySelector('section[data-bot="harbor"] tr[data-path="harbor.gbdialog/start.bas"] td.ok') !== null`)
 	waitJS("the tool", `document.querySelector('section[data-bot="harbor"] li[data-tool="book-berth"]') !== null`)
 	waitJS("the KB", `document.querySelector('section[data-bot="lighthouse"] li[data-kb="history"]') !== null`)
+	// The KB search box: a question finds the document, its words marked.
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[chromedp.Void](`(() => {
+		document.getElementById("kbsel").value = "lighthouse/kb/history";
+		document.getElementById("kbq").value = "lantern keepers";
+		document.querySelector("#kbform button").click();
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("a KB search hit with its matched words", `document.querySelector('#kbhits li[data-hit^="lighthouse.gbkb/history/tower.md#"] mark') !== null`)
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[chromedp.Void](`window.__marker = 7`)); err != nil {
 		t.Fatal(err)
 	}
