@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -124,11 +125,13 @@ func (a *analyzer) tool(name string) *Tool {
 		return nil
 	}
 	desc := ""
-	if len(a.descs) > 0 {
-		desc = a.descs[0].Text
-		for _, d := range a.descs[1:] {
+	if n := len(a.descs); n > 0 {
+		// Upstream keeps the last DESCRIPTION line.
+		last := a.descs[n-1]
+		desc = last.Text
+		for _, d := range a.descs[:n-1] {
 			a.toolDiags = append(a.toolDiags, diag.Warningf(d.Line, d.Col,
-				"second DESCRIPTION for tool %s; the first one (line %d) is used", name, a.descs[0].Line))
+				"several DESCRIPTION lines for tool %s; the last one (line %d) is used, as General Bots does", name, last.Line))
 		}
 	} else {
 		p := a.params[0].Pos
@@ -136,23 +139,21 @@ func (a *analyzer) tool(name string) *Tool {
 			"tool %s has PARAMs but no DESCRIPTION; models choose tools by their description", name))
 	}
 	schema := Schema{Type: "object", Properties: Properties{}, Required: []string{}}
-	seen := map[string]basic.Pos{}
+	slot := map[string]int{} // lower-case name → index in Properties
+	first := map[string]basic.Pos{}
 	for _, p := range a.params {
-		if first, dup := seen[strings.ToLower(p.Name)]; dup {
-			a.toolDiags = append(a.toolDiags, diag.Errorf(p.Line, p.Col, "PARAM %s is already declared at %s", p.Name, first))
-			continue
+		key := strings.ToLower(p.Name)
+		prop := property(p)
+		if i, dup := slot[key]; dup {
+			// Upstream keeps the last declaration of a name.
+			a.toolDiags = append(a.toolDiags, diag.Warningf(p.Line, p.Col,
+				"PARAM %s is already declared at %s; this later declaration is used, as General Bots does", p.Name, first[key]))
+			schema.Properties[i] = prop
+			schema.Required = slices.DeleteFunc(schema.Required, func(r string) bool { return strings.EqualFold(r, p.Name) })
+		} else {
+			slot[key], first[key] = len(schema.Properties), p.Pos
+			schema.Properties = append(schema.Properties, prop)
 		}
-		seen[strings.ToLower(p.Name)] = p.Pos
-		typ, format := JSONType(p.Type)
-		prop := Property{Name: p.Name, Type: typ, Description: p.Description, Format: format}
-		prop.Example = literal(p.Like, typ)
-		prop.Default = literal(p.Default, typ)
-		for _, e := range p.Enum {
-			if v := literal(e, typ); v != nil {
-				prop.Enum = append(prop.Enum, v)
-			}
-		}
-		schema.Properties = append(schema.Properties, prop)
 		if !p.Optional {
 			schema.Required = append(schema.Required, p.Name)
 		}
@@ -161,6 +162,20 @@ func (a *analyzer) tool(name string) *Tool {
 		MCP:    MCPTool{Name: name, Description: desc, InputSchema: schema},
 		OpenAI: OpenAITool{Type: "function", Function: OpenAIFunction{Name: name, Description: desc, Parameters: schema}},
 	}
+}
+
+// property is the schema property of one PARAM.
+func property(p *basic.Param) Property {
+	typ, format := JSONType(p.Type)
+	prop := Property{Name: p.Name, Type: typ, Description: p.Description, Format: format}
+	prop.Example = literal(p.Like, typ)
+	prop.Default = literal(p.Default, typ)
+	for _, e := range p.Enum {
+		if v := literal(e, typ); v != nil {
+			prop.Enum = append(prop.Enum, v)
+		}
+	}
+	return prop
 }
 
 // literal converts a literal expression to a JSON value; numbers become

@@ -51,12 +51,12 @@ func TestToolSchema(t *testing.T) {
 			wantReq:   []string{"note"},
 		},
 		{
-			name:       "duplicate param is an error",
+			name:       "a repeated param: the last declaration wins, as upstream (a warning)",
 			src:        "PARAM a AS STRING\nPARAM a AS INTEGER\nDESCRIPTION \"D\"\n",
 			wantDesc:   "D",
-			wantProps:  `{"a":{"type":"string","description":""}}`,
+			wantProps:  `{"a":{"type":"integer","description":""}}`,
 			wantReq:    []string{"a"},
-			wantErrors: 1,
+			wantErrors: 0,
 		},
 	}
 	for _, tc := range cases {

@@ -136,7 +136,8 @@ func (p *parser) parseArgs(stop func(token) bool) []Expr {
 func (p *parser) startsExpr(t token) bool {
 	switch t.Kind {
 	case tokIdent:
-		return !operatorWords[t.Upper]
+		// STEP is a clause word of FOR and an ordinary name elsewhere.
+		return !operatorWords[t.Upper] || t.Upper == "STEP"
 	case tokNumber, tokString:
 		return true
 	case tokOp:

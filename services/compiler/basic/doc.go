@@ -5,9 +5,21 @@
 // carries its 1-based line and column, plus the list of every diagnostic the
 // file produced. The parser never stops at the first error: it reports each
 // problem with what it expected and what it found, resynchronises at the end
-// of the line or block, and goes on. Statements it does not know, of the
-// shape `WORDS args`, become Generic nodes rather than errors, because the
-// runtime knows far more keywords than any parser can list.
+// of the line or block, and goes on.
+//
+// The statement keywords are data: keywords.tsv holds every statement form
+// General Bots registers (each register_custom_syntax call under
+// botserver/crates/ upstream, and each upper-case function it registers),
+// the forms its compiler rewrites (PARAM, DESCRIPTION, BEGIN TALK, …) and
+// a few the book documents, each with the upstream file it comes from
+// (Forms). services/compiler/cmd/keywords regenerates or diffs the table
+// against an upstream checkout. A statement `WORDS args` whose phrase is
+// in the table is a Keyword node; one the table does not name but whose
+// first word it knows is a Generic node; one whose first word is neither a
+// keyword, a SUB or FUNCTION of the file, an assignment nor a call is an
+// error, as upstream's compiler would reject the file: `TLAK "hi"` gives
+// "unknown statement TLAK; did you mean TALK?". Keywords are also names
+// where the grammar allows (`x = step + 1`).
 //
 // Hostile input is bounded by Limits (file size, token count, nesting
 // depth, nodes per file, expression nodes per statement): exceeding one

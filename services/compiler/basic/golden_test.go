@@ -40,8 +40,8 @@ var goldenCases = []struct {
 	{"description", "DESCRIPTION \"Creates a lead\"\nDESCRIPTION It is a WebService of GB.\n"},
 	{"hear", "HEAR name AS STRING\nHEAR code AS TEXT WITH \"Enter the code:\" DEFAULT \"0\"\nHEAR answer AS \"Yes\", \"No\"\n"},
 	{"talk", "TALK \"Hello \" & name, \"!\"\n"},
-	{"keyword_statements", "SET BOT MEMORY \"resume\", text\nADD TOOL \"change-subject\"\nUSE KB \"docs\"\nSEND MAIL to, subject, body\nCREATE DRAFT to, subject, body\nSET SCHEDULE \"0 9 * * *\"\nADD_KB kbname\nCLEAR SUGGESTIONS\n"},
-	{"generic_statement", "BOT SHARE MEMORY \"patterns\" WITH \"bot-v2\"\nCREATE INDEX idx_status ON leads(status)\nFROBNICATE 1, 2\n"},
+	{"keyword_statements", "SET BOT MEMORY \"resume\", text\nADD TOOL \"change-subject\"\nUSE KB \"docs\"\nSEND MAIL to, subject, body\nCREATE DRAFT to, subject, body\nSET SCHEDULE \"0 9 * * *\"\nUSE_KB kbname\nCLEAR SUGGESTIONS\n"},
+	{"generic_statement", "BOT SHARE MEMORY \"patterns\" WITH \"bot-v2\"\nCREATE INDEX idx_status ON leads(status)\nSEND WHATSAPP to, 2\n"},
 	{"command_values", "x = LLM \"Summarise: \" + text\nm = GET BOT MEMORY(\"k\") + \"!\"\nrows = FIND \"t.csv\", \"a=1\"\no = NEW OBJECT\nv = (GET \"k\" OR \"none\")\n"},
 	{"precedence", "r = a OR b AND NOT c = d & e + f * g MOD h\ns = -x ^ 2\nt = a ?? b\nu = ok ? \"y\" : \"n\"\nv = x IS NOT NULL\nw = a <> b OR a == b OR a != c\n"},
 	{"postfix", "v = f(x, y)[0].name\nw = list?.length\nz = a[i][j]\n"},
@@ -51,7 +51,7 @@ var goldenCases = []struct {
 	{"continuation", "SEND MAIL to,\n  \"subject\",\n  body\nx = a +\n  b\n"},
 	{"case_insensitive", "if x then\n  talk \"y\"\nend if\nfor each i in l\nnext\n"},
 	{"exit_return", "FOR EACH i IN l\n  IF i THEN EXIT FOR\nNEXT\nRETURN\nRETURN WITH error AS \"not found\"\n"},
-	{"dynamic_block", "SCHEDULE IN 300 SECONDS DO\n  TALK \"later\"\nEND SCHEDULE\nSEND MAIL TO \"a@b.c\" WITH\n  subject = \"s\"\nEND WITH\n"},
+	{"dynamic_block", "RUN IN 300 SECONDS DO\n  TALK \"later\"\nEND RUN\nSEND MAIL TO \"a@b.c\" WITH\n  subject = \"s\"\nEND WITH\n"},
 	{"errors_recovery", "IF x THEN\n  y = (1 +\n  TALK \"ok\"\nEND IF\nz = \nNEXT\nFOR i = 1\n"},
 }
 

@@ -1,25 +1,116 @@
 package basic
 
-import "strings"
-
-// knownStatements are the keyword statements of the runtime that the parser
-// recognises by name (multi-word forms are matched longest first; the
-// underscore spelling ADD_KB is the same as ADD KB). Statements not listed
-// here still parse, as Generic commands.
-var knownStatements = setOf(
-	"ADD BOT", "ADD KB", "ADD MEMBER", "ADD NOTE", "ADD SUGGESTION", "ADD TOOL", "ADD WEBSITE",
-	"AGGREGATE", "APPEND", "BOOK", "CALL", "CLEAR", "CLEAR HEADERS", "CLEAR KB", "CLEAR SUGGESTIONS",
-	"CLEAR TOOLS", "CLEAR WEBSITES", "COMPRESS", "COPY", "CREATE", "CREATE DRAFT", "CREATE FOLDER",
-	"CREATE SITE", "CREATE TASK", "DELETE", "DELETE FILE", "DELETE HTTP", "DELETE POST", "DOWNLOAD",
-	"EXTRACT", "FILL", "FILTER", "FIND", "FORMAT", "GENERATE PDF", "GET", "GET BOT MEMORY", "GET USER MEMORY",
-	"GRAPHQL", "GROUP BY", "INSERT", "JOIN", "LIST", "LIST TOOLS", "LLM", "LOG", "MAP", "MERGE",
-	"MERGE PDF", "MOVE", "PATCH", "PAUSE", "PIVOT", "PLAY", "POST", "POST TO", "PRINT", "PUT", "READ",
-	"REMEMBER", "REMOVE KB", "REMOVE TOOL", "RUN", "SAVE", "SAVE FROM UNSTRUCTURED", "SCORE LEAD",
-	"SEND EMAIL", "SEND FILE", "SEND MAIL", "SEND MESSAGE", "SEND SMS", "SEND TEMPLATE", "SET",
-	"SET BOT MEMORY", "SET CONTEXT", "SET HEADER", "SET KB", "SET LANGUAGE", "SET SCHEDULE",
-	"SET SESSION", "SET USER", "SET USER MEMORY", "SOAP", "SYNCHRONIZE", "TRANSFER TO HUMAN",
-	"UPDATE", "UPLOAD", "USE KB", "USE TOOL", "USE WEBSITE", "WAIT", "WEATHER", "WEBHOOK", "WRITE",
+import (
+	_ "embed"
+	"slices"
+	"strings"
 )
+
+//go:embed keywords.tsv
+var keywordTable string
+
+// Form is one entry of the keyword table: a statement form of General Bots
+// BASIC as upstream defines it.
+type Form struct {
+	// Tokens are the words, punctuation and holes ($expr$, $ident$,
+	// $string$, $int$, $block$) of the form; a function is NAME ( $args$ ).
+	Tokens []string
+	// Source is the upstream file (or book chapter) that defines it.
+	Source string
+}
+
+// Forms are the entries of the keyword table, in table order.
+var Forms = parseForms(keywordTable)
+
+// parseForms reads the table: one form a line, a tab, its source; lines
+// starting with # are comments.
+func parseForms(table string) []Form {
+	var forms []Form
+	for line := range strings.Lines(table) {
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		form, src, _ := strings.Cut(line, "\t")
+		forms = append(forms, Form{Tokens: strings.Fields(form), Source: src})
+	}
+	return forms
+}
+
+// Phrase is the keyword that starts the form: its leading upper-case
+// words, underscores read as spaces (SEND_SMS is SEND SMS).
+func (f Form) Phrase() string {
+	var words []string
+	for _, t := range f.Tokens {
+		if !isKeywordToken(t) {
+			break
+		}
+		words = append(words, t)
+	}
+	return strings.ReplaceAll(strings.Join(words, " "), "_", " ")
+}
+
+// isKeywordToken reports whether a token of a form is a keyword word.
+func isKeywordToken(t string) bool {
+	if t == "" {
+		return false
+	}
+	for _, r := range t {
+		if !(r >= 'A' && r <= 'Z' || r == '_' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsFunction reports whether the form is a function of the runtime
+// (NAME ( $args$ )) rather than a statement.
+func (f Form) IsFunction() bool {
+	return len(f.Tokens) > 1 && f.Tokens[1] == "(" && f.Tokens[len(f.Tokens)-1] == ")" && slices.Contains(f.Tokens, "$args$")
+}
+
+// structural are the first words of the forms the parser reads with a
+// grammar of their own (blocks, declarations, TALK, HEAR): they are never
+// a command name nor a keyword used as a value.
+var structural = setOf(
+	"IF", "ELSE", "ELSEIF", "END", "FOR", "NEXT", "WHILE", "WEND", "DO", "LOOP", "SELECT", "CASE",
+	"SWITCH", "DEFAULT", "WITH", "SUB", "FUNCTION", "RETURN", "EXIT", "BEGIN", "TABLE", "ON", "PARAM",
+	"DESCRIPTION", "TALK", "HEAR", "LET", "CONST", "GOTO", "TRY", "CATCH", "THROW", "BREAK", "CONTINUE",
+)
+
+func statementPhrases(forms []Form) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range forms {
+		ph := f.Phrase()
+		first, _, _ := strings.Cut(ph, " ")
+		if ph != "" && !f.IsFunction() && !structural[first] {
+			m[ph] = true
+		}
+	}
+	return m
+}
+
+func firstWords(forms []Form) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range forms {
+		if ph := f.Phrase(); ph != "" {
+			first, _, _ := strings.Cut(ph, " ")
+			m[first] = true
+			m[strings.Fields(f.Tokens[0])[0]] = true
+		}
+	}
+	return m
+}
+
+// knownStatements are the statement keywords of the runtime, the leading
+// words of every form of the keyword table (keywords.tsv), matched longest
+// first; an underscore spelling such as ADD_KB is the same as ADD KB.
+var knownStatements = statementPhrases(Forms)
+
+// leadingWords are the words a statement may begin with: the first word of
+// every form of the table (a statement, a block, a function of the
+// runtime).
+var leadingWords = firstWords(Forms)
 
 // exprPhrases are multi-word keywords that produce a value and may appear
 // anywhere in an expression, such as "Bearer " + GET BOT MEMORY("key").

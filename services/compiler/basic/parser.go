@@ -32,6 +32,9 @@ func ParseWithLimits(src []byte, lim Limits) (*File, []diag.Diagnostic) {
 		p.strayTerminator()
 		file.Body = append(file.Body, p.parseBody()...)
 	}
+	if !errs.stopped {
+		checkStatements(file, errs)
+	}
 	diag.Sort(errs.diags)
 	return file, errs.diags
 }

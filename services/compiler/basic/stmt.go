@@ -73,6 +73,9 @@ func (p *parser) parseStmt() Stmt {
 	case "TALK":
 		return p.parseTalk()
 	case "ELSE", "ELSEIF", "NEXT", "WEND", "LOOP", "CASE":
+		if t.Upper == "NEXT" && p.peek(1).isWord("IN") {
+			return p.parseCommand() // NEXT IN QUEUE
+		}
 		p.strayTerminator()
 		return nil
 	case "END":
@@ -82,7 +85,8 @@ func (p *parser) parseStmt() Stmt {
 			return nil
 		}
 	}
-	if p.peek(1).isOp("(") && !isKnownStatement(t.Upper) {
+	if n := p.peek(1); (n.isOp("(") || n.isOp(".") && n.Off == t.End) && !isKnownStatement(t.Upper) {
+		// f(x) or obj.method(x): a call used as a statement.
 		return p.parseExprStmt()
 	}
 	return p.parseCommand()

@@ -181,6 +181,10 @@ func (p *parser) finishFor(v string, start Pos) {
 func (p *parser) parseWhile() Stmt {
 	start := p.next().Pos
 	s := &While{Pos: start, Cond: p.parseExpr()}
+	if t := p.tok(); t.isWord("DO") {
+		p.errs.errorf(t.Pos, "WHILE … DO is not General Bots BASIC (it has WHILE … WEND and DO WHILE … LOOP); remove DO")
+		p.next()
+	}
 	p.endStmt("the WHILE condition")
 	s.Body, _ = p.parseBlock("WHILE", start)
 	switch {

@@ -34,7 +34,12 @@ func (p *parser) parseParam() Stmt {
 		p.next()
 		switch t.Upper {
 		case "AS":
-			if str := p.tok(); str.Kind == tokString {
+			if str := p.tok(); str.Kind == tokString && p.peek(1).isOp(",") {
+				// AS "a", "b": a string parameter with these values (upstream
+				// takes any unknown type as a string).
+				s.Type = "STRING"
+				s.Enum = p.parseStringList()
+			} else if str.Kind == tokString {
 				// AS "text": a description in the type's place.
 				p.next()
 				s.Type = "STRING"
@@ -363,4 +368,17 @@ func wordName(x Expr) string {
 		return upper(x.Name)
 	}
 	return ""
+}
+
+// parseStringList parses "a", "b", … (the values of PARAM x AS "a", "b").
+func (p *parser) parseStringList() []Expr {
+	var list []Expr
+	for p.tok().Kind == tokString {
+		t := p.next()
+		list = append(list, &String{Pos: t.Pos, Value: t.Text})
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	return list
 }

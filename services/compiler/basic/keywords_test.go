@@ -1,0 +1,92 @@
+package basic
+
+import (
+	"strings"
+	"testing"
+)
+
+// example writes a program that uses a form of the keyword table, holes
+// filled with small values.
+func example(f Form) string {
+	fill := map[string]string{
+		"$expr$": "x", "$ident$": "v", "$string$": `"s"`, "$int$": "1", "$type$": "STRING",
+		"$block$": "\n  TALK 1\n", "$stmt$": "TALK 1", "$text$": "\nhello ${x}\n",
+		"$columns$": "\n  id INTEGER\n", "$params$": "p", "$args$": "x", "$nl$": "\n",
+	}
+	var b strings.Builder
+	if f.IsFunction() {
+		b.WriteString("r = ")
+	}
+	for i, t := range f.Tokens {
+		if v, ok := fill[t]; ok {
+			t = v
+		}
+		if i > 0 && !strings.HasPrefix(t, "\n") && !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t)
+	}
+	if f.Tokens[len(f.Tokens)-1] == "DO" && f.Tokens[0] != "EXIT" {
+		// A form ending in DO opens a block closed by END <its first word>.
+		b.WriteString("\n  TALK 1\nEND " + f.Tokens[0])
+	}
+	return b.String() + "\n"
+}
+
+// TestKeywordTable parses an example of every form of the table: each must
+// compile without an error.
+func TestKeywordTable(t *testing.T) {
+	if len(Forms) < 300 {
+		t.Fatalf("the table has %d forms; upstream registers about 290 statements and more functions", len(Forms))
+	}
+	for _, f := range Forms {
+		if f.IsFunction() && operatorWords[f.Tokens[0]] {
+			continue // AND(a, b), MOD(a, b): upstream registers the operators as functions too
+		}
+		if f.Source == "" {
+			t.Errorf("%v: no source", f.Tokens)
+		}
+		src := example(f)
+		if _, ds := Parse([]byte(src)); len(ds) > 0 {
+			for _, d := range ds {
+				if d.Severity == "error" {
+					t.Errorf("%s (%s):\n%s→ %s", strings.Join(f.Tokens, " "), f.Source, src, d)
+				}
+			}
+		}
+	}
+}
+
+// The examples of issue 12.
+func TestStatementRules(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"TLAK \"hello\"\n", "1:1: error: unknown statement TLAK; did you mean TALK?"},
+		{"FROBNICATE 1\n", "1:1: error: unknown statement FROBNICATE: not a keyword of General Bots BASIC, an assignment or a call"},
+		{"WHILE x DO\n  TALK 1\nWEND\n", "1:9: error: WHILE … DO is not General Bots BASIC (it has WHILE … WEND and DO WHILE … LOOP); remove DO"},
+		{"END FOR\n", "1:1: error: END FOR without a matching FOR"},
+		{"x = step + 1\n", ""},
+		{"SAVE \"t\", a, step\n", ""},
+		{"PARAM step AS INTEGER\n", ""},
+		{"SUB Frob(a)\nEND SUB\nFrob 1\n", ""},
+		{"x = FORMAT NOW() AS \"YYYY\"\n", ""},
+		{"SEND_SMS phone, \"hi\"\n", ""},
+	}
+	for _, tc := range cases {
+		_, ds := Parse([]byte(tc.src))
+		got := strings.TrimSpace(messages(ds))
+		if got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}
+
+func TestParamWithValues(t *testing.T) {
+	file, ds := Parse([]byte("PARAM unit AS \"celsius\", \"fahrenheit\"\n"))
+	if len(ds) != 0 {
+		t.Fatal(messages(ds))
+	}
+	p := file.Body[0].(*Param)
+	if p.Type != "STRING" || len(p.Enum) != 2 || p.Enum[1].(*String).Value != "fahrenheit" || p.Description != "" {
+		t.Errorf("got %+v", p)
+	}
+}

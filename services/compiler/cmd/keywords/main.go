@@ -1,0 +1,173 @@
+// Command keywords regenerates or checks the BASIC keyword table
+// (services/compiler/basic/keywords.tsv) against a checkout of General
+// Bots: every register_custom_syntax call under botserver/crates/ is one
+// statement form, written as its tokens ($expr$, $ident$, … for the
+// holes) with the file it is registered in, and every function registered
+// under an upper-case name (register_fn) is NAME ( $args$ ). Entries whose source is not a
+// runtime file (the compiler's preprocessing, the book) are kept as they
+// are. Only facts (the keyword forms and where they are) are taken.
+//
+//	go run ./services/compiler/cmd/keywords -upstream ../generalbots          # diff
+//	go run ./services/compiler/cmd/keywords -upstream ../generalbots -write   # rewrite
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+const runtimeDir = "botserver/crates/"
+
+func main() {
+	upstream := flag.String("upstream", "", "checkout of github.com/generalbots/generalbots")
+	table := flag.String("table", "services/compiler/basic/keywords.tsv", "the keyword table")
+	write := flag.Bool("write", false, "rewrite the table instead of printing the difference")
+	flag.Parse()
+	if *upstream == "" {
+		fmt.Fprintln(os.Stderr, "usage: keywords -upstream DIR [-table FILE] [-write]")
+		os.Exit(2)
+	}
+	if err := run(*upstream, *table, *write); err != nil {
+		fmt.Fprintln(os.Stderr, "keywords:", err)
+		os.Exit(1)
+	}
+}
+
+func run(upstream, table string, write bool) error {
+	found, err := scan(upstream)
+	if err != nil {
+		return err
+	}
+	header, old, err := readTable(table)
+	if err != nil {
+		return err
+	}
+	var kept []string // entries from other sources than the runtime
+	for _, e := range old {
+		if !strings.HasPrefix(source(e), runtimeDir) || strings.HasPrefix(source(e), runtimeDir+"botbasic_compiler/") {
+			kept = append(kept, e)
+		}
+	}
+	next := append(slices.Clone(found), kept...)
+	slices.Sort(next)
+	next = slices.Compact(next)
+	if write {
+		out := strings.Join(header, "\n") + "\n" + strings.Join(next, "\n") + "\n"
+		return os.WriteFile(table, []byte(out), 0o644)
+	}
+	added, removed := difference(old, next), difference(next, old)
+	for _, e := range added {
+		fmt.Println("+", e)
+	}
+	for _, e := range removed {
+		fmt.Println("-", e)
+	}
+	if len(added)+len(removed) > 0 {
+		fmt.Fprintf(os.Stderr, "%d forms to add, %d to remove (run with -write)\n", len(added), len(removed))
+		os.Exit(1)
+	}
+	return nil
+}
+
+func source(entry string) string {
+	_, src, _ := strings.Cut(entry, "\t")
+	return src
+}
+
+// difference lists the entries of b that are not in a.
+func difference(a, b []string) []string {
+	var out []string
+	for _, e := range b {
+		if !slices.Contains(a, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// readTable splits the table into its comment header and its entries.
+func readTable(name string) (header, entries []string, err error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the table: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#") || line == "":
+			if len(entries) == 0 {
+				header = append(header, line)
+			}
+		default:
+			entries = append(entries, line)
+		}
+	}
+	return header, entries, sc.Err()
+}
+
+var (
+	callRE   = regexp.MustCompile(`register_custom_syntax\(\s*(?:&\s*)?(?:vec!\s*)?\[`)
+	fnRE     = regexp.MustCompile(`register_fn\(\s*"([A-Z][A-Z0-9_ ]*)"`)
+	stringRE = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+)
+
+// scan finds every register_custom_syntax form under botserver/crates/.
+func scan(upstream string) ([]string, error) {
+	root := filepath.Join(upstream, filepath.FromSlash(runtimeDir))
+	var forms []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".rs" {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(upstream, p)
+		for _, m := range callRE.FindAllIndex(src, -1) {
+			form, ok := formAt(src[m[1]:])
+			if !ok {
+				fmt.Fprintf(os.Stderr, "%s: a form built at run time, not a literal list; add it by hand\n", rel)
+				continue
+			}
+			forms = append(forms, form+"\t"+filepath.ToSlash(rel))
+		}
+		for _, m := range fnRE.FindAllSubmatch(src, -1) {
+			forms = append(forms, string(m[1])+" ( $args$ )\t"+filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", root, err)
+	}
+	return forms, nil
+}
+
+// formAt reads the literal token list that starts after "[": the tokens
+// joined by spaces, or false when an element is not a string literal.
+func formAt(src []byte) (string, bool) {
+	end := bytes.IndexByte(src, ']')
+	if end < 0 {
+		return "", false
+	}
+	list := src[:end]
+	lits := stringRE.FindAllSubmatch(list, -1)
+	rest := strings.TrimSpace(stringRE.ReplaceAllString(string(list), ""))
+	if len(lits) == 0 || strings.Trim(rest, ", \n\t") != "" {
+		return "", false
+	}
+	words := make([]string, len(lits))
+	for i, l := range lits {
+		words[i] = string(l[1])
+	}
+	return strings.Join(words, " "), true
+}
