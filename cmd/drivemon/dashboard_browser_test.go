@@ -19,7 +19,7 @@ import (
 func TestIntegrationBrowserDashboard(t *testing.T) {
 	dir := copyTree(t, filepath.Join(testinfra.RepoRoot(t), "examples", "bots"))
 	_, httpAddr, stdout := startDevLog(t, dir)
-	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "initial scan: 9 files processed") })
+	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "ready: 9 files, 9 ok") })
 	tab := testinfra.Browser(t)
 	if _, err := chromedp.Run(tab, chromedp.Navigate("http://"+httpAddr+"/")); err != nil {
 		t.Fatal(err)

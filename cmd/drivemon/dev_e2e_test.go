@@ -178,7 +178,7 @@ func TestIntegrationDevEndToEnd(t *testing.T) {
 func TestIntegrationDevWriteLoop(t *testing.T) {
 	dir := copyTree(t, filepath.Join(repoRoot(t), "examples", "bots"))
 	natsAddr, _, stdout := startDevLog(t, dir)
-	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "initial scan: 9 files processed") })
+	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "ready: 9 files, 9 ok") })
 	nc, err := nats.Connect("nats://" + natsAddr)
 	if err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ func TestIntegrationDevUpstreamLayout(t *testing.T) {
 
 	_, httpAddr, stdout := startDevLog(t, dir)
 	// 10 bots (9 + the link; the copy is not one more): 21 files.
-	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "initial scan: 21 files processed") })
+	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "ready: 21 files, 21 ok") })
 	for _, want := range []string{
 		"drivemon dev: 10 bots in 4 folders under " + dir + "\n",
 		"drivemon dev: conflict: bot sales-0 has 2 packages (" + filepath.Join(bots, "sales", "sales-0.gbai") + ", " + dup + "); not merged, watching " + filepath.Join(bots, "sales", "sales-0.gbai") + " only\n",
@@ -89,4 +89,42 @@ func TestIntegrationDevUpstreamLayout(t *testing.T) {
 	eventually(t, "the new package processed", func() bool {
 		return strings.Contains(stdout.String(), "newcomer     created  newcomer.gbdialog/greet.bas  compiled, tool greet")
 	})
+}
+
+// TestIntegrationDevReadyWithFailure: the initial scan ends with its ready
+// line although a KB document fails (its bot's embedding server is not
+// there), and the failure is one line, not one per try.
+func TestIntegrationDevReadyWithFailure(t *testing.T) {
+	dir := copyTree(t, filepath.Join(repoRoot(t), "examples", "bots"))
+	closed := freeAddr(t) // nothing listens there
+	cfg := filepath.Join(dir, "lighthouse.gbai", "lighthouse.gbot", "config.csv")
+	data, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, append(data, []byte("embedding-url,http://"+closed+"/v1/embeddings\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, httpAddr, stdout := startDevLog(t, dir)
+	eventually(t, "the ready line", func() bool {
+		return strings.Contains(stdout.String(), "ready: 9 files, 8 ok, 1 failed (see dashboard)\n")
+	})
+	var files struct {
+		Files []fileStatus `json:"files"`
+	}
+	eventually(t, "a second try of the document", func() bool {
+		getJSON(t, "http://"+httpAddr+"/api/dev/files", &files)
+		for _, f := range files.Files {
+			if f.Path == "lighthouse.gbkb/history/tower.md" {
+				return f.Status == statusFailed && f.Outcomes["indexer"].Attempt >= 2
+			}
+		}
+		return false
+	})
+	if n := strings.Count(stdout.String(), "lighthouse.gbkb/history/tower.md  indexer failed: "); n != 1 {
+		t.Fatalf("%d failure lines for the document, want 1:\n%s", n, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), closed) || !strings.Contains(stdout.String(), "(retrying)") {
+		t.Fatalf("the failure line lacks its reason or 'retrying':\n%s", stdout.String())
+	}
 }

@@ -6,15 +6,17 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/drivemon/drivemon/pkg/events"
 )
 
 // progress shows how far the processing of the initial scan has come: a
-// bar redrawn in place on a terminal, a line every 10% otherwise. Files of
-// kinds a service processes (dialogs, configs, KB documents) count as done
-// when their outcome arrives; other files when they are seen.
+// bar redrawn in place on a terminal, a line every 10% otherwise; it ends
+// with one line whatever happened to single files:
+// `ready: 245 files, 243 ok, 2 failed (see dashboard)`. Files of kinds a
+// service processes (dialogs, configs, KB documents) count as done when
+// their first outcome arrives (a failure too: its retries go on, in the
+// dashboard); other files when they are seen.
 type progress struct {
 	out io.Writer
 	tty bool
@@ -22,9 +24,8 @@ type progress struct {
 	mu       sync.Mutex
 	active   bool
 	scanDone bool
-	started  time.Time
-	seen     int
-	pending  map[string]bool // change ids awaiting an outcome
+	files    map[string]bool   // file key → failed, once done
+	pending  map[string]string // change id awaiting an outcome → file key
 	lastStep int
 	drawn    bool
 }
@@ -36,7 +37,7 @@ func newProgress(out io.Writer) *progress {
 			tty = true
 		}
 	}
-	return &progress{out: out, tty: tty, pending: map[string]bool{}, active: true, started: time.Now()}
+	return &progress{out: out, tty: tty, files: map[string]bool{}, pending: map[string]string{}, active: true}
 }
 
 func processed(k events.Kind) bool {
@@ -49,9 +50,12 @@ func (p *progress) changed(c events.Change) {
 	if !p.active {
 		return
 	}
-	p.seen++
+	key := events.Key(c.Bot, c.Path)
 	if processed(c.Kind) {
-		p.pending[c.ID] = true
+		p.pending[c.ID] = key
+		delete(p.files, key)
+	} else {
+		p.files[key] = false
 	}
 	p.draw()
 }
@@ -59,10 +63,12 @@ func (p *progress) changed(c events.Change) {
 func (p *progress) done(o events.Outcome) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.active || !p.pending[o.ChangeID] {
+	key, ok := p.pending[o.ChangeID]
+	if !p.active || !ok {
 		return
 	}
 	delete(p.pending, o.ChangeID)
+	p.files[key] = o.Status == events.StatusFailed
 	p.draw()
 	p.finishIfDone()
 }
@@ -81,27 +87,38 @@ func (p *progress) finishIfDone() {
 	}
 	p.active = false
 	p.clearLocked()
-	fmt.Fprintf(p.out, "initial scan: %d files processed in %s\n", p.seen, time.Since(p.started).Round(time.Millisecond))
+	failed := 0
+	for _, f := range p.files {
+		if f {
+			failed++
+		}
+	}
+	line := fmt.Sprintf("ready: %s, %d ok", plural(len(p.files), "file"), len(p.files)-failed)
+	if failed > 0 {
+		line += fmt.Sprintf(", %d failed (see dashboard)", failed)
+	}
+	fmt.Fprintln(p.out, line)
 }
 
 func (p *progress) draw() {
-	if p.seen == 0 {
+	total := len(p.files) + len(p.pending)
+	if total == 0 {
 		return
 	}
-	doneN := p.seen - len(p.pending)
+	doneN := len(p.files)
 	if p.tty {
 		const width = 30
-		fill := width * doneN / p.seen
-		fmt.Fprintf(p.out, "\r[%s%s] %d/%d processed", strings.Repeat("#", fill), strings.Repeat(".", width-fill), doneN, p.seen)
+		fill := width * doneN / total
+		fmt.Fprintf(p.out, "\r[%s%s] %d/%d processed", strings.Repeat("#", fill), strings.Repeat(".", width-fill), doneN, total)
 		p.drawn = true
 		return
 	}
 	if !p.scanDone {
 		return // the total is not known yet
 	}
-	if step := 10 * doneN / p.seen; step > p.lastStep {
+	if step := 10 * doneN / total; step > p.lastStep {
 		p.lastStep = step
-		fmt.Fprintf(p.out, "initial scan: %d/%d processed\n", doneN, p.seen)
+		fmt.Fprintf(p.out, "initial scan: %d/%d processed\n", doneN, total)
 	}
 }
 

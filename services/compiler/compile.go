@@ -140,6 +140,7 @@ func (s *Service) compileDialog(ctx context.Context, c *events.Change, path stri
 	out.Status = compiledStatus(w)
 	if out.Status == events.StatusOK {
 		out.Diagnostics = outcomeDiags(res.Diagnostics)
+		out.Error = errorSummary(res.Diagnostics)
 		if res.Tool != nil {
 			out.Tool = res.Tool.MCP.Name
 		}
@@ -183,6 +184,7 @@ func (s *Service) compileConfig(ctx context.Context, c *events.Change, path stri
 	out.Status = compiledStatus(w)
 	if out.Status == events.StatusOK {
 		out.Diagnostics = outcomeDiags(diags)
+		out.Error = errorSummary(diags)
 	}
 	if w == store.Written {
 		out.Config = configDiff(botpkg.Diff(settingsConfig(prev), cfg))
@@ -286,6 +288,28 @@ func outcomeDiags(ds []diag.Diagnostic) []events.Diagnostic {
 		out = append(out, events.Diagnostic{Severity: string(d.Severity), Line: d.Line, Col: d.Col, Message: d.Message})
 	}
 	return out
+}
+
+// errorSummary says that a file compiled with errors ("" without):
+// `2 errors, the first at 3:5: …`. The outcome stays ok (the result is
+// stored), its error field says the file is not right.
+func errorSummary(ds []diag.Diagnostic) string {
+	n, first := 0, diag.Diagnostic{}
+	for _, d := range ds {
+		if d.Severity == diag.Error {
+			if n == 0 {
+				first = d
+			}
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("1 error, at %s", first)
+	}
+	return fmt.Sprintf("%d errors, the first at %s", n, first)
 }
 
 func settingsConfig(settings []store.Setting) *botpkg.Config {
