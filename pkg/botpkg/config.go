@@ -79,7 +79,7 @@ func Parse(src []byte) (*Config, []Problem) {
 		col := 1 + utf8.RuneCountInString(line[:len(line)-len(strings.TrimLeftFunc(line, unicode.IsSpace))])
 		key, value, ok := strings.Cut(trimmed, ",")
 		if !ok {
-			problems = append(problems, errorf(lineNo, col, "expected `name,value`, found no comma in %q", clip(trimmed)))
+			problems = append(problems, errorf(lineNo, col, "expected `name,value`, found no comma in %q", clip(redactLine(trimmed))))
 			continue
 		}
 		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
