@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -291,6 +293,63 @@ func TestIntegrationS3NotificationCopies(t *testing.T) {
 		}
 		if revision(fastFirst) != rev {
 			t.Errorf("the state of %s was rewritten", fastFirst)
+		}
+	})
+}
+
+// TestIntegrationS3NotifyTargets: every target of NotifyARNs is set on a
+// bot's bucket, and only once the RAW stream exists: when it cannot be
+// made, the detector stops and the bucket notifies nothing (MinIO would
+// otherwise publish into a subject no stream holds).
+func TestIntegrationS3NotifyTargets(t *testing.T) {
+	env := testinfra.S3(t)
+	if len(env.NotifyARNs) == 0 {
+		testinfra.Unavailable(t, "%s is not set", testinfra.EnvS3NotifyARN)
+	}
+	targets := func(bucket string) []string {
+		t.Helper()
+		nc, err := env.Client.GetBucketNotification(context.Background(), bucket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var arns []string
+		for _, q := range nc.QueueConfigs {
+			arns = append(arns, q.Queue)
+		}
+		slices.Sort(arns)
+		return arns
+	}
+
+	t.Run("no RAW stream", func(t *testing.T) {
+		f := s3Fixture(t, false)
+		f.cfg.RawSubject, f.cfg.NotifyARNs = "raw.taken", env.NotifyARNs
+		// Another stream already holds the subjects: RAW cannot be made.
+		if _, err := f.js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "OTHER", Subjects: []string{"raw.taken.>"}}); err != nil {
+			t.Fatal(err)
+		}
+		svc, err := New(f.cfg, Deps{JS: f.js, S3: f.deps.S3, Log: testLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := svc.Run(ctx); err == nil || !strings.Contains(err.Error(), "raw stream") {
+			t.Fatalf("Run = %v, want the raw stream's error", err)
+		}
+		bucket, _ := f.deps.S3.Locate(f.bot, "x")
+		if got := targets(bucket); len(got) != 0 {
+			t.Errorf("bucket notifies %v without a RAW stream", got)
+		}
+	})
+
+	t.Run("both targets", func(t *testing.T) {
+		f := s3Fixture(t, false)
+		f.cfg.RawSubject, f.cfg.NotifyARNs = "raw.test", env.NotifyARNs
+		runService(t, f.cfg, f.deps)
+		bucket, _ := f.deps.S3.Locate(f.bot, "x")
+		want := slices.Sorted(slices.Values(env.NotifyARNs))
+		if got := targets(bucket); !slices.Equal(got, want) {
+			t.Errorf("bucket notifies %v, want %v", got, want)
 		}
 	})
 }
