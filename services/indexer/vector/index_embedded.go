@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -353,11 +352,10 @@ func upsertRecord(pts []Point) []byte {
 		for _, x := range p.Vector {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
 		}
-		terms := slices.Sorted(maps.Keys(p.Terms))
-		b = binary.AppendUvarint(b, uint64(len(terms)))
-		for _, t := range terms {
+		b = binary.AppendUvarint(b, uint64(len(p.Terms)))
+		for t, n := range p.Terms {
 			b = appendStr(b, t)
-			b = binary.AppendUvarint(b, uint64(p.Terms[t]))
+			b = binary.AppendUvarint(b, uint64(n))
 		}
 	}
 	return b

@@ -199,3 +199,46 @@ func TestEmbeddedOldRecordsGetEnglishTerms(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+// TestQdrantSparseVectors: what the adapter writes and asks for, by
+// known answers (FNV-1a of "a" is 0xe40c292c, of "b" 0xe70c2de5).
+func TestQdrantSparseVectors(t *testing.T) {
+	f, addr := startFakeQdrant(t)
+	q, err := OpenQdrant(QdrantConfig{Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	ctx := context.Background()
+	col := Collection{Bot: "harbor", KB: "faq"}
+	if err := q.Ensure(ctx, col, 2); err != nil {
+		t.Fatal(err)
+	}
+	id := PointID("harbor", "faq", "a.md", "h", 0)
+	if err := q.Upsert(ctx, col, []Point{{ID: id, Vector: []float32{1, 0}, Terms: map[string]int{"b": 1, "a": 2}, Payload: Payload{Path: "a.md"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Length 3 against QdrantAvgLen 50: a: 2·2.2/(2 + 1.2·(0.25 + 0.75·3/50))
+	// = 1.869159; b: 2.2/(1 + 1.2·0.295) = 1.624815.
+	f.mu.Lock()
+	got := f.cols[col.Name()].points[id].sparse
+	f.mu.Unlock()
+	want := map[uint32]float64{0xe40c292c: 1.869159, 0xe70c2de5: 1.624815}
+	if len(got) != len(want) {
+		t.Fatalf("sparse vector %v, want %v", got, want)
+	}
+	for x, w := range want {
+		if math.Abs(float64(got[x])-w) > 1e-5 {
+			t.Fatalf("sparse vector %v, want %v", got, want)
+		}
+	}
+	idx, vals := sparseQuery([]string{"b", "a", "b"})
+	if len(idx) != 2 || idx[0] != 0xe40c292c || idx[1] != 0xe70c2de5 || vals[0] != 1 || vals[1] != 1 {
+		t.Fatalf("query vector %v %v", idx, vals)
+	}
+	// One point: IDF ln(1 + 0.5/1.5); the score is IDF × 1.869159.
+	hits, err := q.Query(ctx, col, Query{Mode: ModeLexical, Terms: []string{"a"}}, 3)
+	if err != nil || len(hits) != 1 || math.Abs(float64(hits[0].Score)-math.Log(1+0.5/1.5)*1.869159) > 1e-5 {
+		t.Fatalf("hits %+v, %v", hits, err)
+	}
+}

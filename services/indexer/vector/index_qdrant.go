@@ -132,8 +132,10 @@ const SparseName = "bm25"
 // QdrantAvgLen is the chunk length, in terms, that Qdrant's BM25 length
 // normalisation assumes: the sparse values are written once per point,
 // so they cannot follow the collection's true average as the embedded
-// index does.
-const QdrantAvgLen = 170
+// index does. 50 is the average measured over the KB documents of the
+// General Bots templates (54 chunks: Markdown guides cut at their
+// sections, short PDFs).
+const QdrantAvgLen = 50
 
 // termIndex is the sparse dimension of a term: its 32-bit FNV-1a hash
 // (terms that collide count as one).
