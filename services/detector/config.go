@@ -53,8 +53,9 @@ type Config struct {
 	// use ReconcileDefault (default 5 minutes).
 	Reconcile        map[events.Kind]time.Duration
 	ReconcileDefault time.Duration
-	// RawSubject is where MinIO's NATS target publishes raw S3 events
-	// ("": no push path, listing only). Default "raw.s3" when S3 is set.
+	// RawSubject is where MinIO's NATS targets publish raw S3 events: on
+	// it or below it (raw.s3.fast, raw.s3.durable) ("": no push path,
+	// listing only). Default "raw.s3" when S3 is set.
 	RawSubject string
 	// RawStream and RawConsumer name the stream holding raw events and the
 	// durable consumer the detectors share. Defaults RAW and detector-raw.
@@ -213,7 +214,7 @@ var Settings = []host.Setting{
 	{Env: EnvStateBucket, Flag: "state-bucket", Usage: "JetStream KV bucket of the per-file state (default " + DefaultStateBucket + ")"},
 	{Env: EnvBotsInterval, Flag: "s3-bots-interval", Usage: "how often S3 is listed for new or removed bots (default 30s)"},
 	{Env: EnvReconcile, Flag: "s3-reconcile", Usage: "S3 listing period per kind, e.g. kb=10m,dialog=1m,default=5m"},
-	{Env: EnvRawSubject, Flag: "s3-raw-subject", Usage: "subject MinIO's NATS target publishes on (default raw.s3 when S3 is set)"},
+	{Env: EnvRawSubject, Flag: "s3-raw-subject", Usage: "subject MinIO's NATS targets publish on or below, e.g. raw.s3.fast (default raw.s3 when S3 is set)"},
 	{Env: EnvNotifyARN, Flag: "s3-notify-arn", Usage: "comma-separated MinIO targets every bot bucket found is set to notify, e.g. arn:minio:sqs::FAST:nats,arn:minio:sqs::DURABLE:nats"},
 	{Env: EnvBots, Flag: "s3-bots", Usage: "comma-separated bots the S3 source is limited to (default all)"},
 }
