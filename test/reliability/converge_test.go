@@ -354,6 +354,7 @@ func (r *rig) diffIndexer(ctx context.Context, kbs []cached) ([]string, int) {
 		}
 	}
 	perKB := map[string]int{} // points of stored documents, by KB
+	pathsOf := map[string][]string{}
 	chunks := 0
 	for _, f := range kbs {
 		p := f.obj.Path
@@ -367,6 +368,7 @@ func (r *rig) diffIndexer(ctx context.Context, kbs []cached) ([]string, int) {
 			continue
 		}
 		perKB[kb] += n
+		pathsOf[kb] = append(pathsOf[kb], p)
 		switch {
 		case !ok:
 			add("indexer: no state for %q (want %s)", p, f.kbStatus)
@@ -392,7 +394,9 @@ func (r *rig) diffIndexer(ctx context.Context, kbs []cached) ([]string, int) {
 		}
 		if n != perKB[kb] {
 			add("index: KB %q holds %d points, its stored documents %d: orphans", kb, n, perKB[kb])
+			continue
 		}
+		out = append(out, r.diffLexical(ctx, kb, pathsOf[kb])...)
 	}
 	return out, chunks
 }
