@@ -99,28 +99,32 @@ func wordText(x basic.Expr) (string, bool) {
 	return "", false
 }
 
-// resolveSchedule turns a schedule into a valid cron expression, reporting
-// an error when it is neither valid cron nor understood natural language.
+// noSchedule ends the warning of a schedule that cannot be read: upstream
+// logs the failure and runs the dialog without it, so it is no error.
+const noSchedule = "; General Bots runs the dialog without this schedule"
+
+// resolveSchedule turns a schedule into a valid cron expression, warning
+// when it is neither valid cron nor understood natural language.
 func (a *analyzer) resolveSchedule(at basic.Pos, expr string) string {
 	text := strings.TrimSpace(expr)
 	if text == "" {
-		a.errorf(at, "empty schedule: expected a cron expression such as \"0 9 * * *\"")
+		a.warnf(at, "empty schedule: expected a cron expression such as \"0 9 * * *\""+noSchedule)
 		return ""
 	}
 	if looksLikeCron(text) {
 		if err := ValidateCron(text); err != nil {
-			a.errorf(at, "%v", err)
+			a.warnf(at, "%v"+noSchedule, err)
 			return ""
 		}
 		return text
 	}
 	c, ok := naturalSchedule(text)
 	if !ok {
-		a.errorf(at, "cannot understand schedule %q: expected a cron expression such as \"0 9 * * *\" or a phrase such as \"every 5 minutes\" or \"every day at 9am\"", text)
+		a.warnf(at, "cannot understand schedule %q: expected a cron expression such as \"0 9 * * *\" or a phrase such as \"every 5 minutes\" or \"every day at 9am\""+noSchedule, text)
 		return ""
 	}
 	if err := ValidateCron(c); err != nil {
-		a.errorf(at, "schedule %q: %v", text, err)
+		a.warnf(at, "schedule %q: %v"+noSchedule, text, err)
 		return ""
 	}
 	return c

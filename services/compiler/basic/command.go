@@ -27,6 +27,13 @@ func (p *parser) parseCommand() Stmt {
 		case "WITH":
 			end = "WITH"
 		}
+		if end == "WITH" && !p.endWithFollows() {
+			if m := p.withPairs(); m != nil {
+				cmd.Args = append(cmd.Args, m)
+				p.endStmt(name)
+				return cmd
+			}
+		}
 		if end != "" {
 			cmd.Args = cmd.Args[:n-1]
 			p.endStmt(name)
@@ -172,6 +179,16 @@ func exprStop(t token) bool {
 	return t.isWord("THEN") || t.isWord("TO") || t.isWord("STEP") || t.isWord("DO") || t.isWord("ELSE")
 }
 
+// valueStop ends the arguments of a command used as the value of an
+// assignment: at a closing bracket, or at THEN, ELSE or DO of an enclosing
+// single-line statement. TO is a connector here (COMPRESS f TO "a.zip").
+func valueStop(t token) bool {
+	if t.Kind == tokOp {
+		return t.Text == ")" || t.Text == "]" || t.Text == "}"
+	}
+	return t.isWord("THEN") || t.isWord("DO") || t.isWord("ELSE")
+}
+
 // nestedStop ends the arguments of a command used inside a larger
 // expression; inside brackets (a map value, a call argument) a comma ends
 // them too.
@@ -188,13 +205,51 @@ func (p *parser) parseValue() Expr {
 		return p.parseExpr()
 	}
 	_, n := p.matchPhrase(knownStatements)
-	if startsJuxtaposed(p.peek(1)) || n > 1 && (startsJuxtaposed(p.peek(n)) || p.peek(n).atEOL()) {
+	// GENERATE FROM TEMPLATE t WITH d: a statement keyword, then a connector.
+	connected := statementStarts[t.Upper] && connectorWords[p.peek(1).Upper] && p.startsExpr(p.peek(2))
+	if startsJuxtaposed(p.peek(1)) || connected || n > 1 && (startsJuxtaposed(p.peek(n)) || p.peek(n).atEOL()) {
 		name, _ := p.commandName(knownStatements)
 		c := &CommandExpr{Pos: t.Pos, Name: name, Args: []Expr{}}
 		if !p.atEnd() {
-			c.Args = p.parseArgs(exprStop)
+			c.Args = p.parseArgs(valueStop)
+		}
+		if n := len(c.Args); n > 0 && wordName(c.Args[n-1]) == "WITH" && p.at(tokNewline) {
+			if m := p.withPairs(); m != nil {
+				c.Args = append(c.Args, m)
+			}
 		}
 		return c
 	}
 	return p.parseExpr()
+}
+
+// endWithFollows reports whether the logical line after the current one
+// is END WITH: then a WITH at the end of the line opens a block.
+func (p *parser) endWithFollows() bool {
+	j := p.i + 1
+	for j < len(p.toks) && !p.toks[j].atEOL() {
+		j++
+	}
+	return j+2 < len(p.toks) && p.toks[j+1].isWord("END") && p.toks[j+2].isWord("WITH")
+}
+
+// withPairs parses the book's continuation form of WITH in a value,
+// `r = POST url WITH` followed by a line of `name = value` pairs (a line
+// ending in a comma continues on the next): the pairs as a map, or nil
+// when the next line is not such a pair.
+func (p *parser) withPairs() *MapLit {
+	if n := p.peek(1); n.Kind != tokIdent || !p.peek(2).isOp("=") {
+		return nil
+	}
+	p.next() // the newline after WITH
+	m := &MapLit{Pos: p.tok().Pos, Entries: []MapEntry{}}
+	for p.tok().Kind == tokIdent && p.peek(1).isOp("=") {
+		k := p.next()
+		p.next()
+		m.Entries = append(m.Entries, MapEntry{Pos: k.Pos, Key: k.Text, Value: p.parseExpr()})
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	return m
 }

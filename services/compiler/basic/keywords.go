@@ -83,7 +83,7 @@ func statementPhrases(forms []Form) map[string]bool {
 	for _, f := range forms {
 		ph := f.Phrase()
 		first, _, _ := strings.Cut(ph, " ")
-		if ph != "" && !f.IsFunction() && !structural[first] {
+		if ph != "" && !f.IsFunction() && (!structural[first] || strings.Contains(ph, " ") && first == "HEAR") {
 			m[ph] = true
 		}
 	}
@@ -106,6 +106,16 @@ func firstWords(forms []Form) map[string]bool {
 // words of every form of the keyword table (keywords.tsv), matched longest
 // first; an underscore spelling such as ADD_KB is the same as ADD KB.
 var knownStatements = statementPhrases(Forms)
+
+// statementStarts are the first words of the statement phrases.
+var statementStarts = func() map[string]bool {
+	m := map[string]bool{}
+	for ph := range knownStatements {
+		first, _, _ := strings.Cut(ph, " ")
+		m[first] = true
+	}
+	return m
+}()
 
 // leadingWords are the words a statement may begin with: the first word of
 // every form of the table (a statement, a block, a function of the

@@ -1,6 +1,7 @@
 package basic
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -11,7 +12,7 @@ func example(f Form) string {
 	fill := map[string]string{
 		"$expr$": "x", "$ident$": "v", "$string$": `"s"`, "$int$": "1", "$type$": "STRING",
 		"$block$": "\n  TALK 1\n", "$stmt$": "TALK 1", "$text$": "\nhello ${x}\n",
-		"$columns$": "\n  id INTEGER\n", "$params$": "p", "$args$": "x", "$nl$": "\n",
+		"$columns$": "\n  id INTEGER\n", "$params$": "p", "$args$": "x", "$nl$": "\n", "$rest$": "x",
 	}
 	var b strings.Builder
 	if f.IsFunction() {
@@ -47,9 +48,10 @@ func TestKeywordTable(t *testing.T) {
 			t.Errorf("%v: no source", f.Tokens)
 		}
 		src := example(f)
+		rest := slices.Contains(f.Tokens, "$rest$") // a book chapter's keyword: its phrase is known
 		if _, ds := Parse([]byte(src)); len(ds) > 0 {
 			for _, d := range ds {
-				if d.Severity == "error" {
+				if d.Severity == "error" && (!rest || strings.Contains(d.Message, "unknown statement")) {
 					t.Errorf("%s (%s):\n%s→ %s", strings.Join(f.Tokens, " "), f.Source, src, d)
 				}
 			}

@@ -34,6 +34,8 @@ type lexer struct {
 type pendingString struct {
 	b   strings.Builder
 	tok token
+	// single is set for a '…' string, which has no escapes.
+	single bool
 }
 
 // lex tokenizes src. The result always ends with tokEOF.
@@ -59,7 +61,7 @@ func (lx *lexer) run() {
 
 		from := 0
 		if ps := lx.pending; ps != nil {
-			end, closed := scanStringInto(&ps.b, line, 0)
+			end, closed := ps.scan(line, 0)
 			if !closed {
 				ps.b.WriteByte('\n')
 				continue
@@ -212,6 +214,14 @@ func (lx *lexer) lexLine(stmtStart bool, from int) {
 			end := i + 1 + strings.IndexByte(line[i+1:], '\'')
 			lx.emit(mk(tokString, line[i+1:end], end+1))
 			i = end + 1
+		case r == '\'' && lx.opensSingleQuoted():
+			// x = '…' over several lines (the book's GraphQL queries).
+			ps := &pendingString{single: true}
+			ps.b.WriteString(line[i+1:])
+			ps.b.WriteByte('\n')
+			ps.tok = mk(tokString, "", len(line))
+			lx.pending = ps
+			return
 		case r == '\'':
 			return
 		case r == '/' && strings.HasPrefix(line[i:], "//"):
@@ -288,6 +298,31 @@ func (lx *lexer) quoteIsString(line string, i int) bool {
 		return true
 	}
 	return false
+}
+
+// opensSingleQuoted reports whether a ' with no closing quote on its line
+// opens a string that goes on over the next lines: right after "=", where a
+// comment would leave the value missing.
+func (lx *lexer) opensSingleQuoted() bool {
+	if len(lx.toks) == 0 {
+		return false
+	}
+	t := lx.toks[len(lx.toks)-1]
+	return t.Off >= lx.lineOff && t.isOp("=")
+}
+
+// scan goes on with the string on line from i; it returns where the
+// string ends and whether it is closed there.
+func (ps *pendingString) scan(line string, i int) (int, bool) {
+	if !ps.single {
+		return scanStringInto(&ps.b, line, i)
+	}
+	if j := strings.IndexByte(line[i:], '\''); j >= 0 {
+		ps.b.WriteString(line[i : i+j])
+		return i + j + 1, true
+	}
+	ps.b.WriteString(line[i:])
+	return len(line), false
 }
 
 // afterValue reports whether the previous token ends a value, so that a

@@ -69,6 +69,9 @@ func (p *parser) parseStmt() Stmt {
 	case "DESCRIPTION":
 		return p.parseDescription()
 	case "HEAR":
+		if _, n := p.matchPhrase(knownStatements); n > 1 {
+			return p.parseCommand() // HEAR FROM MEET INTO v (the book's form)
+		}
 		return p.parseHear()
 	case "TALK":
 		return p.parseTalk()

@@ -19,6 +19,14 @@ func (p *parser) parseParam() Stmt {
 	}
 	p.next()
 	s := &Param{Pos: start, Name: name.Text}
+	if p.atOp(",") {
+		// PARAM a, b, c: upstream takes the first word with its comma as
+		// the name; the book writes it this way.
+		p.errs.warnf(p.tok().Pos, "PARAM with several names: General Bots reads only the first, as %q; declare one PARAM a line", name.Text+",")
+		p.sync()
+		p.endStmt("PARAM " + s.Name)
+		return s
+	}
 	seen := map[string]bool{}
 	for !p.atEnd() {
 		t := p.tok()

@@ -24,7 +24,10 @@ import (
 	"strings"
 )
 
-const runtimeDir = "botserver/crates/"
+const (
+	runtimeDir = "botserver/crates/"
+	bookDir    = "botbook/src/"
+)
 
 func main() {
 	upstream := flag.String("upstream", "", "checkout of github.com/generalbots/generalbots")
@@ -50,9 +53,17 @@ func run(upstream, table string, write bool) error {
 	if err != nil {
 		return err
 	}
-	var kept []string // entries from other sources than the runtime
+	book, err := scanBook(upstream)
+	if err != nil {
+		return err
+	}
+	found = append(found, book...)
+	var kept []string // entries written by hand: the compiler's forms, a few of the book's
 	for _, e := range old {
-		if !strings.HasPrefix(source(e), runtimeDir) || strings.HasPrefix(source(e), runtimeDir+"botbasic_compiler/") {
+		src := source(e)
+		generated := strings.HasPrefix(src, runtimeDir) && !strings.HasPrefix(src, runtimeDir+"botbasic_compiler/") ||
+			strings.HasPrefix(src, bookDir) && strings.HasSuffix(e, "\t"+src) && strings.Contains(e, " $rest$\t")
+		if !generated {
 			kept = append(kept, e)
 		}
 	}
@@ -143,6 +154,47 @@ func scan(upstream string) ([]string, error) {
 		}
 		for _, m := range fnRE.FindAllSubmatch(src, -1) {
 			forms = append(forms, string(m[1])+" ( $args$ )\t"+filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", root, err)
+	}
+	return forms, nil
+}
+
+var (
+	headingRE = regexp.MustCompile(`^#{1,3} +(.+)$`)
+	phraseRE  = regexp.MustCompile(`^[A-Z][A-Z_]*(?: [A-Z][A-Z_]*)*$`)
+)
+
+// scanBook finds the keywords the book's keyword chapters
+// (botbook/src/**/keyword-*.md) are about: the upper-case phrases of their
+// headings ("# START MEET / JOIN MEET Keywords"), each as PHRASE $rest$.
+func scanBook(upstream string) ([]string, error) {
+	root := filepath.Join(upstream, filepath.FromSlash(bookDir))
+	var forms []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), "keyword-") || filepath.Ext(p) != ".md" {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(upstream, p)
+		for _, line := range strings.Split(string(src), "\n") {
+			m := headingRE.FindStringSubmatch(strings.TrimSpace(line))
+			if m == nil {
+				continue
+			}
+			for _, part := range strings.FieldsFunc(m[1], func(r rune) bool { return r == '/' || r == ',' }) {
+				part = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(part), " Keywords"), " Keyword"))
+				part = strings.Trim(part, "`")
+				if phraseRE.MatchString(part) && len(part) > 1 && !strings.Contains(part, "EXAMPLE") {
+					forms = append(forms, part+" $rest$\t"+filepath.ToSlash(rel))
+				}
+			}
 		}
 		return nil
 	})
