@@ -3,6 +3,8 @@ SHELL := /bin/bash
 MODULES = $(shell go list -m -f '{{.Path}}/...')
 TESTENV ?= /tmp/drivemon-testenv
 GOFILES = $(shell git ls-files '*.go')
+# staticcheck at a pinned version (go run fetches and caches it once)
+STATICCHECK = go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 FULL_SCALE = '^TestIntegration(Burst|ManyObjectsAtStart|SSEClients)$$'
 
@@ -32,10 +34,11 @@ fuzz:
 		go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./services/indexer/extract/extractfuzz || exit 1; \
 	done
 
-## lint: gofmt and go vet over every module
+## lint: gofmt, go vet and staticcheck over every module
 lint:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(MODULES)
+	$(STATICCHECK) $(MODULES)
 
 ## unit: the tests that need no server (integration tests skip)
 unit:

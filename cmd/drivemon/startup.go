@@ -87,7 +87,8 @@ func lockData(dir string) (*dataLock, error) {
 		}
 		return nil, fmt.Errorf("--data %s: locking %s: %w", dir, path, err)
 	}
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	if err != nil {

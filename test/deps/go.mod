@@ -1,0 +1,3 @@
+module github.com/drivemon/drivemon/test/deps
+
+go 1.26.0
