@@ -219,10 +219,20 @@ func (a *devApp) Routes() http.Handler { return a.routes }
 // Run implements host.Service: the change log starts first, so it sees
 // the initial scan, then every service.
 func (a *devApp) Run(ctx context.Context) error {
+	// Before any service runs: what their consumers left unfinished.
+	bl, err := newBacklog(ctx, a.js, events.ConsumerCompiler, events.ConsumerIndexer)
+	if err != nil {
+		return err
+	}
+	a.progress.backlogLeft = len(bl.upTo) > 0
 	if err := a.feed.start(ctx, a.js); err != nil {
 		return err
 	}
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		bl.watch(ctx, 250*time.Millisecond, a.progress.backlogDrained)
+		return nil
+	})
 	g.Go(func() error { return a.feed.run(ctx) })
 	for _, svc := range []interface{ Run(context.Context) error }{a.detector, a.compiler, a.indexer, a.themer, a.files} {
 		g.Go(func() error { return svc.Run(ctx) })

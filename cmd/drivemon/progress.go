@@ -28,6 +28,9 @@ type progress struct {
 	pending  map[string]string // change id awaiting an outcome → file key
 	lastStep int
 	drawn    bool
+	// backlogLeft: work from before this start is still unfinished
+	// (backlog.go); the ready line waits for it.
+	backlogLeft bool
 }
 
 func newProgress(out io.Writer) *progress {
@@ -82,7 +85,7 @@ func (p *progress) scanned() {
 }
 
 func (p *progress) finishIfDone() {
-	if !p.active || !p.scanDone || len(p.pending) > 0 {
+	if !p.active || !p.scanDone || len(p.pending) > 0 || p.backlogLeft {
 		return
 	}
 	p.active = false
