@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,11 +32,11 @@ func TestIntegrationBrowserDashboard(t *testing.T) {
 			t.Fatalf("dashboard: %s (%s): %v\npage:\n%s", what, expr, err, html)
 		}
 	}
-	waitJS("both bots listed", `document.querySelectorAll("section[data-bot]").length === 2`)
-	waitJS("files with status", `[...document.querySelectorAll('section[data-bot="harbor"] tr[data-path]')].length === 5 &&
-		document.querySelector('section[data-bot="harbor"] tr[data-path="harbor.gbdialog/start.bas"] td.ok') !== null`)
-	waitJS("the tool", `document.querySelector('section[data-bot="harbor"] li[data-tool="book-berth"]') !== null`)
-	waitJS("the KB", `document.querySelector('section[data-bot="lighthouse"] li[data-kb="history"]') !== null`)
+	waitJS("both bots listed", `document.querySelectorAll("details[data-bot]").length === 2`)
+	waitJS("files with status", `[...document.querySelectorAll('details[data-bot="harbor"] tr[data-path]')].length === 5 &&
+		document.querySelector('details[data-bot="harbor"] tr[data-path="harbor.gbdialog/start.bas"] :is(td.ok, td.warning)') !== null`)
+	waitJS("the tool", `document.querySelector('details[data-bot="harbor"] li[data-tool="book-berth"]') !== null`)
+	waitJS("the KB", `document.querySelector('details[data-bot="lighthouse"] li[data-kb="history"]') !== null`)
 	// The KB search box: a question finds the document, its words marked.
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[chromedp.Void](`(() => {
 		document.getElementById("kbsel").value = "lighthouse/kb/history";
@@ -54,8 +55,91 @@ func TestIntegrationBrowserDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS("the edit in the live feed", `document.getElementById("log").innerText.includes("harbor.gbdialog/start.bas  compiled (1 error")`)
-	waitJS("the diagnostic beside the file", `(document.querySelector('section[data-bot="harbor"] tr[data-path="harbor.gbdialog/start.bas"]') || {innerText: ""}).innerText.includes("2:")`)
+	waitJS("the diagnostic beside the file", `(document.querySelector('details[data-bot="harbor"] tr[data-path="harbor.gbdialog/start.bas"]') || {innerText: ""}).innerText.includes("2:")`)
 	if m, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.__marker || 0`)); err != nil || m != 7 {
 		t.Fatalf("the dashboard reloaded (marker %d, %v)", m, err)
 	}
+}
+
+// TestIntegrationBrowserFleet: the dashboard on 50 generated bots, one
+// with a compile error (its message 2 000 characters long) and one with a
+// failing KB document, in a 1 400 px window: the error count and red
+// status show, the filter keeps only the bad bots, nothing scrolls
+// sideways, and the live feed shows past events after a reload.
+// Screenshots go to $DRIVEMON_SCREENSHOTS when set.
+func TestIntegrationBrowserFleet(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 50 {
+		bot := fmt.Sprintf("bot-%02d", i)
+		pkg := writeBot(t, filepath.Join(dir, "bots", fmt.Sprintf("cat-%d", i%5)), bot, i == 1)
+		switch i {
+		case 0:
+			long := strings.Repeat("B", 2000) + " \"hi\"\n"
+			os.WriteFile(filepath.Join(pkg, bot+".gbdialog", "broken.bas"), []byte(long), 0o644)
+		case 1:
+			os.WriteFile(filepath.Join(pkg, bot+".gbot", "config.csv"), []byte("name,value\nembedding-url,http://"+freeAddr(t)+"/v1/embeddings\n"), 0o644)
+		case 2:
+			os.WriteFile(filepath.Join(pkg, bot+".gbdialog", "nodesc.bas"), []byte("PARAM x AS STRING\nTALK x\n"), 0o644)
+		}
+	}
+	_, httpAddr, stdout := startDevLog(t, dir)
+	// 50 bots × 2 files, the broken dialog, the KB document and a tool.
+	eventually(t, "the ready line", func() bool {
+		return strings.Contains(stdout.String(), "ready: 103 files, 102 ok, 1 failed (see dashboard)\n")
+	})
+	tab := testinfra.Browser(t)
+	shots := os.Getenv("DRIVEMON_SCREENSHOTS")
+	shoot := func(name string) {
+		t.Helper()
+		if shots == "" {
+			return
+		}
+		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitJS := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(tab, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			text, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.innerText.slice(0, 3000)`))
+			t.Fatalf("dashboard: %s (%s): %v\npage:\n%s", what, expr, err, text)
+		}
+	}
+	if _, err := chromedp.Run(tab, chromedp.EmulateViewport(1400, 900)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(tab, chromedp.Navigate("http://"+httpAddr+"/")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("50 bots listed", `document.querySelectorAll("details[data-bot]").length === 50`)
+	waitJS("the fleet's error count", `document.getElementById("fleet").innerText.includes("1 error") && document.getElementById("fleet").innerText.includes("1 failed")`)
+	waitJS("the broken bot red and open", `(() => { const d = document.querySelector('details[data-bot="bot-00"]');
+		const td = d && d.querySelector('tr[data-path="bot-00.gbdialog/broken.bas"] td.error');
+		return d.open && td && getComputedStyle(td).color === "rgb(207, 34, 46)" && d.querySelector("summary").innerText.includes("1 error") })()`)
+	waitJS("the failing document", `document.querySelector('details[data-bot="bot-01"] tr[data-path="bot-01.gbkb/faq/hours.md"] td.failed') !== null`)
+	waitJS("a tool without a description is its name alone", `document.querySelector('details[data-bot="bot-02"] li[data-tool="nodesc"]').textContent === "nodesc"`)
+	waitJS("one document, not documents", `document.querySelector('details[data-bot="bot-01"] li[data-kb="faq"]').textContent.endsWith(" in 1 document")`)
+	waitJS("no horizontal scroll at 1 400 px", `document.documentElement.scrollWidth <= window.innerWidth && window.innerWidth === 1400`)
+	shoot("dashboard.png")
+	if _, err := chromedp.Run(tab, chromedp.Click("#errorsOnly")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("the filter keeps the bad bots", `[...document.querySelectorAll("details[data-bot]")].map(d => d.dataset.bot).join(",") === "bot-00,bot-01"`)
+	shoot("dashboard-errors-only.png")
+	if _, err := chromedp.Run(tab, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("past events after a reload", `document.getElementById("log").innerText.includes("bot-00.gbdialog/broken.bas  compiled (1 error)")`)
+	if _, err := chromedp.Run(tab, chromedp.SendKeys("#search", "bot-4")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("the search", `document.querySelectorAll("details[data-bot]").length === 10`)
+	shoot("dashboard-search.png")
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -154,6 +155,9 @@ type devApp struct {
 	log      *slog.Logger
 	routes   http.Handler
 	closers  []func() error
+
+	sseMu sync.Mutex
+	sse   map[string]int // bot → open theme streams
 }
 
 func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.JetStream, log *slog.Logger, stdout io.Writer, m *host.Metrics) (a *devApp, err error) {
@@ -185,7 +189,7 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 		return nil, err
 	}
 	a.closers = append(a.closers, a.indexer.Close)
-	if a.themer, err = themer.New(themer.Config{}, themer.Deps{JS: js, Storage: a.store, Log: log.With("service", "themer"), SSEClients: m.SSEClients}); err != nil {
+	if a.themer, err = themer.New(themer.Config{}, themer.Deps{JS: js, Storage: a.store, Log: log.With("service", "themer"), SSEClients: a.countClients}); err != nil {
 		return nil, err
 	}
 	fcfg := files.Config{AllowLoopback: true, LoopbackNATS: files.LoopbackAddr(cfg.NATSAddr), Token: os.Getenv(files.EnvToken), ServeNATS: true, Audit: audit.Config{Dir: filepath.Join(cfg.DataDir, "audit")}}
@@ -196,6 +200,7 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 	m.WatchConsumer(indexer.ServiceName, events.StreamDrive, events.ConsumerIndexer)
 	a.progress = newProgress(stdout)
 	a.feed = newFeed(stdout, a.store.PackageDir, a.progress)
+	a.feed.clients = a.themeClients
 
 	dev := chi.NewRouter()
 	dev.Get("/", func(w http.ResponseWriter, r *http.Request) {
@@ -207,10 +212,28 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 	if a.routes, err = mergeRoutes(map[string]http.Handler{
 		"dev": dev, "detector": a.detector.Routes(), "compiler": a.compiler.Routes(),
 		"indexer": a.indexer.Routes(), "themer": a.themer.Routes(), "files": a.files.Routes(),
-	}, devGuard(cfg.HTTPAddr)); err != nil {
+	}, devGuard(cfg.HTTPAddr), knownBots(a.store)); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// countClients follows the themer's open streams per bot: for the
+// metrics, and for "pushed to N clients" in the change log.
+func (a *devApp) countClients(bot string, delta int) {
+	a.metrics.SSEClients(bot, delta)
+	a.sseMu.Lock()
+	defer a.sseMu.Unlock()
+	if a.sse == nil {
+		a.sse = map[string]int{}
+	}
+	a.sse[bot] += delta
+}
+
+func (a *devApp) themeClients(bot string) int {
+	a.sseMu.Lock()
+	defer a.sseMu.Unlock()
+	return a.sse[bot]
 }
 
 // Routes implements host.Service.

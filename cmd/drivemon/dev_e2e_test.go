@@ -113,6 +113,9 @@ func TestIntegrationDevEndToEnd(t *testing.T) {
 		t.Fatalf("theme file: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	if code := getJSON(t, base+"/bots/nosuchbot/", nil); code != http.StatusNotFound {
+		t.Fatalf("GET /bots/nosuchbot/: %d, want 404", code)
+	}
 	for _, page := range []string{"/", "/bots/harbor/"} {
 		resp, err := http.Get(base + page)
 		if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {

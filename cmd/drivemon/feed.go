@@ -36,6 +36,7 @@ const ringSize = 500
 type feed struct {
 	out      io.Writer
 	pkgDir   func(bot string) (string, error)
+	clients  func(bot string) int // open theme streams of a bot
 	progress *progress
 	stops    []func()
 
@@ -65,6 +66,7 @@ type fileStatus struct {
 	Status   string                    `json:"status"`
 	Errors   int                       `json:"errors"`
 	Warnings int                       `json:"warnings"`
+	Note     string                    `json:"note,omitempty"` // theme files: "pushed to N clients"
 	Outcomes map[string]events.Outcome `json:"outcomes"`
 }
 
@@ -121,7 +123,7 @@ type logLine struct {
 }
 
 func newFeed(out io.Writer, pkgDir func(string) (string, error), p *progress) *feed {
-	return &feed{out: out, pkgDir: pkgDir, progress: p, files: map[string]*fileStatus{},
+	return &feed{out: out, pkgDir: pkgDir, progress: p, clients: func(string) int { return 0 }, files: map[string]*fileStatus{},
 		held: map[string][]heldOutcome{}, failing: map[string]bool{}, subs: map[chan logLine]struct{}{}}
 }
 
@@ -213,6 +215,11 @@ func (f *feed) change(c events.Change, live bool) {
 		}
 	}
 	st.derive()
+	st.Note = ""
+	if live && c.Kind == events.KindTheme && c.Op != events.OpDeleted {
+		st.Note = "pushed to " + plural(f.clients(c.Bot), "client")
+	}
+	note := st.Note
 	if c.Op == events.OpMoved {
 		delete(f.files, events.Key(c.Bot, c.From))
 	}
@@ -238,6 +245,9 @@ func (f *feed) change(c events.Change, live bool) {
 	text := fmt.Sprintf("%-12s %-8s %s", c.Bot, c.Op, events.DisplayPath(c.Path))
 	if c.Op == events.OpMoved {
 		text += "  (from " + events.DisplayPath(c.From) + ")"
+	}
+	if note != "" {
+		text += "  " + note
 	}
 	f.emit(logLine{Bot: c.Bot, Path: c.Path, Text: text})
 	for _, o := range due {

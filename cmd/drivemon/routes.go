@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/drivemon/drivemon/pkg/drive"
 )
 
 // mergeRoutes combines the chi routers of several services (each with
@@ -33,4 +37,23 @@ func mergeRoutes(routers map[string]http.Handler, mw ...func(http.Handler) http.
 		}
 	}
 	return top, nil
+}
+
+// knownBots answers 404 for the pages of a bot that has no package
+// (/bots/{bot}/…), instead of a demo page for a bot that is not there.
+func knownBots(store interface {
+	PackageDir(bot string) (string, error)
+}) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if rest, ok := strings.CutPrefix(r.URL.Path, "/bots/"); ok {
+				bot, _, _ := strings.Cut(rest, "/")
+				if _, err := store.PackageDir(bot); bot != "" && errors.Is(err, drive.ErrNotFound) {
+					http.Error(w, "no bot "+bot+": no "+bot+".gbai package", http.StatusNotFound)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
