@@ -3,8 +3,10 @@
 // handler succeeded; on a transient error, retry with exponential backoff;
 // give up after the consumer's MaxDeliver tries or at once on a permanent
 // error, parking the message on the DEAD stream (never retried forever,
-// never lost); tell the server the work is in progress while a slow handler
-// runs so it is not redelivered under it.
+// never lost: a letter the DEAD stream refuses on the last delivery, which
+// the server would not redeliver, is held in progress and parked once the
+// stream takes writes again); tell the server the work is in progress
+// while a slow handler runs so it is not redelivered under it.
 //
 // Open gives a service its durable consumer: the standard one, created as
 // defined, or an operator's replay consumer, which must already exist (a

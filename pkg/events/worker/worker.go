@@ -248,13 +248,46 @@ func (w *Worker) park(ctx context.Context, msg jetstream.Msg, cause error, deliv
 	dl.Header.Set(HeaderConsumer, w.cfg.Name)
 	dl.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%d", w.cfg.Name, seq))
 	if _, err := w.dead.PublishMsg(ctx, dl); err != nil {
-		// Not parked: keep it on the consumer rather than lose it.
-		w.log.Error("parking failed; message stays on the consumer", "subject", msg.Subject(), "err", err)
-		_ = msg.NakWithDelay(w.cfg.MaxBackoff)
+		if deliveries < w.cfg.MaxDeliver {
+			// Not parked: keep it on the consumer rather than lose it.
+			w.log.Error("parking failed; message stays on the consumer", "subject", msg.Subject(), "err", err)
+			_ = msg.NakWithDelay(w.cfg.MaxBackoff)
+			return false
+		}
+		// The server delivers it no more: a nak would drop it. Hold it
+		// (in progress) and park it once the DEAD stream takes writes
+		// again (a full disk, say), while this worker goes on.
+		w.log.Error("parking failed on the last delivery; holding the message and trying again", "subject", msg.Subject(), "err", err)
+		go w.parkLater(ctx, msg, dl)
 		return false
 	}
 	if err := msg.Term(); err != nil {
 		w.log.Warn("term failed after parking", "subject", msg.Subject(), "err", err)
 	}
 	return true
+}
+
+// parkLater retries parking dl, keeping msg in progress meanwhile, until
+// it is parked or ctx ends (then the message is lost to this consumer and
+// the log says so).
+func (w *Worker) parkLater(ctx context.Context, msg jetstream.Msg, dl *nats.Msg) {
+	delay := w.cfg.MinBackoff
+	for {
+		_ = msg.InProgress()
+		select {
+		case <-ctx.Done():
+			w.log.Error("shutting down with a message not parked; it is not delivered again", "subject", msg.Subject())
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, w.cfg.MaxBackoff, w.cfg.AckWait/3)
+		if _, err := w.dead.PublishMsg(ctx, dl); err != nil {
+			continue
+		}
+		if err := msg.Term(); err != nil {
+			w.log.Warn("term failed after parking", "subject", msg.Subject(), "err", err)
+		}
+		w.log.Info("parked after retrying", "subject", msg.Subject())
+		return
+	}
 }

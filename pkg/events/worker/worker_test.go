@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/internal/testinfra"
@@ -331,4 +333,70 @@ func TestIntegrationPrefetchOne(t *testing.T) {
 	}, worker.Config{Name: "pf", Prefetch: 1}, quiet).Run(ctx)
 	waitFor(t, func() bool { return fast.get("n") >= 2 })
 	close(release)
+}
+
+// brokenDead refuses dead letters while broken is set (a DEAD stream on a
+// full disk).
+type brokenDead struct {
+	events.MsgPublisher
+	broken  atomic.Bool
+	refused atomic.Int64
+}
+
+func (b *brokenDead) PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	if b.broken.Load() {
+		b.refused.Add(1)
+		return nil, errors.New("no space left on device")
+	}
+	return b.MsgPublisher.PublishMsg(ctx, msg, opts...)
+}
+
+// TestIntegrationParkWaitsForTheDeadStream: on the last delivery the
+// DEAD stream refuses the letter. A nak would lose the message (the
+// server delivers it no more); the worker holds it and parks it once the
+// stream takes writes again.
+func TestIntegrationParkWaitsForTheDeadStream(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := events.NewChange("bot", events.OpCreated, "x.bas")
+	c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
+	if _, err := events.Publish(ctx, js, &c); err != nil {
+		t.Fatal(err)
+	}
+	cc := events.WorkQueueConsumer("full", events.FilterKind(events.KindDialog))
+	cc.MaxDeliver = 2
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := &brokenDead{MsgPublisher: js}
+	dead.broken.Store(true)
+	var calls atomic.Int64
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go worker.New(cons, dead, func(context.Context, jetstream.Msg) error {
+		calls.Add(1)
+		return errors.New("store unavailable")
+	}, worker.Config{Name: "full", MaxDeliver: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond},
+		slog.New(slog.NewTextHandler(io.Discard, nil))).Run(wctx)
+	waitFor(t, func() bool { return dead.refused.Load() >= 3 })
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("handler called %d times, want 2 (MaxDeliver)", n)
+	}
+	if n := len(deadLetters(t, js)); n != 0 {
+		t.Fatalf("%d dead letters while the stream refused them", n)
+	}
+	dead.broken.Store(false)
+	waitFor(t, func() bool { return len(deadLetters(t, js)) == 1 })
+	waitFor(t, func() bool { // the term follows the letter
+		info, err := cons.Info(ctx)
+		return err == nil && info.NumAckPending == 0
+	})
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("after parking: %d handler calls, want 2", n)
+	}
+	if n := len(deadLetters(t, js)); n != 1 {
+		t.Fatalf("%d dead letters, want 1", n)
+	}
 }
