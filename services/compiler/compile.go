@@ -61,6 +61,9 @@ func (s *Service) remove(ctx context.Context, kind events.Kind, c *events.Change
 			return storeErr(err)
 		}
 		out.Status = deletedStatus(w)
+		if w == store.Written {
+			s.recheckReferrers(ctx, c.Bot, path)
+		}
 		return nil
 	case events.KindConfig:
 		w, prev, err := s.store.DeleteConfig(ctx, c.Bot, path, c.Seq, time.Now())
@@ -144,6 +147,7 @@ func (s *Service) compileDialog(ctx context.Context, c *events.Change, path stri
 		if res.Tool != nil {
 			out.Tool = res.Tool.MCP.Name
 		}
+		s.recheckReferrers(ctx, c.Bot, path)
 	}
 	return nil
 }

@@ -33,7 +33,14 @@
 // to learn the names, once with which of them are active tools (one
 // indexed store query, Store.ActiveToolNames) and with the bot's
 // knowledge bases, listed from <bot>.gbkb/ in the storage at most once per
-// Config.InventoryTTL.
+// Config.InventoryTTL. When a dialog is stored or removed, the bot's other
+// scripts that name its tool (ADD TOOL, USE TOOL) are checked again from
+// their stored version (recheck.go): their diagnostics and tool state are
+// replaced in the store (Store.Recheck, only while that version is
+// current) and an outcome is published, so the API and the dashboard drop
+// or show the warning without the script changing. KB changes do not
+// reach the compiler, so a USE KB warning is only re-checked when the
+// script compiles again.
 //
 // The dialect is General Bots' own (package basic, keywords.tsv): a form
 // that upstream's runtime registers, its compiler rewrites or its book

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/drivemon/drivemon/services/compiler/analysis"
+	"github.com/drivemon/drivemon/services/compiler/diag"
 )
 
 // The contract every Store implementation passes. open returns a fresh,
@@ -30,6 +31,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		{"InvalidWrites", contractInvalid},
 		{"Config", contractConfig},
 		{"InactiveTool", contractInactiveTool},
+		{"Recheck", contractRecheck},
 		{"ActiveToolNames", contractActiveToolNames},
 		{"Bots", contractBots},
 		{"NonUTF8Path", contractNonUTF8},
@@ -383,6 +385,40 @@ func contractInactiveTool(t *testing.T, s Store) {
 	infos, err := s.Scripts(context.Background(), "harbor")
 	if err != nil || len(infos) != 2 || infos[0].Errors == 0 || len(infos[0].Diagnostics) == 0 {
 		t.Fatalf("Scripts = %+v, %v", infos, err)
+	}
+}
+
+// contractRecheck: Recheck replaces the diagnostics of exactly the stored
+// version (seq and content hash) and sets its tool's state with them;
+// another version is left alone.
+func contractRecheck(t *testing.T, s Store) {
+	ctx := context.Background()
+	sc := compiled(t, "harbor", "harbor.gbdialog/t.bas", "PARAM y AS STRING\nDESCRIPTION \"d\"\n", 3)
+	put(t, s, sc, Written)
+	bad := []diag.Diagnostic{diag.Errorf(1, 1, "rechecked")}
+	for _, tc := range []struct {
+		seq  uint64
+		hash string
+	}{{2, sc.ContentHash}, {4, sc.ContentHash}, {3, "other"}} {
+		if done, err := s.Recheck(ctx, "harbor", sc.Path, tc.seq, tc.hash, bad); err != nil || done {
+			t.Fatalf("Recheck of another version (seq %d, hash %q): %v, %v", tc.seq, tc.hash, done, err)
+		}
+	}
+	if done, err := s.Recheck(ctx, "harbor", sc.Path, 3, sc.ContentHash, bad); err != nil || !done {
+		t.Fatalf("Recheck of the stored version: %v, %v", done, err)
+	}
+	got := mustScript(t, s, "harbor", sc.Path)
+	if len(got.Diagnostics) != 1 || got.Diagnostics[0].Message != "rechecked" || got.Seq != 3 {
+		t.Fatalf("after Recheck: seq %d, diagnostics %+v", got.Seq, got.Diagnostics)
+	}
+	if active := mustTools(t, s, "harbor", true); len(active) != 0 {
+		t.Fatalf("a tool with an error is still active: %+v", active)
+	}
+	if done, err := s.Recheck(ctx, "harbor", sc.Path, 3, sc.ContentHash, nil); err != nil || !done {
+		t.Fatalf("Recheck back to clean: %v, %v", done, err)
+	}
+	if active := mustTools(t, s, "harbor", true); len(active) != 1 {
+		t.Fatalf("the tool is not active again: %+v", active)
 	}
 }
 

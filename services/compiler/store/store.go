@@ -76,6 +76,13 @@ type Store interface {
 	// seq and returns the settings it removed.
 	DeleteConfig(ctx context.Context, bot, path string, seq uint64, at time.Time) (Write, []Setting, error)
 
+	// Recheck replaces the diagnostics of the live script at bot/path
+	// when it is still the version seq with that content hash (its tool
+	// active when they hold no error), and reports whether it did: the
+	// reference warnings of a script change when a tool it names appears
+	// or disappears, without a new version of the script.
+	Recheck(ctx context.Context, bot, path string, seq uint64, contentHash string, diags []diag.Diagnostic) (bool, error)
+
 	// Bots lists every bot with at least one live script or config,
 	// sorted by name.
 	Bots(ctx context.Context) ([]BotSummary, error)

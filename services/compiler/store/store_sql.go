@@ -158,6 +158,37 @@ func (s *sqlStore) PutScript(ctx context.Context, sc *Script) (Write, error) {
 	return w, nil
 }
 
+func (s *sqlStore) Recheck(ctx context.Context, bot, path string, seq uint64, contentHash string, diags []diag.Diagnostic) (bool, error) {
+	key, sq, err := checkKey(bot, path, seq)
+	if err != nil {
+		return false, err
+	}
+	js, err := diagJSON(diags)
+	if err != nil {
+		return false, s.wrap("rechecking", key, err)
+	}
+	errs := diag.Count(diags, diag.Error)
+	kb := []byte(key)
+	done := false
+	err = s.db.inTx(ctx, func(q queryer) error {
+		var stored int64
+		err := q.queryRow(ctx, "UPDATE scripts SET diagnostics = ?, errors = ?, warnings = ? WHERE key = ? AND seq = ? AND content_hash = ? AND NOT deleted RETURNING seq",
+			string(js), errs, diag.Count(diags, diag.Warning), kb, sq, text(contentHash)).Scan(&stored)
+		if errors.Is(err, errNoRows) {
+			return nil // a newer version, or gone: its own compile decides
+		}
+		if err != nil {
+			return err
+		}
+		done = true
+		return q.execAll(ctx, []stmt{{"activating the tool", "UPDATE tools SET active = ? WHERE script_key = ?", []any{errs == 0, kb}}})
+	})
+	if err != nil {
+		return false, s.wrap("rechecking", key, err)
+	}
+	return done, nil
+}
+
 // clearArtefacts are the statements removing every artefact of a script.
 func clearArtefacts(key []byte) []stmt {
 	out := make([]stmt, 0, len(artefactTables))

@@ -1,0 +1,68 @@
+package compiler
+
+import (
+	"context"
+	"strings"
+
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/services/compiler/analysis"
+	"github.com/drivemon/drivemon/services/compiler/store"
+)
+
+// recheckReferrers re-checks the other scripts of bot that name the tool
+// the dialog at path defines (its file stem), after that dialog was
+// stored or removed: the tool may just have appeared, changed state or
+// gone, and their reference warnings with it. Each is compiled again from
+// its stored version's content, its diagnostics replaced in the store
+// (Store.Recheck) and an outcome published, so the API and the dashboard
+// show them without the script being touched. It is advice: a failure is
+// logged and the next compile of the script has it right.
+func (s *Service) recheckReferrers(ctx context.Context, bot, path string) {
+	tool := analysis.ToolName(path)
+	eff, err := s.store.Effects(ctx, bot)
+	if err != nil {
+		s.log.Warn("reference recheck skipped: effects unavailable", "bot", bot, "err", err)
+		return
+	}
+	seen := map[string]bool{path: true}
+	for _, r := range eff.Tools {
+		name := strings.TrimSuffix(strings.TrimSuffix(r.Name, ".bas"), ".BAS")
+		if r.Dynamic || seen[r.Path] || !strings.EqualFold(name, tool) {
+			continue
+		}
+		seen[r.Path] = true
+		if err := s.recheck(ctx, bot, r.Path); err != nil {
+			s.log.Warn("reference recheck failed", "bot", bot, "path", events.DisplayPath(r.Path), "err", err)
+		}
+	}
+}
+
+// recheck compiles the stored version of bot/path again with what the bot
+// has now and stores its diagnostics if that version is still current.
+func (s *Service) recheck(ctx context.Context, bot, path string) error {
+	sc, err := s.store.Script(ctx, bot, path)
+	if err != nil {
+		return err
+	}
+	src, _, gone, err := s.read(ctx, bot, path)
+	if err != nil || gone || store.ContentHash(src) != sc.ContentHash {
+		return err // changed or gone since: its own change will compile it
+	}
+	res := analysis.Compile(path, src, nil)
+	if inv := s.inventory(ctx, bot, &res.Effects); inv != nil {
+		res = analysis.Compile(path, src, inv)
+	}
+	done, err := s.store.Recheck(ctx, bot, path, sc.Seq, sc.ContentHash, res.Diagnostics)
+	if err != nil || !done {
+		return err
+	}
+	out := events.Outcome{
+		Service: Name, Bot: bot, Kind: events.KindDialog, Path: path, ETag: sc.ETag,
+		ChangeSeq: sc.Seq, Status: events.StatusOK, Diagnostics: outcomeDiags(res.Diagnostics),
+		Error: errorSummary(res.Diagnostics),
+	}
+	if res.Tool != nil {
+		out.Tool = res.Tool.MCP.Name
+	}
+	return events.PublishOutcome(ctx, s.js, &out)
+}
