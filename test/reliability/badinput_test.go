@@ -165,6 +165,7 @@ func TestIntegrationBadInput(t *testing.T) {
 	defer cancel()
 	rng := rand.New(rand.NewPCG(fuzzSeed, 1))
 	bot := r.bot
+	rss := watchRSS(ctx, 20*time.Millisecond)
 	start := time.Now()
 
 	// Dialogs: fuzzed, binary garbage, one byte over the compiler's limit.
@@ -194,6 +195,7 @@ func TestIntegrationBadInput(t *testing.T) {
 	r.write(bigMD, bytes.Repeat([]byte("berth "), bigKB/6+1)[:bigKB])
 	bomb := bot + ".gbkb/faq/bomb.docx"
 	r.write(bomb, zipBomb(t, 300))
+	hostile := writeHostileDocuments(r)
 	// Very long names: a 250-byte segment (MinIO refuses more than 255)
 	// and a key of about 900 bytes.
 	longBas := bot + ".gbdialog/" + strings.Repeat("l", 246) + ".bas"
@@ -270,13 +272,14 @@ func TestIntegrationBadInput(t *testing.T) {
 			t.Errorf("%s parked %d times (%v)", p, parked[s], parked)
 		}
 	}
-	// A malformed PDF is retried with backoff (it may be a file caught
-	// mid-upload): its failures are recorded, and its tries are bounded by
-	// the consumer's MaxDeliver.
+	// A malformed PDF fails at once too (its content cannot get better;
+	// a completed upload is a new change), and so does every hostile
+	// document, within the memory bound.
 	pdfOuts := r.outcomesFor("indexer", badPDF)
-	if len(pdfOuts) == 0 || pdfOuts[0].Status != events.StatusFailed || !strings.Contains(pdfOuts[0].Error, "malformed") {
-		t.Errorf("malformed PDF outcomes: %+v", pdfOuts)
+	if len(pdfOuts) != 1 || pdfOuts[0].Status != events.StatusFailed || pdfOuts[0].Attempt != 1 || !strings.Contains(pdfOuts[0].Error, "malformed") {
+		t.Errorf("malformed PDF outcomes: %+v, want one failed at attempt 1", pdfOuts)
 	}
+	checkHostileDocuments(t, r, hostile)
 
 	// Detector: refused keys get a failed outcome naming them (in its
 	// error: a listing yields the key only as an error) and no change.
@@ -326,7 +329,10 @@ func TestIntegrationBadInput(t *testing.T) {
 	settle := r.settled(90*time.Second, events.ConsumerCompiler, events.ConsumerIndexer)
 	r.report(t, "bad-input", c, map[string]any{"write_s": badWritten.Round(time.Millisecond), "fix_converge": fixed.Took.Round(10 * time.Millisecond),
 		"fix_total": time.Since(fixStart).Round(10 * time.Millisecond), "settle": settle.Round(10 * time.Millisecond),
-		"pdf_tries": len(r.outcomesFor("indexer", badPDF)), "raw_parked": len(r.deadFor("detector-raw"))})
+		"pdf_tries": len(r.outcomesFor("indexer", badPDF)), "raw_parked": len(r.deadFor("detector-raw")), "peak_rss_mb": rss.Peak() >> 20})
+	if peak := rss.Peak(); peak > maxScenarioRSS {
+		t.Errorf("resident memory reached %d MiB in the scenario, the bound is %d MiB", peak>>20, maxScenarioRSS>>20)
+	}
 }
 
 // TestIntegrationBadNamesOnFolder: names S3 cannot hold, on the folder

@@ -1,8 +1,9 @@
 // Package extract turns knowledge-base documents into plain text for
 // chunking: Markdown and plain text (as is, normalised to valid UTF-8 with
 // "\n" line ends), HTML (visible text; headings become Markdown "#" lines,
-// list items "- " lines), CSV (one paragraph per row, "column: value"), JSON
-// (one "path: value" line per leaf), PDF (text per row, pages apart), and
+// list items "- " lines), CSV (one paragraph per row, "column: value"),
+// JSON (one "path: value" line per leaf, in document order), PDF (text per
+// row, pages apart), and
 // the Office Open XML formats DOCX (paragraphs; "Heading N" styles become
 // "#" lines), XLSX (one line per row, one section per sheet) and PPTX (one
 // section per slide).
@@ -19,8 +20,11 @@
 // normalisation), and counts against the same limit what it holds on the
 // way (a DOCX paragraph being assembled, a PDF page's text runs): a CSV
 // header repeated on every row or a JSON leaf nested thousands deep stops
-// at the limit, never after building gigabytes. JSON paths are one buffer
-// extended and cut back, not a string per level. The Office formats are
+// at the limit, never after building gigabytes. JSON is read token by
+// token (members in document order), its path one buffer extended and cut
+// back, never a string per level nor the whole document decoded; a CSV
+// line of more than 65 536 fields is refused (the CSV reader holds about
+// 40 bytes per field). The Office formats are
 // read with limits on the number of zip entries and on the bytes
 // decompressed (zip bombs fail with ErrTooLarge after reading at most the
 // limit).
@@ -36,9 +40,9 @@
 //
 // Extraction runs in the caller's goroutine under Limits.Timeout; the
 // extractors check the context in their loops, so nothing outlives the
-// call. A parser panic on a malformed file becomes ErrMalformed. With the
-// default limits one file allocates at most 320 MiB besides its input
-// (tested per format with hostile documents).
+// call. A parser panic on a malformed file becomes ErrMalformed. One file
+// allocates at most ten times Limits.MaxText (320 MiB with the defaults),
+// tested per format with hostile documents.
 //
 // Errors: ErrTooLarge, ErrMalformed and ErrTimeout are the document's
 // fault and permanent for that content; the caller's cancellation comes

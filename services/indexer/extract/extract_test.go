@@ -39,7 +39,7 @@ func TestExtract(t *testing.T) {
 			want: []string{"## Shipping", "We ship worldwide.", "- fast", "- cheap"}, notWant: []string{"color:red", "var x"}},
 		{name: "csv rows", file: "p.csv", data: []byte("name,price\nwidget,\"1,50\"\ngadget,2\n"), want: []string{"name: widget; price: 1,50", "name: gadget; price: 2"}},
 		{name: "csv stray quotes tolerated", file: "p.csv", data: []byte("a,b\nx\"y,2\n"), want: []string{"a: x\"y; b: 2"}},
-		{name: "json leaves", file: "d.json", data: []byte(`[{"q":"Where?","a":{"text":"Here","n":2}}]`), want: []string{"[0].a.n: 2", "[0].a.text: Here", "[0].q: Where?"}},
+		{name: "json leaves", file: "d.json", data: []byte(`[{"q":"Where?","a":{"text":"Here","n":2}}]`), want: []string{"[0].q: Where?", "[0].a.text: Here", "[0].a.n: 2"}},
 		{name: "json malformed", file: "d.json", data: []byte(`{"a":`), wantErr: ErrMalformed},
 		{name: "docx paragraphs and headings", file: "d.docx", data: office(t, map[string]string{"word/document.xml": docxBody}),
 			want: []string{"# Returns policy", "Items may be returned within 30 days.", "cell A"}},
