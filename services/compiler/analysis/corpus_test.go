@@ -105,13 +105,10 @@ var knownBrokenBook = map[string]string{
 	"04-basic-scripting__keyword-generate-pdf__010.bas":           "a form General Bots does not run: expected , or ) in the argument list, found \"MESSAGE\"",
 	"04-basic-scripting__keyword-graphql__009.bas":                "a form General Bots does not run: expected end of line after the assignment, found string \"Profile updated!\"",
 	"04-basic-scripting__keyword-on-error__004.bas":               "a form General Bots does not run: expected , or ) in the argument list, found \"MESSAGE\"",
-	"04-basic-scripting__keyword-on-error__017.bas":               "TRY is not a statement General Bots registers or documents",
 	"04-basic-scripting__keyword-post__001.bas":                   "a form General Bots does not run: expected an expression, found \".\"",
 	"04-basic-scripting__keyword-save__002.bas":                   "a form General Bots does not run: expected an expression, found \".\"",
-	"04-basic-scripting__keyword-set-schedule__018.bas":           "TRY is not a statement General Bots registers or documents",
 	"04-basic-scripting__keyword-set__011.bas":                    "a fragment, not a program: expected an expression, found \"$\"",
 	"04-basic-scripting__keyword-think-kb__002.bas":               "a fragment, not a program: expected a statement, found \"{\"",
-	"04-basic-scripting__keyword-think-kb__007.bas":               "TRY is not a statement General Bots registers or documents",
 	"04-basic-scripting__keywords-media__004.bas":                 "a HEAR form General Bots does not register (it has HEAR v, HEAR v AS type, HEAR v AS options): expected AS, WITH or DEFAULT in HEAR, found string \"Type 'next' when ready:\"",
 	"04-basic-scripting__keywords-media__005.bas":                 "a HEAR form General Bots does not register (it has HEAR v, HEAR v AS type, HEAR v AS options): expected AS, WITH or DEFAULT in HEAR, found string \"Enter payment amount:\"",
 	"04-basic-scripting__keywords-media__006.bas":                 "a HEAR form General Bots does not register (it has HEAR v, HEAR v AS type, HEAR v AS options): expected AS, WITH or DEFAULT in HEAR, found string \"Enter verification code:\"",
@@ -137,7 +134,6 @@ var knownBrokenBook = map[string]string{
 	"12-ecosystem-reference__ide-extensions__001.bas":             "a form General Bots does not run: expected a parameter name after PARAM, found \"$\"",
 	"12-ecosystem-reference__ide-extensions__002.bas":             "a fragment, not a program: expected a statement, found \"$\"",
 	"12-ecosystem-reference__intercom__001.bas":                   "a fragment, not a program: LOOP without a matching DO",
-	"12-ecosystem-reference__n8n__004.bas":                        "TRY is not a statement General Bots registers or documents",
 	"12-ecosystem-reference__notion__003.bas":                     "a fragment, not a program: CASE without a matching SELECT CASE or SWITCH",
 }
 

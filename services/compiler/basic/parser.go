@@ -257,6 +257,8 @@ func (p *parser) closes(kind string) bool {
 	switch kind {
 	case "IF":
 		return t.Upper == "ELSE" || t.Upper == "ELSEIF"
+	case "TRY":
+		return t.Upper == "CATCH"
 	case "FOR":
 		return t.Upper == "NEXT"
 	case "WHILE":
@@ -337,6 +339,8 @@ func openerOf(term string) string {
 		return "SELECT CASE or SWITCH"
 	case "DEFAULT", "END SWITCH":
 		return "SWITCH"
+	case "CATCH", "END TRY":
+		return "TRY"
 	}
 	return strings.TrimPrefix(term, "END ")
 }

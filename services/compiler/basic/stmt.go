@@ -64,6 +64,10 @@ func (p *parser) parseStmt() Stmt {
 		}
 	case "ON":
 		return p.parseOn()
+	case "TRY":
+		if p.peek(1).atEOL() {
+			return p.parseTry()
+		}
 	case "PARAM":
 		return p.parseParam()
 	case "DESCRIPTION":
@@ -75,7 +79,7 @@ func (p *parser) parseStmt() Stmt {
 		return p.parseHear()
 	case "TALK":
 		return p.parseTalk()
-	case "ELSE", "ELSEIF", "NEXT", "WEND", "LOOP", "CASE":
+	case "ELSE", "ELSEIF", "NEXT", "WEND", "LOOP", "CASE", "CATCH":
 		if t.Upper == "NEXT" && p.peek(1).isWord("IN") {
 			return p.parseCommand() // NEXT IN QUEUE
 		}
@@ -99,7 +103,7 @@ func (p *parser) parseStmt() Stmt {
 // parser knows, so an unmatched one is an error rather than a command.
 func isBlockWord(w string) bool {
 	switch w {
-	case "IF", "FOR", "WHILE", "SELECT", "SWITCH", "WITH", "SUB", "FUNCTION", "TABLE", "TALK", "SYSTEM", "MAIL", "ON":
+	case "IF", "FOR", "WHILE", "SELECT", "SWITCH", "WITH", "SUB", "FUNCTION", "TABLE", "TALK", "SYSTEM", "MAIL", "ON", "TRY":
 		return true
 	}
 	return false
@@ -221,4 +225,29 @@ func identName(x Expr) string {
 		}
 	}
 	return ""
+}
+
+// parseTry parses TRY … [CATCH [e] …] END TRY, the book's structured error
+// handling, as a TRY command whose body ends with its CATCH command. The
+// runtime registers no TRY (ON ERROR RESUME NEXT is what it runs), so it
+// is a warning.
+func (p *parser) parseTry() Stmt {
+	start := p.next().Pos
+	p.errs.warnf(start, "TRY … CATCH … END TRY is in General Bots' book but its runtime registers no TRY; ON ERROR RESUME NEXT with IF ERROR is the form it runs")
+	p.endStmt("TRY")
+	cmd := &Command{Pos: start, Known: true, Name: "TRY", Args: []Expr{}}
+	cmd.Body, _ = p.parseBlock("TRY", start)
+	if c := p.tok(); c.isWord("CATCH") {
+		p.next()
+		catch := &Command{Pos: c.Pos, Known: true, Name: "CATCH", Args: []Expr{}}
+		if id := p.tok(); id.Kind == tokIdent {
+			p.next()
+			catch.Args = append(catch.Args, &Ident{Pos: id.Pos, Name: id.Text})
+		}
+		p.endStmt("CATCH")
+		catch.Body, _ = p.parseBlock("TRY", start)
+		cmd.Body = append(cmd.Body, catch)
+	}
+	p.expectEnd("TRY", "TRY", start)
+	return cmd
 }
