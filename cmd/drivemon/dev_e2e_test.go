@@ -124,6 +124,30 @@ func TestIntegrationDevEndToEnd(t *testing.T) {
 		resp.Body.Close()
 	}
 
+	// A theme edit with one page open on the bot's theme: the log says it
+	// was pushed to that page.
+	sse, err := http.Get(base + "/bots/harbor/theme/events")
+	if err != nil || sse.StatusCode != 200 {
+		t.Fatalf("theme events: %v %v", sse, err)
+	}
+	defer sse.Body.Close()
+	eventually(t, "the page counted", func() bool {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		m, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(m), `drivemon_sse_clients{bot="harbor"} 1`)
+	})
+	css := filepath.Join(dir, "harbor.gbai", "harbor.gbtheme", "css", "main.css")
+	if err := os.WriteFile(css, []byte("body { color: #123456; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the theme push in the change log", func() bool {
+		return strings.Contains(stdout.String(), "harbor       updated  harbor.gbtheme/css/main.css  pushed to 1 client\n")
+	})
+
 	// An author's edit with a mistake: recompiled, the diagnostic in the log
 	// at file:line:col.
 	start := filepath.Join(dir, "harbor.gbai", "harbor.gbdialog", "start.bas")

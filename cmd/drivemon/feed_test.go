@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
 func change(bot, path string, seq uint64) events.Change {
@@ -143,4 +147,38 @@ func TestIntegrationFeedRestart(t *testing.T) {
 			t.Fatalf("restart %d printed the history:\n%s", round, out.String())
 		}
 	}
+}
+
+// TestIntegrationFeedGivenUp: a change a consumer gives up on is one
+// line with the reason and the tries, printed as written.
+func TestIntegrationFeedGivenUp(t *testing.T) {
+	_, js := testinfra.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out syncBuffer
+	f := newFeed(&out, func(string) (string, error) { return "", fmt.Errorf("no folder") }, newProgress(&out))
+	if err := f.start(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		fctx, stop := context.WithCancel(ctx)
+		stop()
+		f.run(fctx)
+	}()
+	c := events.NewChange("harbor", events.OpCreated, "harbor.gbkb/faq/broken.pdf")
+	c.ETag, c.Source, c.DetectedBy = "e1", events.SourceDir, events.DetectedByWatch
+	data, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dl := nats.NewMsg(events.DeadSubject("indexer", events.ChangeSubject(&c)))
+	dl.Data = data
+	dl.Header.Set(worker.HeaderError, "not a PDF file: missing %EOF")
+	dl.Header.Set(worker.HeaderDeliveries, "10")
+	dl.Header.Set(worker.HeaderConsumer, "indexer")
+	if _, err := js.PublishMsg(ctx, dl); err != nil {
+		t.Fatal(err)
+	}
+	want := "harbor       created  harbor.gbkb/faq/broken.pdf  given up by indexer after 10 tries: not a PDF file: missing %EOF\n"
+	eventually(t, "the given-up line", func() bool { return strings.Contains(out.String(), want) })
 }
