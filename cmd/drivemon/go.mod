@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/drivemon/drivemon/internal/testinfra v0.0.0
+	github.com/drivemon/drivemon/pkg/botsync v0.0.0
 	github.com/drivemon/drivemon/pkg/drive v0.0.0
 	github.com/drivemon/drivemon/pkg/events v0.0.0
 	github.com/drivemon/drivemon/pkg/host v0.0.0
@@ -78,6 +79,7 @@ require (
 
 replace (
 	github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
+	github.com/drivemon/drivemon/pkg/botsync => ../../pkg/botsync
 	github.com/drivemon/drivemon/pkg/drive => ../../pkg/drive
 	github.com/drivemon/drivemon/pkg/events => ../../pkg/events
 	github.com/drivemon/drivemon/pkg/host => ../../pkg/host

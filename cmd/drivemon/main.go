@@ -19,6 +19,7 @@ commands:
   dev       run detector, compiler, indexer and themer in one process on a folder
   check     lint bot packages (.bas and config.csv)
   dead      list and re-run messages consumers gave up on
+  sync      keep a bot package folder in step with its bucket or another folder
   version   print the module version and commit
 
 Run 'drivemon <command> -h' for a command's flags.
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCheck(ctx, args[1:], stdout, stderr)
 	case "dead":
 		return runDead(ctx, args[1:], stdout, stderr)
+	case "sync":
+		err = runSync(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		err = runVersion(args[1:], stdout)
 	case "-h", "--help", "help":

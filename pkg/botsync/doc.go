@@ -1,0 +1,44 @@
+// Package botsync keeps an author's working copy of a bot package (LOCAL,
+// a folder) in step with REMOTE (an S3 prefix or another folder): the
+// engine behind `drivemon sync`.
+//
+// Every decision is a three-way comparison with the base, the last version
+// of each path both sides agreed on, kept in LOCAL/.drivemon/sync-<id>.json
+// (written atomically; names that are not UTF-8 kept as path_b64). A side
+// is Absent, Unchanged (its content hash is the base's) or Changed (new or
+// different); Decide maps the two sides to an Op, a pure function:
+//
+//	changed on one side                       copy it over
+//	changed on both, same content             agree (no transfer)
+//	changed on both, different content        conflict
+//	deleted on one side, unchanged on other   delete
+//	deleted on one side, changed on other     keep the changed one
+//	no base (first run): union; identical files agree, different ones conflict, nothing deleted
+//
+// A conflict keeps REMOTE's version at the path and LOCAL's edit as
+// <path>.conflict-<host>-<yyyymmdd-hhmmss> on both sides, written before
+// the path is overwritten. Mode push only writes REMOTE and pull only
+// LOCAL (both-changed paths are Held for a two-way pass); mirror makes
+// REMOTE an exact copy of LOCAL, deletes included.
+//
+// Content hashes are MD5s (an S3 ETag for single-part uploads; uploads up
+// to 64 MiB are single-part, and the base keeps REMOTE's ETag apart from
+// the MD5, so a multipart ETag still tells a change). A folder file whose
+// size and mtime are the base's, with the mtime older than the base entry
+// by 2 s, is not hashed again. Downloads go to a temporary file renamed
+// over the path; LOCAL is re-hashed before it is overwritten or deleted,
+// and an action whose file changed meanwhile is left for the next pass.
+// The base is saved every 32 actions and at the end of a pass: a pass
+// killed in between leaves copies the next pass recognises as agreed
+// (same content on both sides), not as conflicts.
+//
+// Folders are read and written through pkg/drive's Dir (os.Root, openat
+// without following links): nothing outside the package, no link
+// followed. S3 keys must be UTF-8, so a LOCAL name that is not stays local
+// and is reported each pass. Exclusions (DefaultExcludes plus --exclude
+// globs) hide a path from both sides.
+//
+// Not yet: watching (the detector's watcher, the DRIVE stream as remote
+// cursor), move detection, .drivemonignore, streaming of files over 1 GiB
+// (a file is held in memory while it is copied), progress bars.
+package botsync

@@ -1,0 +1,406 @@
+package botsync
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/drivemon/drivemon/pkg/events"
+)
+
+// Options configure a Syncer.
+type Options struct {
+	Mode      Mode
+	Filter    *Filter
+	DryRun    bool
+	Host      string           // in conflict copy names
+	Now       func() time.Time // for conflict copy names; time.Now when nil
+	StateFile string           // the base; BasePath(LOCAL, REMOTE) normally
+}
+
+// Action is one planned or done operation.
+type Action struct {
+	Op   Op
+	Path string
+	// To is the conflict copy a Conflict saved the local edit as.
+	To    string
+	Bytes int64 // transferred
+	Err   error
+}
+
+// Summary counts what a pass did.
+type Summary struct {
+	Uploaded, Downloaded        int
+	DeletedLocal, DeletedRemote int
+	Conflicts, Held, Agreed     int
+	Unchanged, Errors           int
+	Bytes                       int64
+	Problems                    []error // paths skipped while listing
+	Elapsed                     time.Duration
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("%d uploaded, %d downloaded, %d deleted locally, %d deleted remotely, %d conflicts, %d held, %d unchanged, %d errors, %d skipped; %d bytes in %s",
+		s.Uploaded, s.Downloaded, s.DeletedLocal, s.DeletedRemote, s.Conflicts, s.Held, s.Unchanged+s.Agreed, s.Errors, len(s.Problems), s.Bytes, s.Elapsed.Round(time.Millisecond))
+}
+
+// Syncer keeps LOCAL and REMOTE in step through a base.
+type Syncer struct {
+	Local, Remote Tree
+	Opt           Options
+}
+
+// saveEvery is how many applied actions may pass between two saves of the
+// base, bounding the work a killed pass leaves to be recognised again.
+const saveEvery = 32
+
+// state is one path as a pass sees it.
+type state struct {
+	path          string
+	agreed        Agreed
+	hasBase       bool
+	local, remote *Entry
+}
+
+// Pass runs one sync pass; report is called for every action (planned in a
+// dry run, done otherwise). The error is a failure of the pass as a whole;
+// failed actions are counted in Summary.Errors and reported.
+func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error) {
+	start := time.Now()
+	var sum Summary
+	base, err := LoadBase(s.Opt.StateFile, s.Remote.String())
+	if err != nil {
+		return sum, err
+	}
+	states, problems, err := s.scan(ctx, base)
+	sum.Problems = problems
+	if err != nil {
+		return sum, err
+	}
+	dirty := 0
+	for _, st := range states {
+		if ctx.Err() != nil {
+			break
+		}
+		op, err := s.decide(ctx, st)
+		if err != nil {
+			sum.Errors++
+			report(Action{Path: st.path, Err: err})
+			continue
+		}
+		if op == None {
+			sum.Unchanged++
+			continue
+		}
+		if s.Opt.DryRun {
+			count(&sum, op)
+			report(Action{Op: op, Path: st.path})
+			continue
+		}
+		a := s.apply(ctx, base, st, op)
+		if a.Err != nil {
+			sum.Errors++
+		} else {
+			count(&sum, op)
+			sum.Bytes += a.Bytes
+		}
+		report(a)
+		if dirty++; dirty >= saveEvery {
+			if err := base.Save(s.Opt.StateFile); err != nil {
+				return sum, err
+			}
+			dirty = 0
+		}
+	}
+	if !s.Opt.DryRun {
+		if err := base.Save(s.Opt.StateFile); err != nil {
+			return sum, err
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, ctx.Err()
+}
+
+func count(sum *Summary, op Op) {
+	switch op {
+	case Upload:
+		sum.Uploaded++
+	case Download:
+		sum.Downloaded++
+	case DeleteLocal:
+		sum.DeletedLocal++
+	case DeleteRemote:
+		sum.DeletedRemote++
+	case Conflict:
+		sum.Conflicts++
+	case Held:
+		sum.Held++
+	case Agree, Forget:
+		sum.Agreed++
+	}
+}
+
+// scan lists both sides and joins them with the base, excluded paths left
+// out, sorted by path.
+func (s *Syncer) scan(ctx context.Context, base *Base) ([]*state, []error, error) {
+	local, lprob, err := s.Local.List(ctx)
+	if err != nil {
+		return nil, lprob, err
+	}
+	remote, rprob, err := s.Remote.List(ctx)
+	problems := append(lprob, rprob...)
+	if err != nil {
+		return nil, problems, err
+	}
+	byPath := map[string]*state{}
+	get := func(p string) *state {
+		st, ok := byPath[p]
+		if !ok {
+			st = &state{path: p}
+			st.agreed, st.hasBase = base.Files[p]
+			byPath[p] = st
+		}
+		return st
+	}
+	for i := range local {
+		p := local[i].Path
+		if s.Opt.Filter.Excluded(p) {
+			continue
+		}
+		if err := s.Remote.Accepts(p); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", events.DisplayPath(p), err))
+			continue
+		}
+		get(p).local = &local[i]
+	}
+	for i := range remote {
+		if !s.Opt.Filter.Excluded(remote[i].Path) {
+			get(remote[i].Path).remote = &remote[i]
+		}
+	}
+	for p := range base.Files {
+		if !s.Opt.Filter.Excluded(p) {
+			get(p)
+		}
+	}
+	out := make([]*state, 0, len(byPath))
+	for _, p := range slices.Sorted(maps.Keys(byPath)) {
+		out = append(out, byPath[p])
+	}
+	return out, problems, nil
+}
+
+// decide fills in the hashes a decision needs and decides.
+func (s *Syncer) decide(ctx context.Context, st *state) (Op, error) {
+	if err := s.fillHash(ctx, s.Local, st.local, st.hasBase, st.agreed, st.agreed.LocalMTime, st.agreed.MD5); err != nil {
+		return None, err
+	}
+	if err := s.fillHash(ctx, s.Remote, st.remote, st.hasBase, st.agreed, st.agreed.RemoteMTime, st.agreed.RemoteHash); err != nil {
+		return None, err
+	}
+	local := side(st.local, st.hasBase, st.agreed.MD5)
+	remote := side(st.remote, st.hasBase, st.agreed.RemoteHash)
+	same := false
+	if st.local != nil && st.remote != nil {
+		same = st.local.Hash == st.remote.Hash || local == Unchanged && remote == Unchanged
+		if !same && !isMD5(st.remote.Hash) && st.local.Size == st.remote.Size {
+			// A multipart ETag says nothing of the content: compare MD5s.
+			data, _, err := s.Remote.Read(ctx, st.path)
+			if err != nil {
+				return None, err
+			}
+			same = md5hex(data) == st.local.Hash
+		}
+	}
+	return Decide(s.Opt.Mode, st.hasBase, local, remote, same), nil
+}
+
+// racyWindow: a file whose mtime is this close to when its base entry was
+// recorded may have been written again within the same mtime tick, so it
+// is hashed (git's "racily clean" rule).
+const racyWindow = 2000 // ms
+
+// fillHash gives e its hash: the base's when size and mtime are the base's
+// (the quick check), computed otherwise.
+func (s *Syncer) fillHash(ctx context.Context, t Tree, e *Entry, hasBase bool, ag Agreed, mtime int64, hash string) error {
+	if e == nil || e.Hash != "" {
+		return nil
+	}
+	if hasBase && e.Size == ag.Size && e.MTime == mtime && mtime < ag.At-racyWindow {
+		e.Hash = hash
+		return nil
+	}
+	h, err := t.Hash(ctx, e.Path)
+	if err != nil {
+		return err
+	}
+	*e = h
+	return nil
+}
+
+func side(e *Entry, hasBase bool, hash string) Side {
+	switch {
+	case e == nil:
+		return Absent
+	case hasBase && e.Hash == hash:
+		return Unchanged
+	}
+	return Changed
+}
+
+func isMD5(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(etag)
+	return err == nil
+}
+
+func md5hex(data []byte) string {
+	sum := md5.Sum(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// apply does op for st and updates base.
+func (s *Syncer) apply(ctx context.Context, base *Base, st *state, op Op) Action {
+	a := Action{Op: op, Path: st.path}
+	var err error
+	switch op {
+	case Upload:
+		a.Bytes, err = s.copyUp(ctx, base, st.path, st.path)
+	case Download:
+		if err = s.stillLocal(ctx, st); err == nil {
+			a.Bytes, err = s.copyDown(ctx, base, st.path)
+		}
+	case DeleteLocal:
+		if err = s.stillLocal(ctx, st); err == nil {
+			err = s.Local.Delete(ctx, st.path)
+		}
+		if err == nil || isNotFound(err) {
+			delete(base.Files, st.path)
+			err = nil
+		}
+	case DeleteRemote:
+		err = s.Remote.Delete(ctx, st.path)
+		if err == nil || isNotFound(err) {
+			delete(base.Files, st.path)
+			err = nil
+		}
+	case Conflict:
+		a.To, a.Bytes, err = s.conflict(ctx, base, st)
+	case Agree:
+		base.Files[st.path] = Agreed{MD5: st.local.Hash, Size: st.local.Size, LocalMTime: st.local.MTime,
+			RemoteHash: st.remote.Hash, RemoteMTime: st.remote.MTime, At: time.Now().UnixMilli()}
+	case Forget:
+		delete(base.Files, st.path)
+	}
+	if err != nil {
+		a.Err = fmt.Errorf("%s %s: %w", op, events.DisplayPath(st.path), err)
+	}
+	return a
+}
+
+// errMoved: LOCAL changed between the listing and the action; the next
+// pass decides again.
+var errMoved = errors.New("changed locally during the pass; left for the next pass")
+
+// stillLocal checks that LOCAL's file is what the decision saw before it is
+// overwritten or deleted.
+func (s *Syncer) stillLocal(ctx context.Context, st *state) error {
+	if st.local == nil {
+		return nil
+	}
+	now, err := s.Local.Hash(ctx, st.path)
+	if err != nil {
+		if isNotFound(err) {
+			return errMoved
+		}
+		return err
+	}
+	if now.Hash != st.local.Hash {
+		return errMoved
+	}
+	return nil
+}
+
+// copyUp uploads LOCAL's from to REMOTE's to and records to in the base.
+func (s *Syncer) copyUp(ctx context.Context, base *Base, from, to string) (int64, error) {
+	data, le, err := s.Local.Read(ctx, from)
+	if err != nil {
+		return 0, err
+	}
+	re, err := s.Remote.Write(ctx, to, data)
+	if err != nil {
+		return 0, err
+	}
+	base.Files[to] = agreedOn(data, le, re)
+	return int64(len(data)), nil
+}
+
+// copyDown downloads REMOTE's path over LOCAL's (temporary file and
+// rename) and records it in the base.
+func (s *Syncer) copyDown(ctx context.Context, base *Base, path string) (int64, error) {
+	data, re, err := s.Remote.Read(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	le, err := s.Local.Write(ctx, path, data)
+	if err != nil {
+		return 0, err
+	}
+	base.Files[path] = agreedOn(data, le, re)
+	return int64(len(data)), nil
+}
+
+// conflict keeps REMOTE's version at the path and LOCAL's edit as a
+// conflict copy on both sides. The copy is made before the path is
+// overwritten, so a pass killed in between loses nothing.
+func (s *Syncer) conflict(ctx context.Context, base *Base, st *state) (string, int64, error) {
+	if err := s.stillLocal(ctx, st); err != nil {
+		return "", 0, err
+	}
+	data, _, err := s.Local.Read(ctx, st.path)
+	if err != nil {
+		return "", 0, err
+	}
+	if md5hex(data) != st.local.Hash {
+		return "", 0, errMoved
+	}
+	to := ConflictName(st.path, s.Opt.Host, s.now())
+	le, err := s.Local.Write(ctx, to, data)
+	if err != nil {
+		return "", 0, fmt.Errorf("saving the local edit as %s: %w", events.DisplayPath(to), err)
+	}
+	re, err := s.Remote.Write(ctx, to, data)
+	if err != nil {
+		return "", 0, fmt.Errorf("uploading the local edit as %s: %w", events.DisplayPath(to), err)
+	}
+	base.Files[to] = agreedOn(data, le, re)
+	n, err := s.copyDown(ctx, base, st.path)
+	return to, int64(len(data)) + n, err
+}
+
+func (s *Syncer) now() time.Time {
+	if s.Opt.Now != nil {
+		return s.Opt.Now()
+	}
+	return time.Now()
+}
+
+// ConflictName is where a conflict keeps the local edit of path: after the
+// extension on purpose, so the copy is never compiled, indexed or served
+// as the original kind of file.
+func ConflictName(path, host string, t time.Time) string {
+	return path + ".conflict-" + host + "-" + t.UTC().Format("20060102-150405")
+}
+
+// agreedOn is the base entry for data, now stored as le and re.
+func agreedOn(data []byte, le, re Entry) Agreed {
+	return Agreed{MD5: md5hex(data), Size: int64(len(data)), LocalMTime: le.MTime,
+		RemoteHash: re.Hash, RemoteMTime: re.MTime, At: time.Now().UnixMilli()}
+}
