@@ -3,8 +3,10 @@
 // creates the streams, opens the storage, and serves the service's routes
 // together with /healthz (alive), /readyz (NATS, storage and the service's
 // own checks) and /metrics (Prometheus), stopping everything together on
-// SIGINT/SIGTERM. Run as "<bin> healthcheck", a service binary checks the
-// instance beside it instead (Healthcheck: container health checks without
+// SIGINT/SIGTERM; requests still running then keep their context for
+// StreamGrace (1 s), so open event streams end and the stop is prompt.
+// Run as "<bin> healthcheck", a service binary checks the instance beside
+// it instead (Healthcheck: container health checks without
 // curl).
 //
 // Metrics holds the Prometheus collectors every service shares and hands

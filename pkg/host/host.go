@@ -193,10 +193,19 @@ func waitStreams(ctx context.Context, js jetstream.JetStream, log *slog.Logger) 
 	return fmt.Errorf("JetStream not available after 30 tries: %w", err)
 }
 
+// StreamGrace is how long requests still running when the server stops
+// keep their context: then it is cancelled, which ends the streams that
+// never finish by themselves (server-sent events), so a stop is prompt.
+const StreamGrace = time.Second
+
 // Serve runs svc and its HTTP server (routes plus /healthz, /readyz,
 // /metrics) on ln until ctx ends or either fails, then stops both.
 func Serve(ctx context.Context, ln net.Listener, svc Service, checks []Check, m *Metrics, log *slog.Logger) error {
-	srv := &http.Server{Handler: Handler(svc.Routes(), checks, m), ReadHeaderTimeout: 10 * time.Second}
+	reqs, endRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer endRequests()
+	srv := &http.Server{Handler: Handler(svc.Routes(), checks, m), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return reqs }}
+	srv.RegisterOnShutdown(func() { time.AfterFunc(StreamGrace, endRequests) })
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return svc.Run(gctx) })
 	g.Go(func() error {

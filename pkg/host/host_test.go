@@ -1,9 +1,12 @@
 package host_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -186,3 +189,50 @@ func TestIntegrationRunBuildFails(t *testing.T) {
 		t.Fatalf("AtExit function ran %d times after a failed build, want 1", closed.Load())
 	}
 }
+
+// TestServeStopsWithStreamsOpen: a stop with an event stream open (a
+// handler that ends only with its request) is prompt: the stream's
+// context ends StreamGrace after the stop, and Serve returns.
+func TestServeStopsWithStreamsOpen(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := http.NewServeMux()
+	routes.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "data: hello\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- host.Serve(ctx, ln, svcFunc{routes: routes}, nil, nil, slog.New(slog.DiscardHandler))
+	}()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	start := time.Now()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		t.Logf("stopped in %s with a stream open", time.Since(start).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve still running 5 s after the stop, with a stream open")
+	}
+}
+
+// svcFunc is a Service that runs until its context ends.
+type svcFunc struct{ routes http.Handler }
+
+func (s svcFunc) Run(ctx context.Context) error { <-ctx.Done(); return nil }
+func (s svcFunc) Routes() http.Handler          { return s.routes }
