@@ -1,17 +1,20 @@
-# syntax=docker/dockerfile:1
 # drivemon detector: a static binary on distroless, as a non-root user.
 # Build from the repository root (the Go workspace):
 #   docker build -f deploy/docker/detector.Dockerfile -t drivemon/detector .
+# Builds with the classic builder and with BuildKit alike: no syntax line
+# (BuildKit would pull a frontend image) and no RUN --mount.
 # Settings come from environment variables (deploy/README.md).
 
-FROM golang:1.26-bookworm AS build
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 # The whole workspace: go.work names every module, so each must be there.
-# detector.Dockerfile.dockerignore keeps history, binaries and docs out.
+# The repository's .dockerignore keeps history, binaries and docs out.
 COPY . .
-RUN --mount=type=cache,target=/go/pkg/mod \
-    --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/detector ./services/detector/cmd/detector
+# The five service binaries in one step, the same in all five Dockerfiles:
+# the first image built leaves it in the layer cache for the other four.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ \
+    ./services/detector/cmd/detector ./services/compiler/cmd/compiler \
+    ./services/indexer/cmd/indexer ./services/themer/cmd/themer ./services/files/cmd/files
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/detector /detector
