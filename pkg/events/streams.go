@@ -108,7 +108,9 @@ type StreamCreator interface {
 // EnsureStreams creates the streams, or updates one whose settings differ
 // from Streams(o); safe to call from every process at every start. A stream
 // already as defined is left alone: a needless update rewrites the store's
-// configuration while other clients create consumers on it.
+// configuration while other clients create consumers on it. Replicas are
+// at least o.Replicas and what WithReplicas put in ctx, and never scaled
+// down.
 func EnsureStreams(ctx context.Context, js StreamCreator, o StreamOptions) error {
 	for _, want := range Streams(o) {
 		if _, err := EnsureStream(ctx, js, want); err != nil {
@@ -125,6 +127,11 @@ func EnsureStreams(ctx context.Context, js StreamCreator, o StreamOptions) error
 // created at the same moment by other clients.
 func EnsureStream(ctx context.Context, js StreamCreator, want jetstream.StreamConfig) (jetstream.Stream, error) {
 	s, err := js.Stream(ctx, want.Name)
+	have := 0
+	if err == nil {
+		have = s.CachedInfo().Config.Replicas
+	}
+	want.Replicas = replicas(ctx, want.Replicas, have)
 	switch {
 	case err == nil && sameStream(s.CachedInfo().Config, want):
 		return s, nil
@@ -145,22 +152,36 @@ type KVEnsurer interface {
 }
 
 // EnsureKeyValue returns the KV bucket want defines, creating it, or
-// updating it only when its history, TTL, storage or description differ
-// (see EnsureStream for why).
+// updating it only when its history, TTL, storage, description or
+// replicas differ (see EnsureStream for why; replicas as there).
 func EnsureKeyValue(ctx context.Context, js KVEnsurer, want jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	kv, err := js.KeyValue(ctx, want.Bucket)
 	if err == nil {
+		want.Replicas = replicas(ctx, want.Replicas, bucketReplicas(ctx, kv))
 		if same, serr := sameBucket(ctx, kv, want); serr == nil && same {
 			return kv, nil
 		}
 	} else if !errors.Is(err, jetstream.ErrBucketNotFound) {
 		return nil, fmt.Errorf("looking up KV bucket %s: %w", want.Bucket, err)
 	}
+	want.Replicas = replicas(ctx, want.Replicas, 0)
 	kv, err = js.CreateOrUpdateKeyValue(ctx, want)
 	if err != nil {
 		return nil, fmt.Errorf("creating KV bucket %s: %w", want.Bucket, err)
 	}
 	return kv, nil
+}
+
+// bucketReplicas is the replicas of an existing bucket, 0 when unknown.
+func bucketReplicas(ctx context.Context, kv jetstream.KeyValue) int {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return 0
+	}
+	if info, ok := st.(interface{ StreamInfo() *jetstream.StreamInfo }); ok {
+		return info.StreamInfo().Config.Replicas
+	}
+	return 0
 }
 
 func sameBucket(ctx context.Context, kv jetstream.KeyValue, want jetstream.KeyValueConfig) (bool, error) {

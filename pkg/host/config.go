@@ -26,7 +26,13 @@ const (
 	EnvS3Region    = "DRIVEMON_S3_REGION"
 	EnvS3Secure    = "DRIVEMON_S3_SECURE"
 	EnvS3Bucket    = "DRIVEMON_S3_BUCKET"
+	// EnvStreamReplicas: replicas of every stream and KV bucket (3 on a
+	// three-node JetStream cluster).
+	EnvStreamReplicas = "DRIVEMON_STREAM_REPLICAS"
 )
+
+// MaxStreamReplicas is JetStream's limit of replicas per stream.
+const MaxStreamReplicas = 5
 
 // DefaultNATSURL is where services look for NATS by default.
 const DefaultNATSURL = "nats://127.0.0.1:4222"
@@ -41,12 +47,15 @@ type Common struct {
 	// Dir or S3 names the storage (Dir wins when both are set).
 	Dir string
 	S3  drive.S3Config
+	// StreamReplicas is the least replicas of every stream and KV bucket
+	// drivemon creates (1–5; events.WithReplicas).
+	StreamReplicas int
 }
 
 // LoadCommon reads the shared settings, with httpAddr as the service's
 // default listen address.
 func LoadCommon(name, httpAddr string, env Lookup) (Common, error) {
-	c := Common{Name: name, NATSURL: DefaultNATSURL, HTTPAddr: httpAddr, LogFormat: "json"}
+	c := Common{Name: name, NATSURL: DefaultNATSURL, HTTPAddr: httpAddr, LogFormat: "json", StreamReplicas: 1}
 	get := func(k string) string {
 		v, _ := env(k)
 		return v
@@ -64,6 +73,13 @@ func LoadCommon(name, httpAddr string, env Lookup) (Common, error) {
 	}
 	if v := get(EnvLogFormat); v != "" {
 		c.LogFormat = v
+	}
+	if v := get(EnvStreamReplicas); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return c, fmt.Errorf("%s=%q: want a number of replicas, 1 to %d", EnvStreamReplicas, v, MaxStreamReplicas)
+		}
+		c.StreamReplicas = n
 	}
 	c.Dir = get(EnvDir)
 	c.S3 = drive.S3Config{
@@ -84,6 +100,9 @@ func LoadCommon(name, httpAddr string, env Lookup) (Common, error) {
 func (c Common) Validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("%s=%q: want host:port", EnvHTTPAddr, c.HTTPAddr)
+	}
+	if c.StreamReplicas < 1 || c.StreamReplicas > MaxStreamReplicas {
+		return fmt.Errorf("%s=%d: want 1 to %d (JetStream's limit)", EnvStreamReplicas, c.StreamReplicas, MaxStreamReplicas)
 	}
 	switch c.LogFormat {
 	case "json", "text":

@@ -111,6 +111,8 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 	}
 	base := common.Logger(os.Stderr)
 	log := base.With("service", name)
+	// Every stream and KV bucket the service creates gets these replicas.
+	ctx = events.WithReplicas(ctx, common.StreamReplicas)
 	store, err := common.OpenStorage()
 	if err != nil {
 		return err

@@ -37,6 +37,10 @@ func TestLoadCommon(t *testing.T) {
 		{"bad http", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_HTTP_ADDR": "8080"}, "DRIVEMON_HTTP_ADDR"},
 		{"bad level", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_LOG_LEVEL": "loud"}, "DRIVEMON_LOG_LEVEL"},
 		{"bad format", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_LOG_FORMAT": "xml"}, "DRIVEMON_LOG_FORMAT"},
+		{"replicas at max", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_STREAM_REPLICAS": "5"}, ""},
+		{"replicas over max", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_STREAM_REPLICAS": "6"}, "DRIVEMON_STREAM_REPLICAS=6: want 1 to 5"},
+		{"replicas zero", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_STREAM_REPLICAS": "0"}, "DRIVEMON_STREAM_REPLICAS=0"},
+		{"replicas not a number", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_STREAM_REPLICAS": "three"}, "DRIVEMON_STREAM_REPLICAS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := host.LoadCommon("svc", "127.0.0.1:1", env(tt.env))

@@ -31,6 +31,7 @@ var CommonSettings = []Setting{
 	{EnvS3Region, "s3-region", "S3 region, if the server wants one"},
 	{EnvS3Secure, "s3-secure", "true for HTTPS to S3"},
 	{EnvS3Bucket, "s3-bucket", "one bucket holding every bot as a <bot>.gbai/ prefix"},
+	{EnvStreamReplicas, "stream-replicas", "replicas of every stream and KV bucket (default 1; 3 on a three-node NATS cluster)"},
 }
 
 // Args is a service's command line, parsed: the flags given, by variable,
