@@ -65,12 +65,16 @@ type Config struct {
 // or with an empty key, a warning for a repeated key.
 func Parse(src []byte) (*Config, []Problem) {
 	src = bytes.TrimPrefix(src, []byte("\uFEFF"))
-	cfg := &Config{Entries: []Entry{}}
+	text := string(src)
+	// Sized for a usual file, bounded so a file of blank lines costs nothing.
+	hint := min(bytes.Count(src, []byte("\n"))+1, 256)
+	cfg := &Config{Entries: make([]Entry, 0, hint)}
 	var problems []Problem
-	index := map[string]int{} // lower-case key → position in Entries
+	index := make(map[string]int, hint) // lower-case key → position in Entries
 	first := true
-	for n, raw := range strings.Split(string(src), "\n") {
-		lineNo := n + 1
+	for lineNo := 1; text != ""; lineNo++ {
+		var raw string
+		raw, text, _ = strings.Cut(text, "\n")
 		line := strings.TrimSuffix(raw, "\r")
 		trimmed := strings.TrimSpace(line)
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") || strings.Trim(trimmed, ", \t") == "" {

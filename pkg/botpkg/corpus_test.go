@@ -14,7 +14,7 @@ import (
 // go.work) or next to a folder above it (a worktree): real bot packages,
 // read in place. Missing, the test skips, except under CI=true where it
 // fails.
-func corpusDir(t *testing.T) string {
+func corpusDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
