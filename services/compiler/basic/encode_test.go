@@ -12,8 +12,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drivemon/drivemon/internal/testinfra"
 )
+
+// corpusDir is ../shared/corpus next to the repository, or
+// $DRIVEMON_CORPUS. This package does not import internal/testinfra (which
+// has the same rule), so that its fuzzing binary stays small.
+func corpusDir(t *testing.T) string {
+	dir := os.Getenv("DRIVEMON_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true and the corpus is not at %s: %v", dir, err)
+		}
+		t.Skipf("corpus not found at %s: %v", dir, err)
+	}
+	return dir
+}
 
 // chain is the dialog of issue 19: one assignment of n terms a+a+a….
 func chain(n int) []byte {
@@ -74,7 +90,7 @@ func TestEncodeJSONMatchesLegacy(t *testing.T) {
 		&Select{Cases: []Case{{Values: []Expr{&Range{}}}}},
 		&ExprStmt{X: &MapLit{Entries: []MapEntry{{Key: odd}}}},
 	}})
-	dir := testinfra.CorpusDir(t)
+	dir := corpusDir(t)
 	n := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".bas") {
