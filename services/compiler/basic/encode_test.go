@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // corpusDir is ../shared/corpus next to the repository, or
