@@ -23,8 +23,15 @@
 // package folder's <x>.gbot/config.csv first, then <bot>.gbot/config.csv)
 // and PrimaryConfig which of a bot's config.csv files speaks for the bot.
 //
-// Adding a file kind is a row in the folder table (layout.go) and a Kind
-// constant; then the services that act on it.
+// Adding a file kind is a change here and in the services that act on
+// it: in layout.go a Kind constant, its place in Kinds, and a row of the
+// folder table (or a rule in Classify for a file name); pkg/events
+// re-exports the constants (classify.go) for code that names kinds
+// through the contract, and subjects follow from the kind
+// (drive.<bot>.<kind>.…). A service that consumes the new kind filters
+// with events.FilterKind. The detector needs no change; the files service
+// (policy.go) and `drivemon check` (check.go) only when the kind is to be
+// kept from sandboxed writes or linted.
 //
 // # config.csv
 //

@@ -15,7 +15,9 @@
 // KB folder's name) so they round-trip. Key(bot, path) = "<bot>/<path>"
 // is the canonical identity of a file; PathToken(path) its fixed-length
 // token in subjects and KV keys. Classify(path) gives its Kind (dialog, kb
-// with its KB name, config, theme, drive, data, other).
+// with its KB name, config, theme, drive, data, other); Kind, Class and
+// Classify are pkg/botpkg's, which owns the layout of a bot package (the
+// one folder → kind table), so the contract and every consumer agree.
 //
 // # Change events (stream DRIVE, version 1)
 //
