@@ -51,7 +51,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var f syncFlags
 	fs.StringVar(&f.mode, "mode", "two-way", "two-way, push (LOCAL → REMOTE), pull (REMOTE → LOCAL) or mirror (REMOTE := LOCAL, deletes included)")
 	fs.BoolVar(&f.once, "once", false, "run one pass and exit (required for now: watch mode is not available yet)")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (upload, download, delete, conflict per path) and change nothing")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (upload, download, delete, conflict, move per path) and change nothing")
 	fs.BoolVar(&f.asJSON, "json", false, "one JSON object per action and per pass summary")
 	fs.Var(&f.excludes, "exclude", "leave paths matching GLOB alone (repeatable); always excluded: "+strings.Join(botsync.DefaultExcludes, " "))
 	fs.Usage = func() {
@@ -184,6 +184,8 @@ func word(op botsync.Op) string {
 	switch op {
 	case botsync.DeleteLocal, botsync.DeleteRemote:
 		return "delete"
+	case botsync.MoveLocal:
+		return "move"
 	}
 	return string(op)
 }
@@ -192,7 +194,7 @@ func where(op botsync.Op) string {
 	switch op {
 	case botsync.Upload, botsync.DeleteRemote, botsync.Move:
 		return "remote"
-	case botsync.Download, botsync.DeleteLocal:
+	case botsync.Download, botsync.DeleteLocal, botsync.MoveLocal:
 		return "local"
 	case botsync.Conflict:
 		return "both"
@@ -205,6 +207,8 @@ type actionJSON struct {
 	Side    string `json:"side,omitempty"`
 	Path    string `json:"path"`
 	PathB64 string `json:"path_b64,omitempty"`
+	From    string `json:"from,omitempty"`
+	FromB64 string `json:"from_b64,omitempty"`
 	To      string `json:"to,omitempty"`
 	ToB64   string `json:"to_b64,omitempty"`
 	Bytes   int64  `json:"bytes,omitempty"`
@@ -221,6 +225,9 @@ func printAction(stdout, stderr io.Writer, asJSON bool, a botsync.Action) {
 		if a.To != "" {
 			j.To, j.ToB64 = events.PathToJSON(a.To)
 		}
+		if a.From != "" {
+			j.From, j.FromB64 = events.PathToJSON(a.From)
+		}
 		if a.Err != nil {
 			j.Error = a.Err.Error()
 		}
@@ -236,6 +243,9 @@ func printAction(stdout, stderr io.Writer, asJSON bool, a botsync.Action) {
 	if a.To != "" {
 		line += " (local edit kept as " + events.DisplayPath(a.To) + ")"
 	}
+	if a.From != "" {
+		line += " (from " + events.DisplayPath(a.From) + ")"
+	}
 	fmt.Fprintln(stdout, line)
 }
 
@@ -244,6 +254,7 @@ type summaryJSON struct {
 	DryRun        bool     `json:"dry_run,omitempty"`
 	Uploaded      int      `json:"uploaded"`
 	Downloaded    int      `json:"downloaded"`
+	Moved         int      `json:"moved"`
 	DeletedLocal  int      `json:"deleted_local"`
 	DeletedRemote int      `json:"deleted_remote"`
 	Conflicts     int      `json:"conflicts"`
@@ -258,7 +269,7 @@ type summaryJSON struct {
 
 func printSummary(w io.Writer, asJSON, dryRun bool, s botsync.Summary) {
 	if asJSON {
-		j := summaryJSON{Summary: true, DryRun: dryRun, Uploaded: s.Uploaded, Downloaded: s.Downloaded,
+		j := summaryJSON{Summary: true, DryRun: dryRun, Uploaded: s.Uploaded, Downloaded: s.Downloaded, Moved: s.Moved,
 			DeletedLocal: s.DeletedLocal, DeletedRemote: s.DeletedRemote, Conflicts: s.Conflicts, Held: s.Held,
 			Unchanged: s.Unchanged + s.Agreed, Errors: s.Errors, Skipped: len(s.Problems), Bytes: s.Bytes,
 			ElapsedMS: s.Elapsed.Milliseconds()}

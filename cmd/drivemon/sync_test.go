@@ -77,7 +77,7 @@ func TestSyncCommandFolders(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("dry run: exit %d: %s", code, stderr)
 	}
-	wantPlan := "conflict a.bas\ndownload down.md\nupload up.md\nsync (dry run, nothing changed): would have 1 uploaded, 1 downloaded, 0 deleted locally, 0 deleted remotely, 1 conflicts"
+	wantPlan := "conflict a.bas\ndownload down.md\nupload up.md\nsync (dry run, nothing changed): would have 1 uploaded, 1 downloaded, 0 moved, 0 deleted locally, 0 deleted remotely, 1 conflicts"
 	if !strings.HasPrefix(out, wantPlan) {
 		t.Errorf("dry run printed\n%s\nwant prefix\n%s", out, wantPlan)
 	}

@@ -47,10 +47,11 @@ const (
 	Download     Op = "download" // REMOTE → LOCAL
 	DeleteLocal  Op = "delete-local"
 	DeleteRemote Op = "delete-remote"
-	Conflict     Op = "conflict" // remote kept at the path, local edit kept as a conflict copy on both sides
-	Move         Op = "move"     // a local rename done on REMOTE by a server-side copy and a delete
-	Agree        Op = "agree"    // both sides hold the same content: record it as the base, no transfer
-	Forget       Op = "forget"   // gone on both sides: drop the base entry
+	Conflict     Op = "conflict"   // remote kept at the path, local edit kept as a conflict copy on both sides
+	Move         Op = "move"       // a local rename done on REMOTE by a server-side copy and a delete
+	MoveLocal    Op = "move-local" // a REMOTE rename done on LOCAL by a rename
+	Agree        Op = "agree"      // both sides hold the same content: record it as the base, no transfer
+	Forget       Op = "forget"     // gone on both sides: drop the base entry
 	// Held: both sides changed in a one-way mode; nothing is done and the
 	// path stays pending until a two-way pass resolves it.
 	Held Op = "held"

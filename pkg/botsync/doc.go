@@ -32,6 +32,10 @@
 // killed in between leaves copies the next pass recognises as agreed
 // (same content on both sides), not as conflicts.
 //
+// Moves: a delete and a new file with the deleted one's content on the
+// same side, found in one pass, become a rename on the other side — a
+// server-side copy and a delete on S3 (no upload), a rename in a folder.
+//
 // Folders are read and written through pkg/drive's Dir (os.Root, openat
 // without following links): nothing outside the package, no link
 // followed. S3 keys must be UTF-8, so a LOCAL name that is not stays local
@@ -39,6 +43,6 @@
 // globs) hide a path from both sides.
 //
 // Not yet: watching (the detector's watcher, the DRIVE stream as remote
-// cursor), move detection, .drivemonignore, streaming of files over 1 GiB
+// cursor), .drivemonignore, streaming of files over 1 GiB
 // (a file is held in memory while it is copied), progress bars.
 package botsync

@@ -27,6 +27,7 @@ type Options struct {
 type Action struct {
 	Op   Op
 	Path string
+	From string // of a Move or MoveLocal
 	// To is the conflict copy a Conflict saved the local edit as.
 	To    string
 	Bytes int64 // transferred
@@ -35,7 +36,7 @@ type Action struct {
 
 // Summary counts what a pass did.
 type Summary struct {
-	Uploaded, Downloaded        int
+	Uploaded, Downloaded, Moved int
 	DeletedLocal, DeletedRemote int
 	Conflicts, Held, Agreed     int
 	Unchanged, Errors           int
@@ -45,8 +46,8 @@ type Summary struct {
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d uploaded, %d downloaded, %d deleted locally, %d deleted remotely, %d conflicts, %d held, %d unchanged, %d errors, %d skipped; %d bytes in %s",
-		s.Uploaded, s.Downloaded, s.DeletedLocal, s.DeletedRemote, s.Conflicts, s.Held, s.Unchanged+s.Agreed, s.Errors, len(s.Problems), s.Bytes, s.Elapsed.Round(time.Millisecond))
+	return fmt.Sprintf("%d uploaded, %d downloaded, %d moved, %d deleted locally, %d deleted remotely, %d conflicts, %d held, %d unchanged, %d errors, %d skipped; %d bytes in %s",
+		s.Uploaded, s.Downloaded, s.Moved, s.DeletedLocal, s.DeletedRemote, s.Conflicts, s.Held, s.Unchanged+s.Agreed, s.Errors, len(s.Problems), s.Bytes, s.Elapsed.Round(time.Millisecond))
 }
 
 // Syncer keeps LOCAL and REMOTE in step through a base.
@@ -82,31 +83,41 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 	if err != nil {
 		return sum, err
 	}
-	dirty := 0
+	var plan []step
 	for _, st := range states {
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+		op, err := s.decide(ctx, st)
+		switch {
+		case err != nil:
+			sum.Errors++
+			report(Action{Path: st.path, Err: err})
+		case op == None:
+			sum.Unchanged++
+		default:
+			plan = append(plan, step{st, op, nil})
+		}
+	}
+	plan = pairMoves(plan)
+	dirty := 0
+	for _, p := range plan {
 		if ctx.Err() != nil {
 			break
 		}
-		op, err := s.decide(ctx, st)
-		if err != nil {
-			sum.Errors++
-			report(Action{Path: st.path, Err: err})
-			continue
-		}
-		if op == None {
-			sum.Unchanged++
+		if p.op == None { // the other half of a move
 			continue
 		}
 		if s.Opt.DryRun {
-			count(&sum, op)
-			report(Action{Op: op, Path: st.path})
+			count(&sum, p.op)
+			report(p.action())
 			continue
 		}
-		a := s.apply(ctx, base, st, op)
+		a := s.apply(ctx, base, p)
 		if a.Err != nil {
 			sum.Errors++
 		} else {
-			count(&sum, op)
+			count(&sum, p.op)
 			sum.Bytes += a.Bytes
 		}
 		report(a)
@@ -132,6 +143,8 @@ func count(sum *Summary, op Op) {
 		sum.Uploaded++
 	case Download:
 		sum.Downloaded++
+	case Move, MoveLocal:
+		sum.Moved++
 	case DeleteLocal:
 		sum.DeletedLocal++
 	case DeleteRemote:
@@ -266,11 +279,15 @@ func md5hex(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// apply does op for st and updates base.
-func (s *Syncer) apply(ctx context.Context, base *Base, st *state, op Op) Action {
-	a := Action{Op: op, Path: st.path}
+// apply does a step and updates base.
+func (s *Syncer) apply(ctx context.Context, base *Base, p step) Action {
+	st, op, a := p.st, p.op, p.action()
 	var err error
 	switch op {
+	case Move:
+		err = s.move(ctx, base, s.Remote, p.from, st)
+	case MoveLocal:
+		err = s.move(ctx, base, s.Local, p.from, st)
 	case Upload:
 		a.Bytes, err = s.copyUp(ctx, base, st.path, st.path)
 	case Download:
@@ -403,4 +420,87 @@ func ConflictName(path, host string, t time.Time) string {
 func agreedOn(data []byte, le, re Entry) Agreed {
 	return Agreed{MD5: md5hex(data), Size: int64(len(data)), LocalMTime: le.MTime,
 		RemoteHash: re.Hash, RemoteMTime: re.MTime, At: time.Now().UnixMilli()}
+}
+
+// step is a planned operation; from is the path a move renames.
+type step struct {
+	st   *state
+	op   Op
+	from *state
+}
+
+func (p step) action() Action {
+	a := Action{Op: p.op, Path: p.st.path}
+	if p.from != nil {
+		a.From = p.from.path
+	}
+	return a
+}
+
+// pairMoves turns a delete and a new file with the delete's content on the
+// other side into a rename there: a local rename becomes a Move on
+// REMOTE, a remote one a MoveLocal. The delete's step becomes None.
+func pairMoves(plan []step) []step {
+	gone := map[Op]map[string][]int{DeleteRemote: {}, DeleteLocal: {}} // by base MD5
+	for i, p := range plan {
+		if m := gone[p.op]; m != nil && p.st.hasBase && p.st.agreed.MD5 != "" {
+			m[p.st.agreed.MD5] = append(m[p.st.agreed.MD5], i)
+		}
+	}
+	for i, p := range plan {
+		var from []int
+		var op Op
+		switch {
+		case p.op == Upload && !p.st.hasBase && p.st.remote == nil:
+			from, op = gone[DeleteRemote][p.st.local.Hash], Move
+			gone[DeleteRemote][p.st.local.Hash] = popFirst(from)
+		case p.op == Download && !p.st.hasBase && p.st.local == nil && isMD5(p.st.remote.Hash):
+			from, op = gone[DeleteLocal][p.st.remote.Hash], MoveLocal
+			gone[DeleteLocal][p.st.remote.Hash] = popFirst(from)
+		}
+		if len(from) == 0 {
+			continue
+		}
+		src := plan[from[0]]
+		// The old path must still be the agreed version on the side
+		// that moves it.
+		if op == Move && (src.st.remote == nil || src.st.remote.Hash != src.st.agreed.RemoteHash) ||
+			op == MoveLocal && (src.st.local == nil || src.st.local.Hash != src.st.agreed.MD5) {
+			continue
+		}
+		plan[i] = step{p.st, op, src.st}
+		plan[from[0]].op = None
+	}
+	return plan
+}
+
+func popFirst(s []int) []int {
+	if len(s) == 0 {
+		return s
+	}
+	return s[1:]
+}
+
+// move renames from to st.path on side t (REMOTE for a Move, LOCAL for a
+// MoveLocal) and moves the base entry along.
+func (s *Syncer) move(ctx context.Context, base *Base, t Tree, from *state, st *state) error {
+	if t == s.Local {
+		if err := s.stillLocal(ctx, from); err != nil {
+			return err
+		}
+	}
+	moved, err := t.Move(ctx, from.path, st.path)
+	if err != nil {
+		return err
+	}
+	ag := from.agreed
+	ag.At = time.Now().UnixMilli()
+	if t == s.Remote {
+		ag.LocalMTime, ag.RemoteHash, ag.RemoteMTime = st.local.MTime, moved.Hash, moved.MTime
+	} else {
+		ag.LocalMTime, ag.RemoteHash, ag.RemoteMTime = moved.MTime, st.remote.Hash, st.remote.MTime
+	}
+	delete(base.Files, from.path)
+	base.Files[st.path] = ag
+	return nil
 }

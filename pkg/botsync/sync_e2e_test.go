@@ -131,6 +131,8 @@ type harness struct {
 	clock  time.Time
 	// remoteOnly: excluded files want checks on REMOTE alone.
 	remoteOnly map[string]string
+	// tree, when set, is what passes use for REMOTE (a tracing wrapper).
+	tree Tree
 }
 
 func newHarness(t *testing.T, kind string) *harness {
@@ -170,7 +172,11 @@ func (h *harness) pass(t *testing.T, dryRun bool) (Summary, []Action) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Syncer{Local: mustDir(t, h.local), Remote: h.remote.tree(), Opt: Options{
+	remote := h.remote.tree()
+	if h.tree != nil {
+		remote = h.tree
+	}
+	s := &Syncer{Local: mustDir(t, h.local), Remote: remote, Opt: Options{
 		Mode: h.mode, Filter: f, DryRun: dryRun, Host: h.host, Now: func() time.Time { return h.clock },
 		StateFile: BasePath(h.local, h.remote.tree().String()),
 	}}
@@ -540,4 +546,70 @@ func TestLockRefusesASecondSync(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 	l2.Release()
+}
+
+// tracing wraps a Tree and counts the calls that transfer content.
+type tracing struct {
+	Tree
+	writes, reads, moves int
+}
+
+func (t *tracing) Write(ctx context.Context, p string, data []byte) (Entry, error) {
+	t.writes++
+	return t.Tree.Write(ctx, p, data)
+}
+
+func (t *tracing) Read(ctx context.Context, p string) ([]byte, Entry, error) {
+	t.reads++
+	return t.Tree.Read(ctx, p)
+}
+
+func (t *tracing) Move(ctx context.Context, from, to string) (Entry, error) {
+	t.moves++
+	return t.Tree.Move(ctx, from, to)
+}
+
+func TestIntegrationSyncRenames(t *testing.T) {
+	eachKind(t, func(t *testing.T, kind string, h *harness) {
+		h.put(t, "harbor.gbdialog/old.bas", "TALK \"moved\"\n")
+		h.put(t, "harbor.gbkb/faq/a.md", "document a")
+		h.put(t, "keep.md", "keep")
+		h.pass(t, false)
+
+		// A local rename, into a new folder, is a server-side move.
+		if err := os.MkdirAll(filepath.Join(h.local, "harbor.gbdialog/sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(h.local, "harbor.gbdialog/old.bas"), filepath.Join(h.local, "harbor.gbdialog/sub/new.bas")); err != nil {
+			t.Fatal(err)
+		}
+		// A remote rename is a local rename.
+		h.remote.put(t, "harbor.gbkb/faq/b.md", "document a")
+		h.remote.del(t, "harbor.gbkb/faq/a.md")
+
+		_, plan := h.pass(t, true)
+		checkOps(t, plan, map[string]Op{"harbor.gbdialog/sub/new.bas": Move, "harbor.gbkb/faq/b.md": MoveLocal})
+
+		remote := &tracing{Tree: h.remote.tree()}
+		h.tree = remote
+		sum, actions := h.pass(t, false)
+		checkOps(t, actions, map[string]Op{"harbor.gbdialog/sub/new.bas": Move, "harbor.gbkb/faq/b.md": MoveLocal})
+		for _, a := range actions {
+			if a.Path == "harbor.gbdialog/sub/new.bas" && a.From != "harbor.gbdialog/old.bas" {
+				t.Errorf("move from %q", a.From)
+			}
+		}
+		if remote.writes != 0 || remote.reads != 0 || remote.moves != 1 || sum.Bytes != 0 {
+			t.Errorf("REMOTE saw %d writes, %d reads, %d moves; %d bytes", remote.writes, remote.reads, remote.moves, sum.Bytes)
+		}
+		h.want(t, map[string]string{
+			"harbor.gbdialog/sub/new.bas": "TALK \"moved\"\n", "harbor.gbkb/faq/b.md": "document a", "keep.md": "keep",
+		})
+		if _, err := os.Stat(filepath.Join(h.local, "harbor.gbkb/faq")); err != nil {
+			t.Errorf("the folder of the locally renamed file: %v", err)
+		}
+		if _, actions := h.pass(t, false); len(actions) != 0 {
+			t.Errorf("after the moves: %v", actions)
+		}
+	})
 }

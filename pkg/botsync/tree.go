@@ -39,6 +39,9 @@ type Tree interface {
 	// Write replaces a file atomically.
 	Write(ctx context.Context, path string, data []byte) (Entry, error)
 	Delete(ctx context.Context, path string) error
+	// Move renames a file within the side without transferring it (a
+	// server-side copy and a delete on S3).
+	Move(ctx context.Context, from, to string) (Entry, error)
 	// Accepts says why path cannot be stored on this side (nil: it can).
 	Accepts(path string) error
 	String() string
@@ -150,12 +153,41 @@ func (t *DirTree) Delete(ctx context.Context, path string) error {
 	if err := t.dir.Delete(ctx, t.bot, path); err != nil {
 		return err
 	}
+	t.removeEmptyParents(path)
+	return nil
+}
+
+func (t *DirTree) removeEmptyParents(path string) {
 	for d := filepath.Dir(path); d != "." && d != "/"; d = filepath.Dir(d) {
 		if os.Remove(filepath.Join(t.at, d)) != nil { // not empty, or a link: stop
 			break
 		}
 	}
-	return nil
+}
+
+// Move implements Tree: a rename through os.Root, which neither ".." nor a
+// link can lead out of the folder.
+func (t *DirTree) Move(ctx context.Context, from, to string) (Entry, error) {
+	for _, p := range []string{from, to} {
+		if _, err := events.CleanPath(p); err != nil {
+			return Entry{}, err
+		}
+	}
+	root, err := os.OpenRoot(t.at)
+	if err != nil {
+		return Entry{}, fmt.Errorf("moving %s: %w", events.DisplayPath(from), err)
+	}
+	defer root.Close()
+	if dir := filepath.Dir(to); dir != "." {
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			return Entry{}, fmt.Errorf("moving %s: %w", events.DisplayPath(from), err)
+		}
+	}
+	if err := root.Rename(from, to); err != nil {
+		return Entry{}, fmt.Errorf("moving %s to %s: %w", events.DisplayPath(from), events.DisplayPath(to), err)
+	}
+	t.removeEmptyParents(from)
+	return t.Hash(ctx, to)
 }
 
 // S3Tree is the files under a prefix of a bucket.
@@ -297,6 +329,26 @@ func (t *S3Tree) Delete(ctx context.Context, path string) error {
 		return t.wrap("deleting", path, err)
 	}
 	return nil
+}
+
+// Move implements Tree: CopyObject on the server, then a delete.
+func (t *S3Tree) Move(ctx context.Context, from, to string) (Entry, error) {
+	src, err := t.key(from)
+	if err != nil {
+		return Entry{}, err
+	}
+	dst, err := t.key(to)
+	if err != nil {
+		return Entry{}, err
+	}
+	info, err := t.c.CopyObject(ctx, minio.CopyDestOptions{Bucket: t.bucket, Object: dst}, minio.CopySrcOptions{Bucket: t.bucket, Object: src})
+	if err != nil {
+		return Entry{}, t.wrap("copying", from, err)
+	}
+	if err := t.Delete(ctx, from); err != nil {
+		return Entry{}, err
+	}
+	return Entry{Path: to, Size: info.Size, MTime: info.LastModified.UnixMilli(), Hash: strings.Trim(info.ETag, `"`)}, nil
 }
 
 // isNotFound says whether err means the file is gone.
