@@ -275,9 +275,8 @@ func TestIntegrationBadInput(t *testing.T) {
 	// A malformed PDF fails at once too (its content cannot get better;
 	// a completed upload is a new change), and so does every hostile
 	// document, within the memory bound.
-	pdfOuts := r.outcomesFor("indexer", badPDF)
-	if len(pdfOuts) != 1 || pdfOuts[0].Status != events.StatusFailed || pdfOuts[0].Attempt != 1 || !strings.Contains(pdfOuts[0].Error, "malformed") {
-		t.Errorf("malformed PDF outcomes: %+v, want one failed at attempt 1", pdfOuts)
+	if err := failedOnce(r.outcomesFor("indexer", badPDF), "malformed"); err != nil {
+		t.Errorf("malformed PDF: %v", err)
 	}
 	checkHostileDocuments(t, r, hostile)
 

@@ -128,6 +128,7 @@ func extractDOCX(data []byte, l Limits, w *textWriter) error {
 	inText := false
 	add := func(s string) {
 		if w.Hold(len(s)) == nil {
+			growDouble(&para, len(s))
 			para.WriteString(s)
 		}
 	}
@@ -355,6 +356,7 @@ func texts(w *textWriter, data io.Reader, elem string) ([]string, error) {
 			}
 		case xml.CharData:
 			if in && inT {
+				growDouble(&cur, len(t))
 				cur.Write(t)
 			}
 		}

@@ -33,7 +33,17 @@ func (w *textWriter) room(n int) bool {
 		w.err = fmt.Errorf("%w: more than %d bytes of text", ErrTooLarge, w.max)
 		return false
 	}
+	growDouble(&w.b, n)
 	return true
+}
+
+// growDouble makes room for n more bytes in b by doubling it: appending
+// alone grows a large buffer by a quarter at a time, allocating five times
+// its final size on the way.
+func growDouble(b *strings.Builder, n int) {
+	if b.Cap()-b.Len() < n {
+		b.Grow(n)
+	}
 }
 
 // WriteString implements io.StringWriter.
