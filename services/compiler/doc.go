@@ -50,8 +50,8 @@
 // use statements General Bots does not register (NOTIFY AGENT, RECORD
 // METRIC, CACHE SET, PARALLEL … END PARALLEL, ADD_KB, …) or are not
 // programs (send-proposal-v0.bas, a text template); of the 898 BASIC
-// examples of the book (../shared/corpus/botbook), 856 (95.3 %) compile
-// with no error; the 42 others are fragments (a CASE or ELSE alone, a
+// examples of the book (../shared/corpus/botbook), 858 (95.5 %) compile
+// with no error; the 40 others are fragments (a CASE or ELSE alone, a
 // shell line), forms upstream does not register (HEAR AS x,
 // HEAR x AS TYPE "prompt", RESET REPORT, LABEL, TRACK EVENT, two-word SUB
 // names) or a genuine mistake (an unterminated string); each is listed

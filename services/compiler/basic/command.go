@@ -97,6 +97,24 @@ func (p *parser) matchPhrase(table map[string]bool) (string, int) {
 	return "", 0
 }
 
+// matchValuePhrase finds the longest value keyword of two or more words
+// (exprPhrases) at the current position; its words are taken whatever
+// follows them, since a value may be followed by anything an operand may
+// (INSTR(ERROR MESSAGE, "x")).
+func (p *parser) matchValuePhrase() (string, int) {
+	p.tok()
+	var words []string
+	for j := p.i; j < len(p.toks) && len(words) < maxPhraseWords && p.toks[j].Kind == tokIdent; j++ {
+		words = append(words, p.toks[j].Upper)
+	}
+	for n := len(words); n >= 2; n-- {
+		if phrase := strings.Join(words[:n], " "); exprPhrases[phrase] {
+			return phrase, n
+		}
+	}
+	return "", 0
+}
+
 // nameWordFollows reports whether a token may follow a keyword word: a
 // value, a word, or the end of the statement, but not an operator, a call,
 // a member access or a comma.
@@ -201,7 +219,7 @@ func (p *parser) parseValue() Expr {
 	if t.Kind != tokIdent || exprKeywords[t.Upper] || operatorWords[t.Upper] {
 		return p.parseExpr()
 	}
-	if _, n := p.matchPhrase(exprPhrases); n >= 2 {
+	if _, n := p.matchValuePhrase(); n >= 2 {
 		return p.parseExpr()
 	}
 	_, n := p.matchPhrase(knownStatements)

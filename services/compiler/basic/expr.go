@@ -331,7 +331,7 @@ func (p *parser) parseName() Expr {
 		p.next()
 		return &Null{Pos: t.Pos}
 	}
-	if phrase, n := p.matchPhrase(exprPhrases); n >= 2 {
+	if phrase, n := p.matchValuePhrase(); n >= 2 {
 		p.i += n
 		c := &CommandExpr{Pos: t.Pos, Name: phrase, Args: []Expr{}}
 		switch {

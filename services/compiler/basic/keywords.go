@@ -123,10 +123,19 @@ var statementStarts = func() map[string]bool {
 var leadingWords = firstWords(Forms)
 
 // exprPhrases are multi-word keywords that produce a value and may appear
-// anywhere in an expression, such as "Bearer " + GET BOT MEMORY("key").
-var exprPhrases = setOf(
-	"GET BOT MEMORY", "GET USER MEMORY", "NEW OBJECT", "NEW ARRAY", "NEW MAP", "WEBSITE OF",
-)
+// anywhere in an expression, such as "Bearer " + GET BOT MEMORY("key") or
+// INSTR(ERROR MESSAGE, "x"): a few by hand, and every form of the table
+// made of two or more keywords and nothing else.
+var exprPhrases = func() map[string]bool {
+	m := setOf("GET BOT MEMORY", "GET USER MEMORY", "NEW OBJECT", "NEW ARRAY", "NEW MAP", "WEBSITE OF")
+	for _, f := range Forms {
+		first, _, _ := strings.Cut(f.Phrase(), " ")
+		if len(f.Tokens) >= 2 && !structural[first] && !slices.ContainsFunc(f.Tokens, func(t string) bool { return !isKeywordToken(t) }) {
+			m[f.Phrase()] = true
+		}
+	}
+	return m
+}()
 
 // connectorWords are the words that join the arguments of a command, such
 // as AS in ADD SUGGESTION "x" AS "y".

@@ -74,6 +74,7 @@ func TestStatementRules(t *testing.T) {
 		{"SEND_SMS phone, \"hi\"\n", ""},
 		{"TRY\n  x = 1\nCATCH e\n  TALK e\nEND TRY\n", "1:1: warning: TRY … CATCH … END TRY is in General Bots' book but its runtime registers no TRY; ON ERROR RESUME NEXT with IF ERROR is the form it runs"},
 		{"CATCH e\n", "1:1: error: CATCH without a matching TRY"},
+		{"IF INSTR(ERROR MESSAGE, \"x\") > 0 THEN TALK ERROR MESSAGE\n", ""},
 	}
 	for _, tc := range cases {
 		_, ds := Parse([]byte(tc.src))
