@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/drivemon/drivemon/pkg/botsync"
 	"github.com/drivemon/drivemon/pkg/drive"
@@ -19,6 +20,7 @@ import (
 )
 
 const syncUsage = `usage: drivemon sync [flags] LOCAL REMOTE
+       drivemon sync status [--json] LOCAL
 
 Keeps a bot package folder LOCAL (…/harbor.gbai) in step with REMOTE:
 s3://<bucket>[/<prefix>] (the server from DRIVEMON_S3_ENDPOINT,
@@ -26,7 +28,9 @@ DRIVEMON_S3_ACCESS_KEY, DRIVEMON_S3_SECRET_KEY, DRIVEMON_S3_REGION,
 DRIVEMON_S3_SECURE) or another folder. The last version both sides agreed
 on is kept in LOCAL/.drivemon/; a file changed on both sides keeps the
 remote version at its path and the local edit as
-<path>.conflict-<host>-<yyyymmdd-hhmmss> on both sides.
+<path>.conflict-<host>-<yyyymmdd-hhmmss> on both sides. status says, without
+contacting REMOTE, what LOCAL changed since the last pass and that pass's
+summary and errors.
 
 flags:
 `
@@ -47,6 +51,9 @@ type syncFlags struct {
 
 // runSync is `drivemon sync`.
 func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "status" {
+		return runSyncStatus(ctx, args[1:], stdout, stderr)
+	}
 	fs := flagSet("drivemon sync", stderr)
 	var f syncFlags
 	fs.StringVar(&f.mode, "mode", "two-way", "two-way, push (LOCAL → REMOTE), pull (REMOTE → LOCAL) or mirror (REMOTE := LOCAL, deletes included)")
@@ -288,4 +295,72 @@ func printSummary(w io.Writer, asJSON, dryRun bool, s botsync.Summary) {
 		prefix = "sync (dry run, nothing changed): would have "
 	}
 	fmt.Fprintln(w, prefix+s.String())
+}
+
+type statusJSON struct {
+	Remote      string       `json:"remote"`
+	LastPass    int64        `json:"last_pass,omitempty"` // unix ms
+	LastSummary string       `json:"last_summary,omitempty"`
+	LastErrors  []string     `json:"last_errors,omitempty"`
+	Pending     []actionJSON `json:"pending"`
+}
+
+// runSyncStatus is `drivemon sync status LOCAL`.
+func runSyncStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("drivemon sync status", stderr)
+	asJSON := fs.Bool("json", false, "one JSON object per REMOTE")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("status wants LOCAL, got %d arguments", len(pos))
+	}
+	local, err := botsync.NewDirTree(pos[0])
+	if err != nil {
+		return usagef("LOCAL: %v", err)
+	}
+	pairs, err := botsync.Status(ctx, local)
+	if err != nil {
+		return err
+	}
+	if len(pairs) == 0 && !*asJSON {
+		fmt.Fprintf(stdout, "%s has never been synced\n", local.Root())
+	}
+	for _, p := range pairs {
+		if *asJSON {
+			j := statusJSON{Remote: p.Remote, LastPass: p.Last.At, LastSummary: p.Last.Summary, LastErrors: p.Last.Errors, Pending: []actionJSON{}}
+			for _, a := range p.Pending {
+				aj := actionJSON{Op: word(a.Op), Side: where(a.Op)}
+				aj.Path, aj.PathB64 = events.PathToJSON(a.Path)
+				j.Pending = append(j.Pending, aj)
+			}
+			line, _ := json.Marshal(j)
+			fmt.Fprintf(stdout, "%s\n", line)
+			continue
+		}
+		printStatus(stdout, p)
+	}
+	return nil
+}
+
+func printStatus(w io.Writer, p botsync.PairStatus) {
+	fmt.Fprintf(w, "%s\n", p.Remote)
+	if p.Last.At != 0 {
+		fmt.Fprintf(w, "  last pass %s: %s\n", time.UnixMilli(p.Last.At).UTC().Format("2006-01-02 15:04:05 UTC"), p.Last.Summary)
+	}
+	if len(p.Pending) == 0 {
+		fmt.Fprintln(w, "  no local change pending (REMOTE's changes are seen by the next pass)")
+	} else {
+		fmt.Fprintf(w, "  %d local changes pending (REMOTE's are seen by the next pass):\n", len(p.Pending))
+		for _, a := range p.Pending {
+			fmt.Fprintf(w, "    %s %s\n", word(a.Op), events.DisplayPath(a.Path))
+		}
+	}
+	if len(p.Last.Errors) > 0 {
+		fmt.Fprintln(w, "  errors of the last pass:")
+		for _, e := range p.Last.Errors {
+			fmt.Fprintf(w, "    %s\n", e)
+		}
+	}
 }

@@ -157,3 +157,51 @@ func TestIntegrationSyncCommandS3(t *testing.T) {
 		t.Errorf("bucket after a mirror of the deletion: %v, %v", files, err)
 	}
 }
+
+func TestSyncStatus(t *testing.T) {
+	local, remote := syncDirs(t)
+	code, out, _ := runCmd(t, "sync", "status", local)
+	if code != 0 || !strings.Contains(out, "has never been synced") {
+		t.Fatalf("before any pass: exit %d, %q", code, out)
+	}
+	os.WriteFile(filepath.Join(local, "a.bas"), []byte("a"), 0o644)
+	os.WriteFile(filepath.Join(local, "b.md"), []byte("b"), 0o644)
+	os.WriteFile(filepath.Join(local, "clash"), []byte("a file here"), 0o644)
+	os.MkdirAll(filepath.Join(remote, "clash"), 0o755) // a folder there: the upload fails
+	os.WriteFile(filepath.Join(remote, "clash", "x"), []byte("x"), 0o644)
+	if code, _, stderr := runCmd(t, "sync", "--once", "--exclude", "*.bak", local, remote); code != exitFailure || !strings.Contains(stderr, "clash") {
+		t.Fatalf("pass with a failing upload: exit %d, %q", code, stderr)
+	}
+	os.WriteFile(filepath.Join(local, "a.bas"), []byte("a2"), 0o644)
+	os.Remove(filepath.Join(local, "b.md"))
+	os.WriteFile(filepath.Join(local, "new.md"), []byte("n"), 0o644)
+	os.WriteFile(filepath.Join(local, "ignored.bak"), []byte("n"), 0o644)
+
+	code, out, stderr := runCmd(t, "sync", "status", local)
+	if code != 0 {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		remote + "\n", "last pass ", "2 uploaded", "2 errors",
+		"4 local changes pending", "    upload a.bas\n", "    delete b.md\n", "    upload clash\n", "    upload new.md\n",
+		"errors of the last pass:\n    upload clash: ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "ignored.bak") {
+		t.Errorf("status lists an excluded file:\n%s", out)
+	}
+	code, out, _ = runCmd(t, "sync", "status", "--json", local)
+	var st struct {
+		Remote  string
+		Pending []struct{ Op, Path string }
+	}
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || st.Remote != remote || len(st.Pending) != 4 {
+		t.Errorf("status --json: exit %d, %s (%v)", code, out, err)
+	}
+	if code, _, _ := runCmd(t, "sync", "status"); code != exitUsage {
+		t.Errorf("status without LOCAL: exit %d", code)
+	}
+}

@@ -35,15 +35,28 @@ type Agreed struct {
 
 // Base is the state of one LOCAL/REMOTE pair.
 type Base struct {
-	Remote string            `json:"remote"`
-	Files  map[string]Agreed `json:"-"`
+	Remote string
+	Files  map[string]Agreed
+	Last   LastPass
 }
+
+// LastPass is what `drivemon sync status` shows of the last pass.
+type LastPass struct {
+	At       int64    `json:"at,omitempty"` // unix ms
+	Summary  string   `json:"summary,omitempty"`
+	Errors   []string `json:"errors,omitempty"` // the first maxLastErrors
+	Excludes []string `json:"excludes,omitempty"`
+}
+
+// maxLastErrors bounds the errors a base keeps of its last pass.
+const maxLastErrors = 10
 
 // baseFile is Base on disk: paths in a list so names that are not UTF-8
 // keep their bytes (encoding/json would replace them).
 type baseFile struct {
 	V      int         `json:"v"`
 	Remote string      `json:"remote"`
+	Last   LastPass    `json:"last"`
 	Files  []baseEntry `json:"files"`
 }
 
@@ -88,12 +101,16 @@ func LoadBase(file, remote string) (*Base, error) {
 		}
 		b.Files[p] = e.Agreed
 	}
+	b.Last = f.Last
+	if b.Remote == "" {
+		b.Remote = f.Remote
+	}
 	return b, nil
 }
 
 // Save writes the state file atomically (temporary file, fsync, rename).
 func (b *Base) Save(file string) error {
-	f := baseFile{V: 1, Remote: b.Remote, Files: make([]baseEntry, 0, len(b.Files))}
+	f := baseFile{V: 1, Remote: b.Remote, Last: b.Last, Files: make([]baseEntry, 0, len(b.Files))}
 	for _, p := range slices.Sorted(maps.Keys(b.Files)) {
 		e := baseEntry{Agreed: b.Files[p]}
 		if utf8.ValidString(p) {

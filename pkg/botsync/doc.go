@@ -36,6 +36,10 @@
 // same side, found in one pass, become a rename on the other side — a
 // server-side copy and a delete on S3 (no upload), a rename in a folder.
 //
+// The base also keeps the last pass's summary, first errors and excludes;
+// Status compares LOCAL with each base without contacting REMOTE
+// (`drivemon sync status`).
+//
 // Folders are read and written through pkg/drive's Dir (os.Root, openat
 // without following links): nothing outside the package, no link
 // followed. S3 keys must be UTF-8, so a LOCAL name that is not stays local

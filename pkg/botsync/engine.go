@@ -83,6 +83,8 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 	if err != nil {
 		return sum, err
 	}
+	var errs []string // the first maxLastErrors, for the base
+	report = keepErrors(report, &errs)
 	var plan []step
 	for _, st := range states {
 		if ctx.Err() != nil {
@@ -128,12 +130,13 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 			dirty = 0
 		}
 	}
+	sum.Elapsed = time.Since(start)
 	if !s.Opt.DryRun {
+		base.Last = LastPass{At: time.Now().UnixMilli(), Summary: sum.String(), Errors: errs, Excludes: s.Opt.Filter.globs}
 		if err := base.Save(s.Opt.StateFile); err != nil {
 			return sum, err
 		}
 	}
-	sum.Elapsed = time.Since(start)
 	return sum, ctx.Err()
 }
 
@@ -503,4 +506,14 @@ func (s *Syncer) move(ctx context.Context, base *Base, t Tree, from *state, st *
 	delete(base.Files, from.path)
 	base.Files[st.path] = ag
 	return nil
+}
+
+// keepErrors wraps report to keep the first maxLastErrors errors in errs.
+func keepErrors(report func(Action), errs *[]string) func(Action) {
+	return func(a Action) {
+		if a.Err != nil && len(*errs) < maxLastErrors {
+			*errs = append(*errs, a.Err.Error())
+		}
+		report(a)
+	}
 }
