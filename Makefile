@@ -6,7 +6,7 @@ GOFILES = $(shell git ls-files '*.go')
 # staticcheck at a pinned version (go run fetches and caches it once)
 STATICCHECK = go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-FULL_SCALE = '^TestIntegration(Burst|ManyObjectsAtStart|SSEClients)$$'
+FULL_SCALE = '^TestIntegration(Burst|ManyObjectsAtStart|SSEClients|BadInput)$$'
 
 .PHONY: test lint vet testenv testenv-stop unit bench full-scale fuzz
 
@@ -20,7 +20,8 @@ test: lint testenv
 
 ## full-scale: the load scenarios of test/reliability at the sizes of the
 ## issue (10 000 changes, 100 000 objects, 10 000 SSE clients), without the
-## race detector (under it they run at a tenth of that)
+## race detector (under it they run at a tenth of that); and the bad-input
+## scenario, whose 1.5 GB memory bound is meant without the race detector
 full-scale: testenv
 	set -a; . $(TESTENV)/env; set +a; \
 	DRIVEMON_FULL_SCALE=1 go test -count=1 -v -timeout 40m -run $(FULL_SCALE) github.com/drivemon/drivemon/test/reliability

@@ -329,8 +329,8 @@ func TestIntegrationBadInput(t *testing.T) {
 	r.report(t, "bad-input", c, map[string]any{"write_s": badWritten.Round(time.Millisecond), "fix_converge": fixed.Took.Round(10 * time.Millisecond),
 		"fix_total": time.Since(fixStart).Round(10 * time.Millisecond), "settle": settle.Round(10 * time.Millisecond),
 		"pdf_tries": len(r.outcomesFor("indexer", badPDF)), "raw_parked": len(r.deadFor("detector-raw")), "peak_rss_mb": rss.Peak() >> 20})
-	if peak := rss.Peak(); peak > maxScenarioRSS {
-		t.Errorf("resident memory reached %d MiB in the scenario, the bound is %d MiB", peak>>20, maxScenarioRSS>>20)
+	if peak, bound := rss.Peak(), scenarioRSSBound(); peak > bound {
+		t.Errorf("resident memory reached %d MiB in the scenario, the bound is %d MiB (race detector: %v)", peak>>20, bound>>20, raceEnabled)
 	}
 }
 
