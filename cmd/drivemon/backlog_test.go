@@ -11,6 +11,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // TestBacklogHoldsTheReadyLine: the indexer's consumer holds changes a
@@ -23,17 +24,17 @@ func TestBacklogHoldsTheReadyLine(t *testing.T) {
 	_, js := testinfra.JetStream(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.IndexerConsumer())
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.IndexerConsumer())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.CompilerConsumer()); err != nil {
+	if _, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.CompilerConsumer()); err != nil {
 		t.Fatal(err)
 	}
 	publish := func(path string) uint64 {
 		c := events.NewChange("harbor", events.OpCreated, path)
 		c.ETag, c.Source, c.DetectedBy = "e-"+path, events.SourceDir, events.DetectedByWatch
-		msg, err := events.ChangeMsg(&c)
+		msg, err := bus.ChangeMsg(&c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,11 +61,11 @@ func TestBacklogHoldsTheReadyLine(t *testing.T) {
 		t.Fatalf("pulled %d changes, want 3", len(pulled))
 	}
 
-	bl, err := newBacklog(ctx, js, events.ConsumerCompiler, events.ConsumerIndexer, "absent")
+	bl, err := newBacklog(ctx, js, bus.ConsumerCompiler, bus.ConsumerIndexer, "absent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bl.upTo) != 1 || bl.upTo[events.ConsumerIndexer] != lastKB {
+	if len(bl.upTo) != 1 || bl.upTo[bus.ConsumerIndexer] != lastKB {
 		t.Fatalf("backlog %v, want indexer up to %d", bl.upTo, lastKB)
 	}
 	var out bytes.Buffer
@@ -103,7 +104,7 @@ func TestBacklogHoldsTheReadyLine(t *testing.T) {
 // TestBacklogEmptyOnAFreshStore: no consumer yet, nothing to wait for.
 func TestBacklogEmptyOnAFreshStore(t *testing.T) {
 	_, js := testinfra.JetStream(t)
-	bl, err := newBacklog(context.Background(), js, events.ConsumerCompiler, events.ConsumerIndexer)
+	bl, err := newBacklog(context.Background(), js, bus.ConsumerCompiler, bus.ConsumerIndexer)
 	if err != nil {
 		t.Fatal(err)
 	}

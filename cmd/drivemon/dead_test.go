@@ -15,6 +15,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -24,17 +25,17 @@ func TestIntegrationDeadCommand(t *testing.T) {
 	defer cancel()
 	c := events.NewChange("harbor", events.OpCreated, "harbor.gbkb/faq/broken.pdf")
 	c.ETag, c.Source, c.DetectedBy = "e1", events.SourceDir, events.DetectedByWatch
-	if _, err := events.Publish(ctx, js, &c); err != nil {
+	if _, err := bus.Publish(ctx, js, &c); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.IndexerConsumer())
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.IndexerConsumer())
 	if err != nil {
 		t.Fatal(err)
 	}
 	wctx, stop := context.WithCancel(ctx)
 	go worker.New(cons, js, func(context.Context, jetstream.Msg) error {
 		return worker.Permanent(errors.New("pdf: malformed xref table"))
-	}, worker.Config{Name: events.ConsumerIndexer}, slog.New(slog.NewTextHandler(io.Discard, nil))).Run(wctx)
+	}, worker.Config{Name: bus.ConsumerIndexer}, slog.New(slog.NewTextHandler(io.Discard, nil))).Run(wctx)
 	dead, _ := js.Stream(ctx, events.StreamDead)
 	eventually(t, "the letter parked", func() bool {
 		info, _ := dead.Info(ctx)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/natsembed"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/compiler"
@@ -123,7 +124,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
+	if err := bus.EnsureStreams(ctx, js, bus.StreamOptions{}); err != nil {
 		return err
 	}
 	metrics := host.NewMetrics()
@@ -196,8 +197,8 @@ func newDevApp(ctx context.Context, cfg devConfig, nc *nats.Conn, js jetstream.J
 	if a.files, err = files.New(ctx, fcfg, files.Deps{JS: js, NC: nc, Store: a.store, Log: log.With("service", "files")}); err != nil {
 		return nil, err
 	}
-	m.WatchConsumer(compiler.Name, events.StreamDrive, events.ConsumerCompiler)
-	m.WatchConsumer(indexer.ServiceName, events.StreamDrive, events.ConsumerIndexer)
+	m.WatchConsumer(compiler.Name, events.StreamDrive, bus.ConsumerCompiler)
+	m.WatchConsumer(indexer.ServiceName, events.StreamDrive, bus.ConsumerIndexer)
 	a.progress = newProgress(stdout)
 	a.feed = newFeed(stdout, a.store.PackageDir, a.progress)
 	a.feed.clients = a.themeClients
@@ -243,7 +244,7 @@ func (a *devApp) Routes() http.Handler { return a.routes }
 // the initial scan, then every service.
 func (a *devApp) Run(ctx context.Context) error {
 	// Before any service runs: what their consumers left unfinished.
-	bl, err := newBacklog(ctx, a.js, events.ConsumerCompiler, events.ConsumerIndexer)
+	bl, err := newBacklog(ctx, a.js, bus.ConsumerCompiler, bus.ConsumerIndexer)
 	if err != nil {
 		return err
 	}

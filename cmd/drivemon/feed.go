@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -181,7 +182,7 @@ func (f *feed) consume(cons jetstream.Consumer, stream string, history uint64) (
 		live := md.Sequence.Stream > history
 		switch stream {
 		case events.StreamDrive:
-			if c, err := events.Decode(m); err == nil {
+			if c, err := bus.Decode(m); err == nil {
 				f.change(c, live)
 			}
 		case events.StreamOutcomes:

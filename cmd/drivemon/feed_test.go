@@ -12,6 +12,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -108,13 +109,13 @@ func TestIntegrationFeedRestart(t *testing.T) {
 	for i := range n {
 		c := events.NewChange(fmt.Sprintf("bot%d", i%50), events.OpCreated, fmt.Sprintf("bot%d.gbdialog/f%d.bas", i%50, i))
 		c.ETag, c.Source, c.DetectedBy = fmt.Sprintf("e%d", i), events.SourceDir, events.DetectedByWatch
-		ack, err := events.Publish(ctx, js, &c)
+		ack, err := bus.Publish(ctx, js, &c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		c.Seq = ack.Sequence
 		o := compiled(c)
-		if err := events.PublishOutcome(ctx, js, &o); err != nil {
+		if err := bus.PublishOutcome(ctx, js, &o); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -48,21 +48,19 @@
 //
 // Consumers filter by wildcards: drive.*.kb.> (all KB documents),
 // drive.harbor.> (one bot), drive.harbor.theme.> (one bot's theme).
-// EnsureStreams creates the streams idempotently at every start (every
-// stream and KV bucket goes through EnsureStream/EnsureKeyValue, which
-// write only when the definition differs);
-// WorkQueueConsumer defines the durable pull consumers shared by a
-// service's replicas (explicit ack, 30 s ack wait, 10 deliveries, then the
-// DEAD stream through package worker; package deadletter lists and re-runs
-// what was parked).
 //
-// # Origins
+// # Contract and transport
 //
-// When drivemon itself writes a file (a sandboxed write), the writer first
-// records who it is under OriginKey in the KV bucket DRIVEMON_ORIGINS
-// (MarkOrigin); the detector copies it into the change's "origin"
-// (LookupOrigin), so a writer can skip its own echo and never loop. The
-// origin is not part of the id.
+// This package is the contract only: it imports no NATS package (a test in
+// test/deps holds it to that). The bus plumbing lives in package bus:
+// publishing (Publish, PublishOutcome, Decode of a JetStream message), the
+// stream, KV and consumer definitions (EnsureStreams, EnsureKeyValue,
+// WorkQueueConsumer, WithReplicas) and origin marks (MarkOrigin,
+// LookupOrigin in the KV bucket DRIVEMON_ORIGINS, copied by the detector
+// into a change's "origin" so a writer can skip its own echo; the origin
+// is not part of the id). Package worker is the ack/backoff/dead-letter
+// loop every consumer uses, package deadletter lists and re-runs what was
+// parked, package natsembed embeds a JetStream server.
 //
 // # Outcomes
 //

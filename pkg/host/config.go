@@ -48,7 +48,7 @@ type Common struct {
 	Dir string
 	S3  drive.S3Config
 	// StreamReplicas is the least replicas of every stream and KV bucket
-	// drivemon creates (1–5; events.WithReplicas).
+	// drivemon creates (1–5; bus.WithReplicas).
 	StreamReplicas int
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // Service is what a drivemon service gives its host.
@@ -112,7 +112,7 @@ func Run(ctx context.Context, name, httpAddr string, env Lookup, build Build) er
 	base := common.Logger(os.Stderr)
 	log := base.With("service", name)
 	// Every stream and KV bucket the service creates gets these replicas.
-	ctx = events.WithReplicas(ctx, common.StreamReplicas)
+	ctx = bus.WithReplicas(ctx, common.StreamReplicas)
 	store, err := common.OpenStorage()
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func waitStreams(ctx context.Context, js jetstream.JetStream, log *slog.Logger) 
 	var err error
 	for try := 1; try <= 30; try++ {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err = events.EnsureStreams(cctx, js, events.StreamOptions{})
+		err = bus.EnsureStreams(cctx, js, bus.StreamOptions{})
 		cancel()
 		if err == nil || ctx.Err() != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/host"
 )
 
@@ -106,14 +107,14 @@ func TestIntegrationMetricsPollConsumers(t *testing.T) {
 	_, js := testinfra.JetStream(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.WorkQueueConsumer("metrics-test", events.FilterKind(events.KindDialog)))
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.WorkQueueConsumer("metrics-test", events.FilterKind(events.KindDialog)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"a.bas", "b.bas", "c.bas"} {
 		c := events.NewChange("bot", events.OpCreated, p)
 		c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
-		if _, err := events.Publish(ctx, js, &c); err != nil {
+		if _, err := bus.Publish(ctx, js, &c); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/compiler/basic"
 	"github.com/drivemon/drivemon/services/compiler/store"
@@ -39,7 +39,7 @@ type Config struct {
 	// that failed for a transient reason (database or storage down).
 	RetryMin, RetryMax time.Duration
 	// Consumer is the durable consumer on DRIVE to read (default
-	// events.ConsumerCompiler, created or updated at start). Any other
+	// bus.ConsumerCompiler, created or updated at start). Any other
 	// name must already exist, as a pull consumer with explicit acks: an
 	// operator's replay consumer (docs/REPLAY.md). It is never created,
 	// so a mistyped name fails instead of starting a work queue with the
@@ -56,7 +56,7 @@ const (
 	DefaultRetryMin       = time.Second
 	DefaultRetryMax       = time.Minute
 	// MaxConcurrency bounds Concurrency (the consumer's MaxAckPending is
-	// events.DefaultMaxAckPending).
+	// bus.DefaultMaxAckPending).
 	MaxConcurrency = 64
 )
 
@@ -83,7 +83,7 @@ func (c Config) WithDefaults() Config {
 		}
 	}
 	if c.Consumer == "" {
-		c.Consumer = events.ConsumerCompiler
+		c.Consumer = bus.ConsumerCompiler
 	}
 	return c
 }

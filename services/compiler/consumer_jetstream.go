@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -19,7 +20,7 @@ import (
 // idempotent), a permanent one parks it on the DEAD stream at once.
 func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 	start := time.Now()
-	c, err := events.Decode(msg)
+	c, err := bus.Decode(msg)
 	if err != nil {
 		return worker.Permanent(err)
 	}
@@ -29,7 +30,7 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 		return fmt.Errorf("compiling %s at seq %d: %w", events.Key(c.Bot, events.DisplayPath(c.Path)), c.Seq, err)
 	}
 	out.Millis = time.Since(start).Milliseconds()
-	if err := events.PublishOutcome(ctx, s.js, &out); err != nil {
+	if err := bus.PublishOutcome(ctx, s.js, &out); err != nil {
 		return err
 	}
 	s.log.Debug("compiled", append(c.LogAttrs(), "status", out.Status, "diagnostics", len(out.Diagnostics), "ms", out.Millis)...)
@@ -40,7 +41,7 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 // standard one, or an operator's replay consumer) and the worker settings
 // matching it.
 func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.Config, error) {
-	return worker.Open(ctx, s.js, events.CompilerConsumer(), worker.Config{
+	return worker.Open(ctx, s.js, bus.CompilerConsumer(), worker.Config{
 		Name:       s.cfg.Consumer,
 		Timeout:    s.cfg.HandlerTimeout,
 		MinBackoff: s.cfg.RetryMin,
@@ -68,7 +69,7 @@ func (s *Service) giveUp(ctx context.Context, msg jetstream.Msg, cause error) er
 	out.Attempt = attempt(msg)
 	out.Status = events.StatusFailed
 	out.Error = cause.Error()
-	return events.PublishOutcome(ctx, s.js, &out)
+	return bus.PublishOutcome(ctx, s.js, &out)
 }
 
 func attempt(msg jetstream.Msg) int {

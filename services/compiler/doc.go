@@ -1,7 +1,7 @@
 // Package compiler turns the dialogs (.bas) and config.csv files of bot
 // packages into stored, queryable results as they change.
 //
-// Run consumes the durable pull consumer events.ConsumerCompiler (filters
+// Run consumes the durable pull consumer bus.ConsumerCompiler (filters
 // drive.*.dialog.> and drive.*.config.>) with package worker; any number of
 // replicas share it. For each change it reads the file's current content
 // through Storage (recording the ETag of what it actually read), compiles

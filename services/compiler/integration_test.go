@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -218,7 +219,7 @@ func TestIntegrationReplaySameRows(t *testing.T) {
 
 		// Replay every change into the same store: nothing moves, not even
 		// a compile time.
-		if err := r.js.DeleteConsumer(ctx, events.StreamDrive, events.ConsumerCompiler); err != nil {
+		if err := r.js.DeleteConsumer(ctx, events.StreamDrive, bus.ConsumerCompiler); err != nil {
 			t.Fatal(err)
 		}
 		runUntil(st, true)
@@ -227,7 +228,7 @@ func TestIntegrationReplaySameRows(t *testing.T) {
 		}
 
 		// Replay into an empty store: the same rows, compile times aside.
-		if err := r.js.DeleteConsumer(ctx, events.StreamDrive, events.ConsumerCompiler); err != nil {
+		if err := r.js.DeleteConsumer(ctx, events.StreamDrive, bus.ConsumerCompiler); err != nil {
 			t.Fatal(err)
 		}
 		fresh := openSQLite(t)
@@ -322,7 +323,7 @@ func waitDrained(t *testing.T, js jetstream.JetStream, last uint64) *jetstream.C
 	ctx := context.Background()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		cons, err := js.Consumer(ctx, events.StreamDrive, events.ConsumerCompiler)
+		cons, err := js.Consumer(ctx, events.StreamDrive, bus.ConsumerCompiler)
 		if errors.Is(err, jetstream.ErrConsumerNotFound) && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond) // Run has not created it yet
 			continue
@@ -400,11 +401,11 @@ func TestIntegrationGivesUpToDeadLetter(t *testing.T) {
 	r.start(t, testConfig())
 	c := r.publish(t, r.files.write(t, "harbor", bookPath, bookSrc))
 	o := r.outcome(t, c.Seq)
-	if o.Status != events.StatusFailed || o.Attempt != events.DefaultMaxDeliver || !strings.Contains(o.Error, "storage down") {
-		t.Fatalf("outcome = %+v, want failed after %d tries", o, events.DefaultMaxDeliver)
+	if o.Status != events.StatusFailed || o.Attempt != bus.DefaultMaxDeliver || !strings.Contains(o.Error, "storage down") {
+		t.Fatalf("outcome = %+v, want failed after %d tries", o, bus.DefaultMaxDeliver)
 	}
 	dead := deadLetter(t, r.js, events.ChangeSubject(&c))
-	if got := dead.Header.Get(worker.HeaderDeliveries); got != fmt.Sprint(events.DefaultMaxDeliver) {
+	if got := dead.Header.Get(worker.HeaderDeliveries); got != fmt.Sprint(bus.DefaultMaxDeliver) {
 		t.Fatalf("dead letter deliveries = %q", got)
 	}
 	if _, err := r.store.Script(ctx, "harbor", bookPath); !errors.Is(err, store.ErrNotFound) {
@@ -428,7 +429,7 @@ func TestIntegrationGivesUpToDeadLetter(t *testing.T) {
 func deadLetter(t *testing.T, js jetstream.JetStream, subject string) *nats.Msg {
 	t.Helper()
 	cons, err := js.OrderedConsumer(context.Background(), events.StreamDead, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{events.DeadSubject(events.ConsumerCompiler, subject)},
+		FilterSubjects: []string{events.DeadSubject(bus.ConsumerCompiler, subject)},
 	})
 	if err != nil {
 		t.Fatal(err)

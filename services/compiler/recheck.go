@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -64,5 +65,5 @@ func (s *Service) recheck(ctx context.Context, bot, path string) error {
 	if res.Tool != nil {
 		out.Tool = res.Tool.MCP.Name
 	}
-	return events.PublishOutcome(ctx, s.js, &out)
+	return bus.PublishOutcome(ctx, s.js, &out)
 }

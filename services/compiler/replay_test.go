@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/deadletter"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -32,7 +33,7 @@ func TestConsumerSetting(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{name: "default", want: events.ConsumerCompiler},
+		{name: "default", want: bus.ConsumerCompiler},
 		{name: "replay", env: map[string]string{EnvConsumer: "replay-harbor"}, want: "replay-harbor"},
 		{name: "dotted", env: map[string]string{EnvConsumer: "replay.harbor"}, wantErr: EnvConsumer},
 		{name: "wildcard", env: map[string]string{EnvConsumer: "replay-*"}, wantErr: EnvConsumer},
@@ -218,7 +219,7 @@ func TestIntegrationNamedConsumerMustExist(t *testing.T) {
 		})
 	}
 	// Nothing was created in their place, not even the standard queue.
-	for _, name := range []string{"replay-harbr", events.ConsumerCompiler} {
+	for _, name := range []string{"replay-harbr", bus.ConsumerCompiler} {
 		if _, err := r.js.Consumer(ctx, events.StreamDrive, name); !errors.Is(err, jetstream.ErrConsumerNotFound) {
 			t.Fatalf("consumer %s: %v, want none", name, err)
 		}
@@ -237,7 +238,7 @@ func TestIntegrationDeadLetterRetry(t *testing.T) {
 	if o := r.outcome(t, c.Seq); o.Status != events.StatusFailed {
 		t.Fatalf("outcome = %+v, want failed", o)
 	}
-	letters, err := deadletter.List(ctx, r.js, deadletter.Filter{Consumer: events.ConsumerCompiler, Subject: events.FilterBot("harbor")})
+	letters, err := deadletter.List(ctx, r.js, deadletter.Filter{Consumer: bus.ConsumerCompiler, Subject: events.FilterBot("harbor")})
 	if err != nil || len(letters) != 1 || letters[0].StreamSeq != c.Seq || letters[0].Path != bookPath || !strings.Contains(letters[0].Error, "storage down") {
 		t.Fatalf("letters = %+v, %v", letters, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
 
@@ -186,7 +187,7 @@ func (r *rig) start(t testing.TB, cfg Config) *Service {
 // publish publishes a change and returns it with its stream sequence.
 func (r *rig) publish(t testing.TB, c events.Change) events.Change {
 	t.Helper()
-	ack, err := events.Publish(context.Background(), r.js, &c)
+	ack, err := bus.Publish(context.Background(), r.js, &c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ type Deps struct {
 }
 
 // Service is one compiler replica. Any number of replicas share the
-// durable consumer events.ConsumerCompiler and the store.
+// durable consumer bus.ConsumerCompiler and the store.
 type Service struct {
 	cfg     Config
 	js      JetStream

@@ -26,6 +26,7 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // arrivals records when each key was first seen on a subject.
@@ -107,7 +108,7 @@ func BenchmarkS3PutToChange(b *testing.B) {
 	}
 	n := testinfra.StartNATSAt(b, env.NATSAddr)
 	nc, js := connectQuick(b, n.URL)
-	if err := events.EnsureStreams(context.Background(), js, events.StreamOptions{}); err != nil {
+	if err := bus.EnsureStreams(context.Background(), js, bus.StreamOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	raw := subscribeRaw(b, nc, env.NotifySubject)
@@ -324,7 +325,7 @@ func drivePerKey(b testing.TB, js jetstream.JetStream, bot string) map[string]*s
 		if err != nil {
 			b.Fatal(err)
 		}
-		c, err := events.Decode(msg)
+		c, err := bus.Decode(msg)
 		if err != nil {
 			b.Fatal(err)
 		}

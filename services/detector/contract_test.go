@@ -14,6 +14,7 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // fixture is one Source under the contract suite: a configuration that
@@ -65,7 +66,7 @@ func s3Fixture(t *testing.T, notify bool) fixture {
 		n = testinfra.StartNATS(t)
 	}
 	_, js := n.Connect(t)
-	if err := events.EnsureStreams(context.Background(), js, events.StreamOptions{}); err != nil {
+	if err := bus.EnsureStreams(context.Background(), js, bus.StreamOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	bot, _ := env.Bucket(t)

@@ -31,7 +31,7 @@
 // are never reported. A move across kinds (out of a knowledge base, say) is
 // published as deleted + created so each kind's consumers see their side.
 // A change whose content drivemon itself wrote carries the writer's origin
-// (events.LookupOrigin) so writers never react to their own echo.
+// (bus.LookupOrigin) so writers never react to their own echo.
 //
 // The S3 source (source_s3.go) finds bots as buckets <bot>.gbai, or as
 // <bot>.gbai/ prefixes of one bucket, at start and every BotsInterval. Its

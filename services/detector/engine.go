@@ -16,6 +16,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // ServiceName names the detector in outcome subjects (outcome.detector.<bot>).
@@ -81,9 +82,9 @@ type engine struct {
 	rejMu    sync.Mutex
 	rejected map[string]bool
 
-	// origins, when set, names drivemon's own writes (events.MarkOrigin) so
+	// origins, when set, names drivemon's own writes (bus.MarkOrigin) so
 	// their changes carry Change.Origin.
-	origins events.OriginStore
+	origins bus.OriginStore
 	// detected, when set, is told of every published change (metrics).
 	detected func(c *events.Change)
 }
@@ -437,13 +438,13 @@ func (e *engine) publish(ctx context.Context, c *events.Change, by events.Detect
 		if c.Op == events.OpDeleted {
 			etag = "" // deletions are marked with no etag
 		}
-		origin, err := events.LookupOrigin(ctx, e.origins, c.Bot, c.Path, etag)
+		origin, err := bus.LookupOrigin(ctx, e.origins, c.Bot, c.Path, etag)
 		if err != nil {
 			e.log.Warn("origin lookup failed; the change counts as an author's", "err", err)
 		}
 		c.Origin = origin
 	}
-	msg, err := events.ChangeMsg(c)
+	msg, err := bus.ChangeMsg(c)
 	if err != nil {
 		e.fail(ctx, c.Bot, c.Path, err)
 		return err
@@ -587,7 +588,7 @@ func (e *engine) fail(ctx context.Context, bot, path string, err error) {
 func (e *engine) outcome(ctx context.Context, bot, path string, reason error) {
 	cl := events.Classify(path)
 	o := events.Outcome{Service: ServiceName, Bot: bot, Kind: cl.Kind, KB: cl.KB, Path: path, Status: events.StatusFailed, Error: reason.Error()}
-	if err := events.PublishOutcome(ctx, e.pub, &o); err != nil {
+	if err := bus.PublishOutcome(ctx, e.pub, &o); err != nil {
 		e.log.Warn("publishing failed outcome", "bot", bot, "err", err)
 	}
 }

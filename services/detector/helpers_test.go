@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // testLog is silent unless DRIVEMON_TEST_LOG is set.
@@ -41,7 +42,7 @@ func record(t testing.TB, js jetstream.JetStream, bot string) *recorder {
 	}
 	r := &recorder{}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		c, err := events.Decode(msg)
+		c, err := bus.Decode(msg)
 		if err != nil {
 			t.Errorf("bad change on %s: %v", msg.Subject(), err)
 			return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -103,7 +104,7 @@ const rawMaxDeliver = 5
 // fast and durable targets publish on subjects below it) and the durable
 // consumer every detector replica shares as a work queue.
 func (s *s3Source) rawConsumer(ctx context.Context) (jetstream.Consumer, error) {
-	stream, err := events.EnsureStream(ctx, s.js, jetstream.StreamConfig{
+	stream, err := bus.EnsureStream(ctx, s.js, jetstream.StreamConfig{
 		Name:        s.cfg.RawStream,
 		Description: "Raw S3 bucket notifications, consumed by the drivemon detector",
 		Subjects:    []string{s.cfg.RawSubject, s.cfg.RawSubject + ".>"},
@@ -118,9 +119,9 @@ func (s *s3Source) rawConsumer(ctx context.Context) (jetstream.Consumer, error) 
 		Durable:       s.cfg.RawConsumer,
 		Description:   "drivemon detector: raw S3 notifications",
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       events.DefaultAckWait,
+		AckWait:       bus.DefaultAckWait,
 		MaxDeliver:    rawMaxDeliver,
-		MaxAckPending: events.DefaultMaxAckPending,
+		MaxAckPending: bus.DefaultMaxAckPending,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("raw consumer %s: %w", s.cfg.RawConsumer, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/natsembed"
 )
 
@@ -31,7 +32,7 @@ func streamChanges(t *testing.T, js jetstream.JetStream, bot string) []events.Ch
 		}
 		n := 0
 		for msg := range batch.Messages() {
-			c, err := events.Decode(msg)
+			c, err := bus.Decode(msg)
 			if err != nil {
 				t.Fatal(err)
 			}

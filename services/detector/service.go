@@ -15,6 +15,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // Source watches one kind of storage and feeds what it sees to its engine:
@@ -101,10 +102,10 @@ func New(cfg Config, deps Deps) (*Service, error) {
 
 // Run watches every configured source until ctx ends or one fails.
 func (s *Service) Run(ctx context.Context) error {
-	if err := events.EnsureStreams(ctx, s.js, events.StreamOptions{}); err != nil {
+	if err := bus.EnsureStreams(ctx, s.js, bus.StreamOptions{}); err != nil {
 		return fmt.Errorf("detector: %w", err)
 	}
-	origins, err := events.EnsureOrigins(ctx, s.js, events.StreamOptions{})
+	origins, err := bus.EnsureOrigins(ctx, s.js, bus.StreamOptions{})
 	if err != nil {
 		return fmt.Errorf("detector: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 func write(t *testing.T, p, data string) {
@@ -318,12 +319,12 @@ func TestIntegrationDirMoveAcrossKinds(t *testing.T) {
 // the same file is not.
 func TestIntegrationDirOrigin(t *testing.T) {
 	_, pkg, js, rec := dirSetup(t, Config{})
-	kv, err := events.EnsureOrigins(context.Background(), js, events.StreamOptions{})
+	kv, err := bus.EnsureOrigins(context.Background(), js, bus.StreamOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(pkg, "h.gbdrive", "report.txt")
-	if err := events.MarkOrigin(context.Background(), kv, "harbor", "h.gbdrive/report.txt", drive.ContentETag([]byte("by a tool")), "tool:report"); err != nil {
+	if err := bus.MarkOrigin(context.Background(), kv, "harbor", "h.gbdrive/report.txt", drive.ContentETag([]byte("by a tool")), "tool:report"); err != nil {
 		t.Fatal(err)
 	}
 	write(t, p, "by a tool")

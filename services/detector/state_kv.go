@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // DefaultStateBucket is the JetStream KV bucket holding the per-file state.
@@ -44,7 +45,7 @@ type stateKV struct {
 var errConflict = errors.New("state changed underneath (compare-and-set lost)")
 
 func openState(ctx context.Context, js jetstream.KeyValueManager, bucket string, src events.Source) (*stateKV, error) {
-	kv, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
+	kv, err := bus.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      bucket,
 		Description: "drivemon detector: last published state per file",
 		History:     1,

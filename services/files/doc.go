@@ -21,7 +21,7 @@
 // same policy applies. Local files are replaced atomically. Refusals are
 // 4xx with a JSON reason.
 //
-// Before writing, the service records an origin mark (events.MarkOrigin) for
+// Before writing, the service records an origin mark (bus.MarkOrigin) for
 // the content it writes; the detector copies it into the change event's
 // origin, so the writer — a bot tool that writes on every change, say — can
 // skip its own echo and never loop.

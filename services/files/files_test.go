@@ -19,7 +19,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
-	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/files"
 )
 
@@ -27,7 +27,7 @@ type env struct {
 	srv   *httptest.Server
 	nc    *nats.Conn
 	store files.Storage
-	kv    events.OriginStore
+	kv    bus.OriginStore
 	bot   string
 	// outside is a file outside the package the tests try to reach.
 	outside string
@@ -54,7 +54,7 @@ func newEnv(t *testing.T, store files.Storage, bot string, cfg files.Config) *en
 	})
 	srv := httptest.NewServer(svc.Routes())
 	t.Cleanup(srv.Close)
-	kv, err := events.EnsureOrigins(ctx, js, events.StreamOptions{})
+	kv, err := bus.EnsureOrigins(ctx, js, bus.StreamOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestIntegrationWrites(t *testing.T) {
 					t.Fatalf("content %q, %v", data, err)
 				}
 				// The origin mark names the last writer of this content.
-				if origin, _ := events.LookupOrigin(ctx, e.kv, e.bot, p, obj.ETag); origin != "http" {
+				if origin, _ := bus.LookupOrigin(ctx, e.kv, e.bot, p, obj.ETag); origin != "http" {
 					t.Fatalf("origin of the appended content = %q, want http", origin)
 				}
 				if code, out := e.do(t, "POST", base+strings.ReplaceAll(p, " ", "%20"), []byte("x"), nil); code != 400 {

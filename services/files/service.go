@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drivemon/drivemon/pkg/botpkg"
-	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/files/audit"
 	"github.com/drivemon/drivemon/services/files/journal"
 )
@@ -111,7 +111,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 	if deps.JS == nil || deps.Store == nil || deps.Log == nil {
 		return nil, errors.New("files: JetStream, storage and logger are required")
 	}
-	origins, err := events.EnsureOrigins(ctx, deps.JS, events.StreamOptions{})
+	origins, err := bus.EnsureOrigins(ctx, deps.JS, bus.StreamOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // Op is a write operation.
@@ -49,7 +50,7 @@ type Storage interface {
 // writer executes write requests under the policy.
 type writer struct {
 	store   Storage
-	origins events.OriginStore
+	origins bus.OriginStore
 	policy  policy
 	maxSize int64
 }
@@ -71,7 +72,7 @@ func (w *writer) do(ctx context.Context, r Request) (Result, error) {
 		if int64(len(r.Data)) > w.maxSize {
 			return Result{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(r.Data), w.maxSize)
 		}
-		if err := events.MarkOrigin(ctx, w.origins, r.Bot, path, drive.ContentETag(r.Data), r.Origin); err != nil {
+		if err := bus.MarkOrigin(ctx, w.origins, r.Bot, path, drive.ContentETag(r.Data), r.Origin); err != nil {
 			return Result{}, err
 		}
 		obj, err := w.store.Write(ctx, r.Bot, path, r.Data)
@@ -94,7 +95,7 @@ func (w *writer) do(ctx context.Context, r Request) (Result, error) {
 		if int64(len(old)+len(r.Data)) > w.maxSize {
 			return Result{}, fmt.Errorf("%w: %d + %d bytes, limit %d", ErrTooLarge, len(old), len(r.Data), w.maxSize)
 		}
-		if err := events.MarkOrigin(ctx, w.origins, r.Bot, path, drive.ContentETag(append(old, r.Data...)), r.Origin); err != nil {
+		if err := bus.MarkOrigin(ctx, w.origins, r.Bot, path, drive.ContentETag(append(old, r.Data...)), r.Origin); err != nil {
 			return Result{}, err
 		}
 		obj, err := w.store.Append(ctx, r.Bot, path, r.Data, w.maxSize)
@@ -106,7 +107,7 @@ func (w *writer) do(ctx context.Context, r Request) (Result, error) {
 		}
 		res.ETag, res.Size = obj.ETag, obj.Size
 	case OpDelete:
-		if err := events.MarkOrigin(ctx, w.origins, r.Bot, path, "", r.Origin); err != nil {
+		if err := bus.MarkOrigin(ctx, w.origins, r.Bot, path, "", r.Origin); err != nil {
 			return Result{}, err
 		}
 		if err := w.store.Delete(ctx, r.Bot, path); err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
 )
@@ -38,7 +38,7 @@ type Config struct {
 	// HandlerTimeout bounds the processing of one change (default 5 min).
 	HandlerTimeout time.Duration
 	// Consumer is the durable consumer on DRIVE to read (default
-	// events.ConsumerIndexer, created or updated at start). Any other name
+	// bus.ConsumerIndexer, created or updated at start). Any other name
 	// must already exist, as a pull consumer with explicit acks: an
 	// operator's replay consumer (docs/REPLAY.md). It is never created,
 	// so a mistyped name fails instead of starting a work queue with the
@@ -78,7 +78,7 @@ func (c Config) withDefaults() Config {
 		c.HandlerTimeout = DefaultHandlerTimeout
 	}
 	if c.Consumer == "" {
-		c.Consumer = events.ConsumerIndexer
+		c.Consumer = bus.ConsumerIndexer
 	}
 	return c
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -17,7 +18,7 @@ import (
 // updated and deleted all sync the path (the storage says what is there
 // now). Every processed path gets an outcome on outcome.indexer.<bot>.
 func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
-	c, err := events.Decode(msg)
+	c, err := bus.Decode(msg)
 	if err != nil {
 		return worker.Permanent(err)
 	}
@@ -61,7 +62,7 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 			o.ChunksTotal, o.ChunksEmbedded, o.ChunksDeleted = &total, &embedded, &deleted
 		}
 		if perr := s.writes.Do(ctx, "stream "+events.StreamOutcomes, func(ctx context.Context) error {
-			return events.PublishOutcome(ctx, s.js, &o)
+			return bus.PublishOutcome(ctx, s.js, &o)
 		}); perr != nil {
 			s.log.Warn("publishing outcome", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "err", perr)
 		}
@@ -82,7 +83,7 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 // standard one, or an operator's replay consumer) and the worker settings
 // matching it.
 func (s *Service) openConsumer(ctx context.Context) (jetstream.Consumer, worker.Config, error) {
-	return worker.Open(ctx, s.js, events.IndexerConsumer(),
+	return worker.Open(ctx, s.js, bus.IndexerConsumer(),
 		// Prefetch 1: a sync can take seconds (extraction, embedding), and
 		// a prefetched change waits unseen by the other replicas.
 		worker.Config{Name: s.cfg.Consumer, Timeout: s.cfg.HandlerTimeout, GiveUp: s.giveUp, Prefetch: 1}, EnvConsumer)

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // outcomes collects the indexer's outcomes for bot.
@@ -133,7 +134,7 @@ func TestIntegrationConsumer(t *testing.T) {
 		f.reader.put(bot, to, data)
 		c := events.NewChange(bot, events.OpMoved, to)
 		c.From, c.Source, c.DetectedBy, c.ETag = from, events.SourceDir, events.DetectedByWatch, etagOf(data)
-		if _, err := events.Publish(context.Background(), f.js, &c); err != nil {
+		if _, err := bus.Publish(context.Background(), f.js, &c); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "the move", 15*time.Second, func() bool { _, ok := outs.last(from, events.StatusDeleted); return ok })

@@ -5,7 +5,7 @@
 // # Pipeline
 //
 // A KB change (subject drive.<bot>.kb.<token>, durable pull consumer
-// events.IndexerConsumer shared by every replica through package worker)
+// bus.IndexerConsumer shared by every replica through package worker)
 // names a path. Sync reads that path fresh from storage (Reader, the
 // drive.Reader contract), extracts its text (package extract), cuts it into
 // chunks with content hashes (package chunk), and diffs the chunks against

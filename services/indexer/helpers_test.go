@@ -19,6 +19,7 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
 	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/extract"
@@ -156,7 +157,7 @@ func (f *fixture) publish(t *testing.T, bot string, op events.Op, path string) {
 		c.ETag, c.Size = obj.ETag, int64(len(data))
 	}
 	c.Base = uint64(time.Now().UnixNano()) // every publish a distinct change
-	if _, err := events.Publish(context.Background(), f.js, &c); err != nil {
+	if _, err := bus.Publish(context.Background(), f.js, &c); err != nil {
 		t.Fatal(err)
 	}
 }

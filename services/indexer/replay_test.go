@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/indexer/embed"
 	"github.com/drivemon/drivemon/services/indexer/vector"
@@ -30,7 +31,7 @@ func TestConsumerSetting(t *testing.T) {
 		{name: "flag", env: map[string]string{"INDEXER_DATA": "d"}, args: []string{"--consumer", "replay-harbor"}, want: "replay-harbor"},
 		{name: "flag wins", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "other"}, args: []string{"--consumer=replay-harbor"}, want: "replay-harbor"},
 		{name: "bad flag value", env: map[string]string{"INDEXER_DATA": "d"}, args: []string{"--consumer", "a.b"}, wantErr: "--consumer sets INDEXER_CONSUMER"},
-		{name: "default", env: map[string]string{"INDEXER_DATA": "d"}, want: events.ConsumerIndexer},
+		{name: "default", env: map[string]string{"INDEXER_DATA": "d"}, want: bus.ConsumerIndexer},
 		{name: "replay", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "replay-harbor"}, want: "replay-harbor"},
 		{name: "dotted", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "replay.harbor"}, wantErr: "INDEXER_CONSUMER"},
 		{name: "wildcard", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "replay->"}, wantErr: "INDEXER_CONSUMER"},
@@ -89,7 +90,7 @@ func TestIntegrationNamedConsumerMustExist(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"replay-harbr", events.ConsumerIndexer} {
+	for _, name := range []string{"replay-harbr", bus.ConsumerIndexer} {
 		if _, err := f.js.Consumer(ctx, events.StreamDrive, name); !errors.Is(err, jetstream.ErrConsumerNotFound) {
 			t.Fatalf("consumer %s: %v, want none created", name, err)
 		}
@@ -229,10 +230,10 @@ func TestIntegrationReplayBotFromHistory(t *testing.T) {
 	f.reader.put("harbor", faqC, data)
 	mv := events.NewChange("harbor", events.OpMoved, faqC)
 	mv.From, mv.ETag, mv.Source, mv.DetectedBy = faqA, etagOf(data), events.SourceDir, events.DetectedByWatch
-	if _, err := events.Publish(ctx, f.js, &mv); err != nil {
+	if _, err := bus.Publish(ctx, f.js, &mv); err != nil {
 		t.Fatal(err)
 	}
-	drained(t, f.js, events.ConsumerIndexer)
+	drained(t, f.js, bus.ConsumerIndexer)
 
 	paths := []string{manualPath, oldPath, faqA, faqB, faqC}
 	want := indexSnapshot(t, f.svc, f.index, "harbor", paths)
@@ -288,7 +289,7 @@ func TestIntegrationReplayBotFromHistory(t *testing.T) {
 	for n := range names.Name() {
 		left = append(left, n)
 	}
-	if !slices.Equal(left, []string{events.ConsumerIndexer}) {
+	if !slices.Equal(left, []string{bus.ConsumerIndexer}) {
 		t.Fatalf("consumers left on DRIVE: %v", left)
 	}
 }

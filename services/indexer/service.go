@@ -17,6 +17,7 @@ import (
 	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
@@ -39,7 +40,7 @@ type Reader interface {
 // another), its KV buckets, and publishing outcomes and dead letters.
 type JetStream interface {
 	KVCreator
-	events.MsgPublisher
+	bus.MsgPublisher
 	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
 	Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/host"
 )
 
@@ -115,11 +116,11 @@ const (
 )
 
 func openState(ctx context.Context, js KVCreator, ttl time.Duration, owner string, w *host.Writes) (*stateStore, error) {
-	docs, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketDocs, Description: "indexer: per-document state", History: 1})
+	docs, err := bus.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketDocs, Description: "indexer: per-document state", History: 1})
 	if err != nil {
 		return nil, fmt.Errorf("creating KV bucket %s: %w", BucketDocs, err)
 	}
-	leases, err := events.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketLeases, Description: "indexer: per-document leases", History: 1, TTL: ttl})
+	leases, err := bus.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: BucketLeases, Description: "indexer: per-document leases", History: 1, TTL: ttl})
 	if err != nil {
 		return nil, fmt.Errorf("creating KV bucket %s: %w", BucketLeases, err)
 	}

@@ -24,7 +24,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drivemon/drivemon/internal/testinfra"
-	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // BenchmarkFanout: N SSE clients of one bot on one themer over loopback.
@@ -73,7 +73,7 @@ func newThemerFanout(b *testing.B) fanout {
 			c.Base = base.Add(1)
 			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
 			defer pcancel()
-			if _, err := events.Publish(pctx, js, &c); err != nil {
+			if _, err := bus.Publish(pctx, js, &c); err != nil {
 				b.Fatal(err)
 			}
 		},

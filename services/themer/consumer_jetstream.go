@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // replicaFilters are the subjects every replica follows.
@@ -69,7 +70,7 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) uint64 {
 	if md, err := msg.Metadata(); err == nil {
 		seq, pending = md.Sequence.Stream, md.NumPending
 	}
-	c, err := events.Decode(msg)
+	c, err := bus.Decode(msg)
 	if err != nil {
 		s.log.Warn("skipping a bad change", "seq", seq, "err", err)
 		s.hub.advance(seq)

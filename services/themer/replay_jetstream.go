@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // ErrReplayTooLong: a resume would replay more than Config.ReplayLimit
@@ -64,7 +65,7 @@ func (s *Service) replay(ctx context.Context, bot string, after, upto uint64, va
 		if seq > upto {
 			break // the live feed has it
 		}
-		c, err := events.Decode(msg)
+		c, err := bus.Decode(msg)
 		switch {
 		case err != nil:
 			s.log.Warn("replay: skipping a bad change", "seq", seq, "err", err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // rig is a themer wired to embedded JetStream and a folder storage, served
@@ -67,7 +68,7 @@ func (r *rig) publish(t testing.TB, c events.Change) uint64 {
 	c.Base = r.base.Add(1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ack, err := events.Publish(ctx, r.js, &c)
+	ack, err := bus.Publish(ctx, r.js, &c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,31 +121,21 @@ func TestBotpkgIsPure(t *testing.T) {
 	}
 }
 
-// busFiles are the files of package events that may import NATS: the bus
-// plumbing, until it moves to a package of its own.
-var busFiles = []string{"origin.go", "publish.go", "streams.go"}
-
-// TestEventsContractImportsNoBus: within package events only the bus
-// plumbing files import NATS (what is true today; the goal is no NATS
-// package in `go list -deps ./pkg/events`).
-func TestEventsContractImportsNoBus(t *testing.T) {
-	p := goList(t, root+"pkg/events")[0]
-	nats := 0
-	for _, f := range p.GoFiles {
-		imports := fileImports(t, filepath.Join(p.Dir, f))
-		if !slices.ContainsFunc(imports, isNATS) {
-			continue
-		}
-		nats++
-		if !slices.Contains(busFiles, f) {
-			t.Errorf("pkg/events/%s imports NATS; only the bus plumbing (%v) may", f, busFiles)
+// TestContractImportsNoBus: the contract (pkg/events, its root package)
+// depends on no NATS package; the transport is package bus.
+func TestContractImportsNoBus(t *testing.T) {
+	pkgs := goList(t, "-deps", root+"pkg/events")
+	for _, p := range pkgs {
+		if isNATS(p.ImportPath) {
+			t.Errorf("pkg/events depends on %s", p.ImportPath)
 		}
 	}
-	if nats == 0 {
-		t.Errorf("no file of pkg/events imports NATS any more: make the rule `go list -deps ./pkg/events` lists no NATS package")
+	if !slices.ContainsFunc(pkgs, func(p pkgInfo) bool { return p.ImportPath == root+"pkg/botpkg" }) {
+		t.Errorf("pkg/events no longer depends on pkg/botpkg: is the listing complete?")
 	}
-	if len(p.GoFiles) <= len(busFiles) {
-		t.Fatalf("pkg/events has only %v", p.GoFiles)
+	bus := goList(t, "-deps", root+"pkg/events/bus")
+	if !slices.ContainsFunc(bus, func(p pkgInfo) bool { return isNATS(p.ImportPath) }) {
+		t.Errorf("pkg/events/bus lists no NATS package: the check cannot see NATS")
 	}
 }
 

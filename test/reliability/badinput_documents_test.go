@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/indexer/extract/extracttest"
 )
 
@@ -105,7 +106,7 @@ func writeHostileDocuments(r *rig) []hostileDocument {
 func checkHostileDocuments(t *testing.T, r *rig, docs []hostileDocument) {
 	t.Helper()
 	parked := map[string]int{}
-	for _, d := range r.deadFor(events.ConsumerIndexer) {
+	for _, d := range r.deadFor(bus.ConsumerIndexer) {
 		parked[d.Original]++
 	}
 	for _, d := range docs {

@@ -20,6 +20,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/compiler"
 	"github.com/drivemon/drivemon/services/indexer/extract"
 )
@@ -261,7 +262,7 @@ func TestIntegrationBadInput(t *testing.T) {
 		}
 	}
 	parked := map[string]int{}
-	for _, d := range r.deadFor(events.ConsumerIndexer) {
+	for _, d := range r.deadFor(bus.ConsumerIndexer) {
 		parked[d.Original]++
 		if d.Deliveries != 1 {
 			t.Errorf("parked after %d deliveries: %+v", d.Deliveries, d)
@@ -325,7 +326,7 @@ func TestIntegrationBadInput(t *testing.T) {
 	if d := lastOutcome(r.outcomesFor(compiler.Name, garbageBas)).Diagnostics; len(d) != 0 {
 		t.Errorf("fixed dialog still has diagnostics: %+v", d)
 	}
-	settle := r.settled(90*time.Second, events.ConsumerCompiler, events.ConsumerIndexer)
+	settle := r.settled(90*time.Second, bus.ConsumerCompiler, bus.ConsumerIndexer)
 	r.report(t, "bad-input", c, map[string]any{"write_s": badWritten.Round(time.Millisecond), "fix_converge": fixed.Took.Round(10 * time.Millisecond),
 		"fix_total": time.Since(fixStart).Round(10 * time.Millisecond), "settle": settle.Round(10 * time.Millisecond),
 		"pdf_tries": len(r.outcomesFor("indexer", badPDF)), "raw_parked": len(r.deadFor("detector-raw")), "peak_rss_mb": rss.Peak() >> 20})

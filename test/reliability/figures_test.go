@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // Figures of a scenario: what it cost to converge, read from the streams
@@ -115,7 +116,7 @@ func (r *rig) report(t *testing.T, scenario string, c convergence, extra map[str
 		s := r.outcomeStats(svc)
 		parts = append(parts, fmt.Sprintf("%s_outcomes=%d %s_failed=%d %s_retried=%d %s_max_attempt=%d", svc, s.Total, svc, s.Failed, svc, s.Retried, svc, s.MaxAttempt))
 	}
-	for _, n := range []string{events.ConsumerCompiler, events.ConsumerIndexer} {
+	for _, n := range []string{bus.ConsumerCompiler, bus.ConsumerIndexer} {
 		if info, err := r.consumerInfo(events.StreamDrive, n); err == nil {
 			parts = append(parts, fmt.Sprintf("%s_deliveries=%d", n, info.Delivered.Consumer))
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/themer"
 )
 
@@ -97,7 +98,7 @@ func TestIntegrationBurst(t *testing.T) {
 	second := r.putAll(mixedPackage(r.bot, n, 2), 32)
 	written := time.Now()
 	c := r.converge(time.Duration(sized(3, 10)) * time.Minute)
-	settle := r.settled(time.Duration(sized(2, 10))*time.Minute, events.ConsumerCompiler, events.ConsumerIndexer)
+	settle := r.settled(time.Duration(sized(2, 10))*time.Minute, bus.ConsumerCompiler, bus.ConsumerIndexer)
 	r.report(t, "burst", c, map[string]any{"puts": 2 * n, "put_s": (first + second).Round(10 * time.Millisecond),
 		"puts_per_s": fmt.Sprintf("%.0f", float64(2*n)/(first+second).Seconds()), "settle": settle.Round(10 * time.Millisecond),
 		"last_put_to_converged": time.Since(written).Round(10 * time.Millisecond)})

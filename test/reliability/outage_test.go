@@ -9,6 +9,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/notification"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/compiler"
 	"github.com/drivemon/drivemon/services/detector"
 	"github.com/drivemon/drivemon/services/themer"
@@ -58,7 +59,7 @@ func TestIntegrationNATSRestart(t *testing.T) {
 	writes := stopChurn()
 	r.write(bot+".gbdialog/tool0.bas", dialog("0", 99))
 	c := r.converge(2 * time.Minute)
-	settle := r.settled(90*time.Second, events.ConsumerCompiler, events.ConsumerIndexer)
+	settle := r.settled(90*time.Second, bus.ConsumerCompiler, bus.ConsumerIndexer)
 	r.converge(10 * time.Second)
 	r.report(t, "nats-restart", c, map[string]any{"down": down, "restart_total": up.Sub(restartAt).Round(10 * time.Millisecond),
 		"up_to_converged": time.Since(up).Round(10 * time.Millisecond), "churn_writes": writes, "settle": settle.Round(10 * time.Millisecond),
@@ -170,8 +171,8 @@ func TestIntegrationPostgresOutage(t *testing.T) {
 	r.pg.setCut(false)
 	restored := time.Now()
 	c := r.converge(90 * time.Second)
-	settle := r.settled(60*time.Second, events.ConsumerCompiler)
-	if d := r.deadFor(events.ConsumerCompiler); len(d) != 0 {
+	settle := r.settled(60*time.Second, bus.ConsumerCompiler)
+	if d := r.deadFor(bus.ConsumerCompiler); len(d) != 0 {
 		t.Errorf("%d changes given up on during a %s outage: %+v", len(d), outage, d)
 	}
 	r.report(t, "postgres-outage", c, map[string]any{"outage": outage, "retries_during": retriesDuring,

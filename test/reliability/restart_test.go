@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/compiler"
 	"github.com/drivemon/drivemon/services/indexer"
 	"github.com/drivemon/drivemon/services/indexer/embed"
@@ -166,11 +167,11 @@ func TestIntegrationKillConsumerMidBatch(t *testing.T) {
 	waitFor(t, "the victims to hold committed, unacknowledged work", 60*time.Second, func() (bool, string) {
 		return gc.held.Load() >= 4 && gi.held.Load() >= 2, fmt.Sprintf("compiler holds %d, indexer %d", gc.held.Load(), gi.held.Load())
 	})
-	ci, err := r.consumerInfo(events.StreamDrive, events.ConsumerCompiler)
+	ci, err := r.consumerInfo(events.StreamDrive, bus.ConsumerCompiler)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ii, err := r.consumerInfo(events.StreamDrive, events.ConsumerIndexer)
+	ii, err := r.consumerInfo(events.StreamDrive, bus.ConsumerIndexer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func TestIntegrationKillConsumerMidBatch(t *testing.T) {
 	r.startCompiler("compiler-survivor", compilerOptions{})
 	r.startIndexer("indexer-survivor", indexerOptions{embedder: emb})
 	c := r.converge(90 * time.Second)
-	r.settled(30*time.Second, events.ConsumerCompiler, events.ConsumerIndexer)
+	r.settled(30*time.Second, bus.ConsumerCompiler, bus.ConsumerIndexer)
 	r.converge(10 * time.Second) // and still, once every message is acknowledged
 	chunks := c.Chunks
 	if n := emb.texts.Load(); n != int64(chunks) {
@@ -244,7 +245,7 @@ func TestIntegrationReplicasRapidRewrites(t *testing.T) {
 			wg.Wait()
 			wrote := time.Since(start)
 			c := r.converge(2 * time.Minute)
-			settle := r.settled(90*time.Second, events.ConsumerCompiler, events.ConsumerIndexer)
+			settle := r.settled(90*time.Second, bus.ConsumerCompiler, bus.ConsumerIndexer)
 			r.converge(10 * time.Second) // and still, once every message is acknowledged
 			if d := r.dead.all(); len(d) != 0 {
 				t.Errorf("%d changes parked: %+v", len(d), d)

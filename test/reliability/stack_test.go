@@ -23,6 +23,7 @@ import (
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/natsembed"
 	"github.com/drivemon/drivemon/services/compiler"
 	"github.com/drivemon/drivemon/services/compiler/store"
@@ -136,7 +137,7 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 		r.nats = startNATS(t, opts.natsDir)
 	}
 	r.nc, r.js = r.connect("observer")
-	if err := events.EnsureStreams(ctx, r.js, events.StreamOptions{}); err != nil {
+	if err := bus.EnsureStreams(ctx, r.js, bus.StreamOptions{}); err != nil {
 		t.Fatalf("creating streams: %v", err)
 	}
 
@@ -166,7 +167,7 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 		t.Fatal(err)
 	}
 
-	r.changes = record(r, events.StreamDrive, events.FilterBot(r.bot), func(m jetstream.Msg) (events.Change, error) { return events.Decode(m) })
+	r.changes = record(r, events.StreamDrive, events.FilterBot(r.bot), func(m jetstream.Msg) (events.Change, error) { return bus.Decode(m) })
 	r.outcomes = record(r, events.StreamOutcomes, events.OutcomePrefix+".*."+r.bot, func(m jetstream.Msg) (events.Outcome, error) {
 		return events.DecodeOutcome(m.Data())
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -88,7 +89,7 @@ type StreamGetter interface {
 // JetStream is the part of jetstream.JetStream Retry needs.
 type JetStream interface {
 	StreamGetter
-	events.MsgPublisher
+	bus.MsgPublisher
 }
 
 // List returns the letters on DEAD that f selects, oldest first.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/deadletter"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
@@ -36,12 +37,12 @@ func newRig(t *testing.T) *rig {
 	_, js := testinfra.JetStream(t)
 	r := &rig{js: js, broken: map[string]bool{}}
 	ctx, cancel := context.WithCancel(context.Background())
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.WorkQueueConsumer(consumerName, events.DrivePrefix+".>"))
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.WorkQueueConsumer(consumerName, events.DrivePrefix+".>"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := func(ctx context.Context, msg jetstream.Msg) error {
-		c, err := events.Decode(msg)
+		c, err := bus.Decode(msg)
 		if err != nil {
 			return worker.Permanent(err)
 		}
@@ -82,7 +83,7 @@ func (r *rig) publish(t *testing.T, bot, path string) events.Change {
 	t.Helper()
 	c := events.NewChange(bot, events.OpCreated, path)
 	c.ETag, c.Source, c.DetectedBy = "e1", events.SourceDir, events.DetectedByWatch
-	ack, err := events.Publish(context.Background(), r.js, &c)
+	ack, err := bus.Publish(context.Background(), r.js, &c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // ConsumerOpener is the part of jetstream.JetStream Open needs.
@@ -50,7 +51,7 @@ func Open(ctx context.Context, js ConsumerOpener, standard jetstream.ConsumerCon
 		}
 		return nil, cfg, fmt.Errorf("consumer %q (%s) does not exist on stream %s; create it first, e.g. nats consumer add %s %s %s "+
 			"--deliver all --ack explicit --pull --max-deliver %d --defaults: %w",
-			cfg.Name, setting, events.StreamDrive, events.StreamDrive, cfg.Name, strings.Join(filters, " "), events.DefaultMaxDeliver, err)
+			cfg.Name, setting, events.StreamDrive, events.StreamDrive, cfg.Name, strings.Join(filters, " "), bus.DefaultMaxDeliver, err)
 	case errors.Is(err, jetstream.ErrNotPullConsumer):
 		return nil, cfg, fmt.Errorf("consumer %q (%s) must be a pull consumer (--pull): %w", cfg.Name, setting, err)
 	case err != nil:
@@ -65,7 +66,7 @@ func Open(ctx context.Context, js ConsumerOpener, standard jetstream.ConsumerCon
 	// default number of tries: nothing is retried forever.
 	cfg.MaxDeliver, cfg.AckWait = cc.MaxDeliver, cc.AckWait
 	if cfg.MaxDeliver <= 0 {
-		cfg.MaxDeliver = events.DefaultMaxDeliver
+		cfg.MaxDeliver = bus.DefaultMaxDeliver
 	}
 	return cons, cfg, nil
 }

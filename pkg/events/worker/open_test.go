@@ -11,13 +11,14 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
 func TestIntegrationOpen(t *testing.T) {
 	_, js := testinfra.JetStream(t)
 	ctx := context.Background()
-	std := events.IndexerConsumer()
+	std := bus.IndexerConsumer()
 	// The standard consumer is created as defined.
 	if _, cfg, err := worker.Open(ctx, js, std, worker.Config{}, "X_CONSUMER"); err != nil || cfg.Name != std.Durable || cfg.MaxDeliver != std.MaxDeliver {
 		t.Fatalf("standard: %+v, %v", cfg, err)
@@ -26,7 +27,7 @@ func TestIntegrationOpen(t *testing.T) {
 	if _, err := js.CreateConsumer(ctx, events.StreamDrive, jetstream.ConsumerConfig{Durable: "replay-h", FilterSubject: "drive.h.kb.>", AckPolicy: jetstream.AckExplicitPolicy, MaxDeliver: -1, AckWait: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
-	if _, cfg, err := worker.Open(ctx, js, std, worker.Config{Name: "replay-h"}, "X_CONSUMER"); err != nil || cfg.MaxDeliver != events.DefaultMaxDeliver || cfg.AckWait != time.Minute {
+	if _, cfg, err := worker.Open(ctx, js, std, worker.Config{Name: "replay-h"}, "X_CONSUMER"); err != nil || cfg.MaxDeliver != bus.DefaultMaxDeliver || cfg.AckWait != time.Minute {
 		t.Fatalf("replay consumer: %+v, %v", cfg, err)
 	}
 	if _, err := js.CreateConsumer(ctx, events.StreamDrive, jetstream.ConsumerConfig{Durable: "noack", AckPolicy: jetstream.AckNonePolicy}); err != nil {
@@ -76,7 +77,7 @@ func (c *countingOpener) CreateOrUpdateConsumer(ctx context.Context, stream stri
 func TestOpenKeepsAnUnchangedConsumer(t *testing.T) {
 	_, js := testinfra.JetStream(t)
 	ctx := context.Background()
-	for _, std := range []jetstream.ConsumerConfig{events.IndexerConsumer(), events.CompilerConsumer()} {
+	for _, std := range []jetstream.ConsumerConfig{bus.IndexerConsumer(), bus.CompilerConsumer()} {
 		js := &countingOpener{ConsumerOpener: js}
 		if _, _, err := worker.Open(ctx, js, std, worker.Config{}, "X"); err != nil || js.writes != 1 {
 			t.Fatalf("%s: first open: %d writes, err %v", std.Durable, js.writes, err)

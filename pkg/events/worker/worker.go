@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // Handler processes one message. A nil error acknowledges it. An error
@@ -39,10 +40,10 @@ type Config struct {
 	// Name of the consumer, used in dead-letter subjects and logs.
 	Name string
 	// MaxDeliver must match the consumer's MaxDeliver: the try on which
-	// the worker gives up (default events.DefaultMaxDeliver).
+	// the worker gives up (default bus.DefaultMaxDeliver).
 	MaxDeliver int
 	// AckWait must match the consumer's AckWait: in-progress signals are
-	// sent at a third of it (default events.DefaultAckWait).
+	// sent at a third of it (default bus.DefaultAckWait).
 	AckWait time.Duration
 	// Timeout bounds one handler call (default 5 minutes).
 	Timeout time.Duration
@@ -76,10 +77,10 @@ const (
 
 func (c Config) withDefaults() Config {
 	if c.MaxDeliver == 0 {
-		c.MaxDeliver = events.DefaultMaxDeliver
+		c.MaxDeliver = bus.DefaultMaxDeliver
 	}
 	if c.AckWait == 0 {
-		c.AckWait = events.DefaultAckWait
+		c.AckWait = bus.DefaultAckWait
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 5 * time.Minute
@@ -114,14 +115,14 @@ type Consumer interface {
 // Worker runs a Handler over a Consumer.
 type Worker struct {
 	cons    Consumer
-	dead    events.MsgPublisher
+	dead    bus.MsgPublisher
 	handler Handler
 	cfg     Config
 	log     *slog.Logger
 }
 
 // New returns a worker. dead receives dead letters.
-func New(cons Consumer, dead events.MsgPublisher, h Handler, cfg Config, log *slog.Logger) *Worker {
+func New(cons Consumer, dead bus.MsgPublisher, h Handler, cfg Config, log *slog.Logger) *Worker {
 	return &Worker{cons: cons, dead: dead, handler: h, cfg: cfg.withDefaults(), log: log.With("consumer", cfg.Name)}
 }
 

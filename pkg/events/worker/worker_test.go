@@ -16,6 +16,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -38,11 +39,11 @@ func run(t *testing.T, paths []string, h worker.Handler, cfg worker.Config, stop
 	for _, p := range paths {
 		c := events.NewChange("bot", events.OpCreated, p)
 		c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
-		if _, err := events.Publish(ctx, js, &c); err != nil {
+		if _, err := bus.Publish(ctx, js, &c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cc := events.WorkQueueConsumer("test", events.FilterKind(events.KindDialog))
+	cc := bus.WorkQueueConsumer("test", events.FilterKind(events.KindDialog))
 	cc.MaxDeliver = cfg.MaxDeliver
 	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
 	if err != nil {
@@ -267,7 +268,7 @@ func TestIntegrationParkDropsServerHeaders(t *testing.T) {
 	defer cancel()
 	c := events.NewChange("bot", events.OpCreated, "x.bas")
 	c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
-	msg, err := events.ChangeMsg(&c)
+	msg, err := bus.ChangeMsg(&c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +277,7 @@ func TestIntegrationParkDropsServerHeaders(t *testing.T) {
 	if _, err := js.PublishMsg(ctx, msg); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.WorkQueueConsumer("hdr", events.FilterKind(events.KindDialog)))
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.WorkQueueConsumer("hdr", events.FilterKind(events.KindDialog)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func TestIntegrationPrefetchOne(t *testing.T) {
 	_, js := testinfra.JetStream(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.WorkQueueConsumer("pf", events.FilterKind(events.KindDialog)))
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.WorkQueueConsumer("pf", events.FilterKind(events.KindDialog)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func TestIntegrationPrefetchOne(t *testing.T) {
 	publish := func(p string) {
 		c := events.NewChange("bot", events.OpCreated, p)
 		c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
-		if _, err := events.Publish(ctx, js, &c); err != nil {
+		if _, err := bus.Publish(ctx, js, &c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -338,7 +339,7 @@ func TestIntegrationPrefetchOne(t *testing.T) {
 // brokenDead refuses dead letters while broken is set (a DEAD stream on a
 // full disk).
 type brokenDead struct {
-	events.MsgPublisher
+	bus.MsgPublisher
 	broken  atomic.Bool
 	refused atomic.Int64
 }
@@ -361,10 +362,10 @@ func TestIntegrationParkWaitsForTheDeadStream(t *testing.T) {
 	defer cancel()
 	c := events.NewChange("bot", events.OpCreated, "x.bas")
 	c.ETag, c.Source, c.DetectedBy = "e", events.SourceDir, events.DetectedByWatch
-	if _, err := events.Publish(ctx, js, &c); err != nil {
+	if _, err := bus.Publish(ctx, js, &c); err != nil {
 		t.Fatal(err)
 	}
-	cc := events.WorkQueueConsumer("full", events.FilterKind(events.KindDialog))
+	cc := bus.WorkQueueConsumer("full", events.FilterKind(events.KindDialog))
 	cc.MaxDeliver = 2
 	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -185,7 +186,7 @@ func (l *Log) Close() error {
 // Consumers is the part of jetstream.JetStream Run needs.
 type Consumers interface {
 	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
-	events.MsgPublisher
+	bus.MsgPublisher
 }
 
 // Durable consumer names of the audit log.
@@ -196,18 +197,18 @@ const (
 
 // Run appends every change and outcome until ctx ends.
 func (l *Log) Run(ctx context.Context, js Consumers, log *slog.Logger) error {
-	changes, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, events.WorkQueueConsumer(ConsumerChanges, events.DrivePrefix+".>"))
+	changes, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.WorkQueueConsumer(ConsumerChanges, events.DrivePrefix+".>"))
 	if err != nil {
 		return fmt.Errorf("audit consumer: %w", err)
 	}
-	outcomes, err := js.CreateOrUpdateConsumer(ctx, events.StreamOutcomes, events.WorkQueueConsumer(ConsumerOutcomes, events.OutcomePrefix+".>"))
+	outcomes, err := js.CreateOrUpdateConsumer(ctx, events.StreamOutcomes, bus.WorkQueueConsumer(ConsumerOutcomes, events.OutcomePrefix+".>"))
 	if err != nil {
 		return fmt.Errorf("audit consumer: %w", err)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return worker.New(changes, js, func(ctx context.Context, m jetstream.Msg) error {
-			c, err := events.Decode(m)
+			c, err := bus.Decode(m)
 			if err != nil {
 				return worker.Permanent(err)
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/files/audit"
 )
 
@@ -116,12 +117,12 @@ func TestIntegrationAuditConsumers(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- l.Run(ctx, js, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	c := change("harbor.gbdialog/start.bas")
-	if _, err := events.Publish(ctx, js, &c); err != nil {
+	if _, err := bus.Publish(ctx, js, &c); err != nil {
 		t.Fatal(err)
 	}
 	o := events.OutcomeFor("compiler", &c)
 	o.Status = events.StatusOK
-	if err := events.PublishOutcome(ctx, js, &o); err != nil {
+	if err := bus.PublishOutcome(ctx, js, &o); err != nil {
 		t.Fatal(err)
 	}
 	today := filepath.Join(dir, "harbor", time.Now().UTC().Format("2006-01-02")+".log")

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // Entry is the latest state of one path.
@@ -107,7 +108,7 @@ func (j *Journal) Changes(ctx context.Context, bot string, since uint64, limit i
 		n := 0
 		for m := range batch.Messages() {
 			n++
-			ch, err := events.Decode(m)
+			ch, err := bus.Decode(m)
 			if err != nil { // unreadable: skip it, but move past it
 				if md, merr := m.Metadata(); merr == nil {
 					cursor = md.Sequence.Stream
@@ -151,7 +152,7 @@ func (j *Journal) reset(ctx context.Context, bot string, last uint64) (Page, err
 		n := 0
 		for m := range batch.Messages() {
 			n++
-			if ch, err := events.Decode(m); err == nil {
+			if ch, err := bus.Decode(m); err == nil {
 				c.add(ch)
 				cursor = max(cursor, ch.Seq)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/files/journal"
 )
 
@@ -25,7 +26,7 @@ func (p *pub) change(bot string, op events.Op, path, etag string) uint64 {
 	c.ETag, c.Size, c.Source, c.DetectedBy = etag, int64(len(etag)), events.SourceDir, events.DetectedByWatch
 	p.base++
 	c.Base = p.base
-	ack, err := events.Publish(context.Background(), p.js, &c)
+	ack, err := bus.Publish(context.Background(), p.js, &c)
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func (p *pub) move(bot, from, to string) uint64 {
 	p.t.Helper()
 	c := events.NewChange(bot, events.OpMoved, to)
 	c.From, c.ETag, c.Source, c.DetectedBy = from, "m", events.SourceDir, events.DetectedByWatch
-	ack, err := events.Publish(context.Background(), p.js, &c)
+	ack, err := bus.Publish(context.Background(), p.js, &c)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package events
+package bus
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/pkg/events"
 )
 
 // StreamOptions tunes the streams; the zero value gives the defaults.
@@ -64,9 +66,9 @@ func Streams(o StreamOptions) []jetstream.StreamConfig {
 	}
 	return []jetstream.StreamConfig{
 		{
-			Name:              StreamDrive,
+			Name:              events.StreamDrive,
 			Description:       "Changes to bot packages: drive.<bot>.<kind>.<path-token>",
-			Subjects:          []string{DrivePrefix + ".>"},
+			Subjects:          []string{events.DrivePrefix + ".>"},
 			Retention:         jetstream.LimitsPolicy,
 			Storage:           storage,
 			Replicas:          o.Replicas,
@@ -75,9 +77,9 @@ func Streams(o StreamOptions) []jetstream.StreamConfig {
 			Discard:           jetstream.DiscardOld,
 		},
 		{
-			Name:        StreamOutcomes,
+			Name:        events.StreamOutcomes,
 			Description: "What each service did with each change: outcome.<service>.<bot>",
-			Subjects:    []string{OutcomePrefix + ".>"},
+			Subjects:    []string{events.OutcomePrefix + ".>"},
 			Retention:   jetstream.LimitsPolicy,
 			Storage:     storage,
 			Replicas:    o.Replicas,
@@ -86,9 +88,9 @@ func Streams(o StreamOptions) []jetstream.StreamConfig {
 			Discard:     jetstream.DiscardOld,
 		},
 		{
-			Name:        StreamDead,
+			Name:        events.StreamDead,
 			Description: "Messages a consumer gave up on: dead.<consumer>.<original subject>",
-			Subjects:    []string{DeadPrefix + ".>"},
+			Subjects:    []string{events.DeadPrefix + ".>"},
 			Retention:   jetstream.LimitsPolicy,
 			Storage:     storage,
 			Replicas:    o.Replicas,
@@ -240,10 +242,10 @@ const (
 
 // CompilerConsumer is the compiler's work queue: dialogs and configs.
 func CompilerConsumer() jetstream.ConsumerConfig {
-	return WorkQueueConsumer(ConsumerCompiler, FilterKind(KindDialog), FilterKind(KindConfig))
+	return WorkQueueConsumer(ConsumerCompiler, events.FilterKind(events.KindDialog), events.FilterKind(events.KindConfig))
 }
 
 // IndexerConsumer is the indexer's work queue: knowledge-base documents.
 func IndexerConsumer() jetstream.ConsumerConfig {
-	return WorkQueueConsumer(ConsumerIndexer, FilterKind(KindKB))
+	return WorkQueueConsumer(ConsumerIndexer, events.FilterKind(events.KindKB))
 }

@@ -1,4 +1,4 @@
-package events
+package bus
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/pkg/events"
 )
 
 // Origins: when drivemon itself writes a file (a sandboxed write by a bot or
@@ -29,7 +31,7 @@ type OriginMark struct {
 }
 
 // OriginKey is the KV key of a file's origin mark.
-func OriginKey(bot, path string) string { return bot + "." + PathToken(path) }
+func OriginKey(bot, path string) string { return bot + "." + events.PathToken(path) }
 
 // EnsureOrigins creates or opens the origins bucket.
 func EnsureOrigins(ctx context.Context, js KVEnsurer, o StreamOptions) (jetstream.KeyValue, error) {
@@ -62,7 +64,7 @@ type OriginStore interface {
 func MarkOrigin(ctx context.Context, kv OriginStore, bot, path, etag, origin string) error {
 	data, _ := json.Marshal(OriginMark{ETag: etag, Origin: origin, At: time.Now().UnixMilli()})
 	if _, err := kv.Put(ctx, OriginKey(bot, path), data); err != nil {
-		return fmt.Errorf("marking origin of %s: %w", Key(bot, DisplayPath(path)), err)
+		return fmt.Errorf("marking origin of %s: %w", events.Key(bot, events.DisplayPath(path)), err)
 	}
 	return nil
 }
@@ -75,11 +77,11 @@ func LookupOrigin(ctx context.Context, kv OriginStore, bot, path, etag string) (
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("looking up origin of %s: %w", Key(bot, DisplayPath(path)), err)
+		return "", fmt.Errorf("looking up origin of %s: %w", events.Key(bot, events.DisplayPath(path)), err)
 	}
 	var m OriginMark
 	if err := json.Unmarshal(e.Value(), &m); err != nil {
-		return "", fmt.Errorf("origin mark of %s: %w", Key(bot, DisplayPath(path)), err)
+		return "", fmt.Errorf("origin mark of %s: %w", events.Key(bot, events.DisplayPath(path)), err)
 	}
 	if m.ETag != etag {
 		return "", nil

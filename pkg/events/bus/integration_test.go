@@ -1,4 +1,4 @@
-package events_test
+package bus_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 func change(bot, path, etag string) *events.Change {
@@ -28,13 +29,13 @@ func TestIntegrationStreamsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
+	if err := bus.EnsureStreams(ctx, js, bus.StreamOptions{}); err != nil {
 		t.Fatalf("second EnsureStreams: %v", err)
 	}
 	if m, err := updates.NextMsg(200 * time.Millisecond); err == nil {
 		t.Fatalf("an unchanged stream was updated: %s", m.Subject)
 	}
-	if err := events.EnsureStreams(ctx, js, events.StreamOptions{DriveHistory: 4}); err != nil {
+	if err := bus.EnsureStreams(ctx, js, bus.StreamOptions{DriveHistory: 4}); err != nil {
 		t.Fatal(err)
 	}
 	if m, err := updates.NextMsg(2 * time.Second); err != nil || m.Subject != "$JS.EVENT.ADVISORY.STREAM.UPDATED.DRIVE" {
@@ -43,16 +44,16 @@ func TestIntegrationStreamsIdempotent(t *testing.T) {
 	if s, _ := js.Stream(ctx, events.StreamDrive); s.CachedInfo().Config.MaxMsgsPerSubject != 4 {
 		t.Fatalf("changed history not applied: %d", s.CachedInfo().Config.MaxMsgsPerSubject)
 	}
-	if err := events.EnsureStreams(ctx, js, events.StreamOptions{}); err != nil {
+	if err := bus.EnsureStreams(ctx, js, bus.StreamOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range events.Streams(events.StreamOptions{}) {
+	for _, want := range bus.Streams(bus.StreamOptions{}) {
 		s, err := js.Stream(ctx, want.Name)
 		if err != nil {
 			t.Fatalf("stream %s: %v", want.Name, err)
 		}
 		got := s.CachedInfo().Config
-		if got.Duplicates != events.DefaultDuplicates || got.Subjects[0] != want.Subjects[0] || got.Storage != jetstream.FileStorage {
+		if got.Duplicates != bus.DefaultDuplicates || got.Subjects[0] != want.Subjects[0] || got.Storage != jetstream.FileStorage {
 			t.Fatalf("stream %s config = %+v", want.Name, got)
 		}
 	}
@@ -67,11 +68,11 @@ func TestIntegrationPublishDedupesAndFilters(t *testing.T) {
 	a := change("harbor", "harbor.gbdialog/start.bas", "e1")
 	b := change("harbor", "harbor.gbdialog/start.bas", "e1")
 	b.Op, b.DetectedBy = events.OpUpdated, events.DetectedByReconcile
-	ack1, err := events.Publish(ctx, js, a)
+	ack1, err := bus.Publish(ctx, js, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ack2, err := events.Publish(ctx, js, b)
+	ack2, err := bus.Publish(ctx, js, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestIntegrationPublishDedupesAndFilters(t *testing.T) {
 	// Same content again after a delete (a new Base): a new change.
 	c := change("harbor", "harbor.gbdialog/start.bas", "e1")
 	c.Base = ack1.Sequence
-	if ack3, err := events.Publish(ctx, js, c); err != nil || ack3.Duplicate {
+	if ack3, err := bus.Publish(ctx, js, c); err != nil || ack3.Duplicate {
 		t.Fatalf("recreate after delete: %+v, %v; want a new message", ack3, err)
 	}
 	for _, ch := range []*events.Change{
@@ -89,14 +90,14 @@ func TestIntegrationPublishDedupesAndFilters(t *testing.T) {
 		change("harbor", "harbor.gbtheme/css/main.css", "t1"),
 		change("other", "other.gbkb/faq/b.md", "k2"),
 	} {
-		if _, err := events.Publish(ctx, js, ch); err != nil {
+		if _, err := bus.Publish(ctx, js, ch); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Rejected before it reaches the stream.
 	bad := change("harbor", "harbor.gbkb/faq/a.md", "k1")
 	bad.Path = "harbor.gbkb/../../etc/passwd"
-	if _, err := events.Publish(ctx, js, bad); err == nil {
+	if _, err := bus.Publish(ctx, js, bad); err == nil {
 		t.Fatal("published a traversal path")
 	}
 
@@ -121,7 +122,7 @@ func TestIntegrationPublishDedupesAndFilters(t *testing.T) {
 			}
 			var got []string
 			for m := range batch.Messages() {
-				c, err := events.Decode(m)
+				c, err := bus.Decode(m)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -151,7 +152,7 @@ func TestIntegrationOutcome(t *testing.T) {
 	o.Status = events.StatusOK
 	n := 3
 	o.ChunksTotal = &n
-	if err := events.PublishOutcome(ctx, js, &o); err != nil {
+	if err := bus.PublishOutcome(ctx, js, &o); err != nil {
 		t.Fatal(err)
 	}
 	s, err := js.Stream(ctx, events.StreamOutcomes)
@@ -173,7 +174,7 @@ func TestIntegrationOutcome(t *testing.T) {
 	}
 	bad := events.OutcomeFor("indexer", c)
 	bad.Status = events.StatusFailed
-	if err := events.PublishOutcome(ctx, js, &bad); err == nil {
+	if err := bus.PublishOutcome(ctx, js, &bad); err == nil {
 		t.Fatal("published a failed outcome without an error")
 	}
 }
@@ -181,14 +182,14 @@ func TestIntegrationOutcome(t *testing.T) {
 func TestIntegrationOrigins(t *testing.T) {
 	_, js := testinfra.JetStream(t)
 	ctx := context.Background()
-	kv, err := events.EnsureOrigins(ctx, js, events.StreamOptions{})
+	kv, err := bus.EnsureOrigins(ctx, js, bus.StreamOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := events.EnsureOrigins(ctx, js, events.StreamOptions{}); err != nil {
+	if _, err := bus.EnsureOrigins(ctx, js, bus.StreamOptions{}); err != nil {
 		t.Fatalf("second EnsureOrigins: %v", err)
 	}
-	if err := events.MarkOrigin(ctx, kv, "harbor", "harbor.gbdrive/report.txt", "e1", "bot:harbor"); err != nil {
+	if err := bus.MarkOrigin(ctx, kv, "harbor", "harbor.gbdrive/report.txt", "e1", "bot:harbor"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -199,7 +200,7 @@ func TestIntegrationOrigins(t *testing.T) {
 		{"another file", "harbor.gbdrive/other.txt", "e1", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := events.LookupOrigin(ctx, kv, "harbor", tt.path, tt.etag)
+			got, err := bus.LookupOrigin(ctx, kv, "harbor", tt.path, tt.etag)
 			if err != nil || got != tt.want {
 				t.Fatalf("LookupOrigin = %q, %v; want %q", got, err, tt.want)
 			}
@@ -212,14 +213,14 @@ func TestIntegrationEnsureKeyValue(t *testing.T) {
 	nc, _ := n.Connect(t)
 	ctx := context.Background()
 	cfg := jetstream.KeyValueConfig{Bucket: "TESTKV", Description: "test", History: 1, TTL: time.Minute}
-	if _, err := events.EnsureKeyValue(ctx, js, cfg); err != nil {
+	if _, err := bus.EnsureKeyValue(ctx, js, cfg); err != nil {
 		t.Fatal(err)
 	}
 	updates, err := nc.SubscribeSync("$JS.EVENT.ADVISORY.STREAM.UPDATED.>")
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := events.EnsureKeyValue(ctx, js, cfg)
+	kv, err := bus.EnsureKeyValue(ctx, js, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestIntegrationEnsureKeyValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.TTL = 2 * time.Minute
-	if _, err := events.EnsureKeyValue(ctx, js, cfg); err != nil {
+	if _, err := bus.EnsureKeyValue(ctx, js, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := updates.NextMsg(2 * time.Second); err != nil {

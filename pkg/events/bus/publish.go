@@ -1,4 +1,4 @@
-package events
+package bus
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/pkg/events"
 )
 
 // MsgPublisher is the part of jetstream.JetStream publishing needs.
@@ -18,9 +20,9 @@ type MsgPublisher interface {
 // ChangeMsg validates c, sets its ID and returns the message to publish, with
 // the id as Nats-Msg-Id. Use it with PublishMsgAsync for pipelined
 // publishing; Publish for one synchronous publish.
-func ChangeMsg(c *Change) (*nats.Msg, error) {
+func ChangeMsg(c *events.Change) (*nats.Msg, error) {
 	if c.V == 0 {
-		c.V = Version
+		c.V = events.Version
 	}
 	c.Seq = 0 // assigned by the stream
 	if err := c.Validate(); err != nil {
@@ -29,9 +31,9 @@ func ChangeMsg(c *Change) (*nats.Msg, error) {
 	c.SetID()
 	data, err := json.Marshal(c)
 	if err != nil {
-		return nil, fmt.Errorf("encoding change %s: %w", Key(c.Bot, DisplayPath(c.Path)), err)
+		return nil, fmt.Errorf("encoding change %s: %w", events.Key(c.Bot, events.DisplayPath(c.Path)), err)
 	}
-	msg := nats.NewMsg(ChangeSubject(c))
+	msg := nats.NewMsg(events.ChangeSubject(c))
 	msg.Data = data
 	msg.Header.Set(jetstream.MsgIDHeader, c.ID)
 	return msg, nil
@@ -39,22 +41,22 @@ func ChangeMsg(c *Change) (*nats.Msg, error) {
 
 // Publish publishes one change and waits for the stream's acknowledgement.
 // ack.Duplicate is true when the stream already had this change.
-func Publish(ctx context.Context, js MsgPublisher, c *Change) (*jetstream.PubAck, error) {
+func Publish(ctx context.Context, js MsgPublisher, c *events.Change) (*jetstream.PubAck, error) {
 	msg, err := ChangeMsg(c)
 	if err != nil {
 		return nil, err
 	}
 	ack, err := js.PublishMsg(ctx, msg)
 	if err != nil {
-		return nil, fmt.Errorf("publishing %s %s: %w", c.Op, Key(c.Bot, DisplayPath(c.Path)), err)
+		return nil, fmt.Errorf("publishing %s %s: %w", c.Op, events.Key(c.Bot, events.DisplayPath(c.Path)), err)
 	}
 	return ack, nil
 }
 
 // PublishOutcome stamps and publishes an outcome.
-func PublishOutcome(ctx context.Context, js MsgPublisher, o *Outcome) error {
+func PublishOutcome(ctx context.Context, js MsgPublisher, o *events.Outcome) error {
 	if o.V == 0 {
-		o.V = Version
+		o.V = events.Version
 	}
 	if o.At == 0 {
 		o.At = time.Now().UnixMilli()
@@ -66,22 +68,22 @@ func PublishOutcome(ctx context.Context, js MsgPublisher, o *Outcome) error {
 	if err != nil {
 		return fmt.Errorf("encoding outcome: %w", err)
 	}
-	msg := nats.NewMsg(OutcomeSubject(o.Service, o.Bot))
+	msg := nats.NewMsg(events.OutcomeSubject(o.Service, o.Bot))
 	msg.Data = data
 	if o.ChangeID != "" {
 		// One outcome per service, change and attempt.
 		msg.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%s.%d.%s", o.Service, o.ChangeID, o.Attempt, o.Status))
 	}
 	if _, err := js.PublishMsg(ctx, msg); err != nil {
-		return fmt.Errorf("publishing outcome of %s for %s: %w", o.Service, Key(o.Bot, DisplayPath(o.Path)), err)
+		return fmt.Errorf("publishing outcome of %s for %s: %w", o.Service, events.Key(o.Bot, events.DisplayPath(o.Path)), err)
 	}
 	return nil
 }
 
 // Decode reads a change from a DRIVE message, checks it and sets Seq from
 // the message metadata.
-func Decode(msg jetstream.Msg) (Change, error) {
-	c, err := DecodeData(msg.Data())
+func Decode(msg jetstream.Msg) (events.Change, error) {
+	c, err := events.DecodeData(msg.Data())
 	if err != nil {
 		return c, fmt.Errorf("message on %s: %w", msg.Subject(), err)
 	}
@@ -89,25 +91,4 @@ func Decode(msg jetstream.Msg) (Change, error) {
 		c.Seq = md.Sequence.Stream
 	}
 	return c, nil
-}
-
-// DecodeData reads and checks a change from its JSON form.
-func DecodeData(data []byte) (Change, error) {
-	var c Change
-	if err := json.Unmarshal(data, &c); err != nil {
-		return c, fmt.Errorf("%w: %w", ErrBadChange, err)
-	}
-	if err := c.Validate(); err != nil {
-		return c, err
-	}
-	return c, nil
-}
-
-// DecodeOutcome reads an outcome from its JSON form.
-func DecodeOutcome(data []byte) (Outcome, error) {
-	var o Outcome
-	if err := json.Unmarshal(data, &o); err != nil {
-		return o, fmt.Errorf("decoding outcome: %w", err)
-	}
-	return o, o.Validate()
 }
