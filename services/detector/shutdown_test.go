@@ -69,18 +69,28 @@ func TestIntegrationShutdownMidScan(t *testing.T) {
 	}
 
 	runService(t, cfg, Deps{JS: js})
+	rec := record(t, js, "harbor")
 	created := map[string]int{}
-	for _, c := range streamChanges(t, js, "harbor") {
-		switch c.Op {
-		case events.OpCreated:
-			created[c.Path]++
-		case events.OpTargetFound:
-		default:
+	rec.wait(t, "a created change for every file", func(cs []events.Change) bool {
+		clear(created)
+		for _, c := range cs {
+			if c.Op == events.OpCreated {
+				created[c.Path]++
+			}
+		}
+		return len(created) == files
+	})
+	time.Sleep(200 * time.Millisecond) // anything published twice would be here by now
+	for _, c := range rec.all() {
+		if c.Op != events.OpCreated && c.Op != events.OpTargetFound {
 			t.Errorf("unexpected %s %s", c.Op, c.Path)
 		}
 	}
-	if len(created) != files {
-		t.Errorf("%d files have a created change after the restart, want %d", len(created), files)
+	clear(created)
+	for _, c := range rec.all() {
+		if c.Op == events.OpCreated {
+			created[c.Path]++
+		}
 	}
 	for p, n := range created {
 		if n != 1 {
