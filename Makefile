@@ -31,9 +31,7 @@ full-scale: testenv
 FUZZ = FuzzCSV FuzzJSON FuzzHTML FuzzPDF FuzzDOCX FuzzXLSX FuzzPPTX
 FUZZTIME ?= 10s
 fuzz:
-	for f in $(FUZZ); do \
-		go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./services/indexer/extract/extractfuzz || exit 1; \
-	done
+	scripts/fuzz.sh services/indexer/extract/extractfuzz $(FUZZTIME) $(FUZZ)
 
 ## lint: gofmt, go vet and staticcheck over every module
 lint:
