@@ -1,6 +1,7 @@
 package basic
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("bad diagnostic %+v", d)
 			}
 		}
-		if _, err := file.MarshalJSON(); err != nil {
+		b, err := file.MarshalJSON()
+		if err != nil {
 			t.Fatalf("marshal: %v", err)
+		}
+		if !json.Valid(b) {
+			t.Fatalf("the AST encodes to invalid JSON: %.200s", b)
 		}
 		if el := time.Since(start); el > 2*time.Second {
 			t.Fatalf("parse took %v for %d bytes", el, len(src))
