@@ -29,8 +29,9 @@
 // over the path; LOCAL is re-hashed before it is overwritten or deleted,
 // and an action whose file changed meanwhile is left for the next pass.
 // The base is saved every 32 actions and at the end of a pass: a pass
-// killed in between leaves copies the next pass recognises as agreed
-// (same content on both sides), not as conflicts.
+// killed in between (kill -9) leaves copies the next pass recognises as
+// agreed (same content on both sides), not as conflicts, and transfers
+// only what was not complete.
 //
 // Moves: a delete and a new file with the deleted one's content on the
 // same side, found in one pass, become a rename on the other side — a
@@ -43,10 +44,11 @@
 // Folders are read and written through pkg/drive's Dir (os.Root, openat
 // without following links): nothing outside the package, no link
 // followed. S3 keys must be UTF-8, so a LOCAL name that is not stays local
-// and is reported each pass. Exclusions (DefaultExcludes plus --exclude
-// globs) hide a path from both sides.
+// and is reported each pass. Exclusions (DefaultExcludes, --exclude globs,
+// and the gitignore patterns of LOCAL's .drivemonignore, read at every
+// pass with github.com/sabhiram/go-gitignore) hide a path from both sides.
 //
 // Not yet: watching (the detector's watcher, the DRIVE stream as remote
-// cursor), .drivemonignore, streaming of files over 1 GiB
+// cursor), streaming of files over 1 GiB
 // (a file is held in memory while it is copied), progress bars.
 package botsync

@@ -78,7 +78,11 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 	if err != nil {
 		return sum, err
 	}
-	states, problems, err := s.scan(ctx, base)
+	filter, err := withIgnoreFile(ctx, s.Local, s.Opt.Filter)
+	if err != nil {
+		return sum, err
+	}
+	states, problems, err := s.scan(ctx, base, filter)
 	sum.Problems = problems
 	if err != nil {
 		return sum, err
@@ -163,7 +167,7 @@ func count(sum *Summary, op Op) {
 
 // scan lists both sides and joins them with the base, excluded paths left
 // out, sorted by path.
-func (s *Syncer) scan(ctx context.Context, base *Base) ([]*state, []error, error) {
+func (s *Syncer) scan(ctx context.Context, base *Base, filter *Filter) ([]*state, []error, error) {
 	local, lprob, err := s.Local.List(ctx)
 	if err != nil {
 		return nil, lprob, err
@@ -185,7 +189,7 @@ func (s *Syncer) scan(ctx context.Context, base *Base) ([]*state, []error, error
 	}
 	for i := range local {
 		p := local[i].Path
-		if s.Opt.Filter.Excluded(p) {
+		if filter.Excluded(p) {
 			continue
 		}
 		if err := s.Remote.Accepts(p); err != nil {
@@ -195,12 +199,12 @@ func (s *Syncer) scan(ctx context.Context, base *Base) ([]*state, []error, error
 		get(p).local = &local[i]
 	}
 	for i := range remote {
-		if !s.Opt.Filter.Excluded(remote[i].Path) {
+		if !filter.Excluded(remote[i].Path) {
 			get(remote[i].Path).remote = &remote[i]
 		}
 	}
 	for p := range base.Files {
-		if !s.Opt.Filter.Excluded(p) {
+		if !filter.Excluded(p) {
 			get(p)
 		}
 	}
@@ -516,4 +520,16 @@ func keepErrors(report func(Action), errs *[]string) func(Action) {
 		}
 		report(a)
 	}
+}
+
+// withIgnoreFile adds LOCAL's IgnoreFile, when there is one, to f.
+func withIgnoreFile(ctx context.Context, local Tree, f *Filter) (*Filter, error) {
+	data, _, err := local.Read(ctx, IgnoreFile)
+	switch {
+	case isNotFound(err):
+		return f, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading %s: %w", IgnoreFile, err)
+	}
+	return f.WithIgnore(data), nil
 }

@@ -4,16 +4,31 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	gitignore "github.com/sabhiram/go-gitignore"
 )
 
 // DefaultExcludes are never synced: upstream's desktop defaults plus the
 // sync's own state folder.
 var DefaultExcludes = []string{".DS_Store", "Thumbs.db", "*.tmp", ".git/**", ".drivemon/"}
 
+// IgnoreFile is LOCAL's file of gitignore patterns a sync leaves alone
+// (read at the start of every pass; itself synced like any file).
+const IgnoreFile = ".drivemonignore"
+
 // Filter says which paths a sync leaves alone.
 type Filter struct {
-	globs []string
-	res   []*regexp.Regexp
+	globs  []string
+	res    []*regexp.Regexp
+	ignore *gitignore.GitIgnore // IgnoreFile's patterns, or nil
+}
+
+// WithIgnore returns a copy of f that also leaves alone what the gitignore
+// lines of an IgnoreFile match.
+func (f *Filter) WithIgnore(content []byte) *Filter {
+	g := *f
+	g.ignore = gitignore.CompileIgnoreLines(strings.Split(strings.ReplaceAll(string(content), "\r\n", "\n"), "\n")...)
+	return &g
 }
 
 // NewFilter compiles exclude globs (rclone-like): "*" and "?" stay within
@@ -41,7 +56,7 @@ func (f *Filter) Excluded(path string) bool {
 			return true
 		}
 	}
-	return false
+	return f.ignore != nil && f.ignore.MatchesPath(path)
 }
 
 func globRegexp(g string) (*regexp.Regexp, error) {

@@ -48,3 +48,32 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterIgnoreFile(t *testing.T) {
+	f, err := NewFilter(DefaultExcludes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := f.WithIgnore([]byte("# notes\r\nnotes/\n*.log\n!keep.log\n/top.bas\n"))
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{"notes/a.md", true},
+		{"x/notes/a.md", true},
+		{"debug.log", true},
+		{"sub/debug.log", true},
+		{"keep.log", false},
+		{"top.bas", true},
+		{"sub/top.bas", false},
+		{"a.bas", false},
+		{"x.tmp", true}, // the defaults still apply
+	} {
+		if got := g.Excluded(c.path); got != c.want {
+			t.Errorf("Excluded(%q) = %v, want %v", c.path, got, c.want)
+		}
+	}
+	if f.Excluded("debug.log") {
+		t.Error("WithIgnore changed the filter it copied")
+	}
+}

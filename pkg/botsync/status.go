@@ -38,6 +38,9 @@ func Status(ctx context.Context, local *DirTree) ([]PairStatus, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: excludes: %w", file, err)
 		}
+		if filter, err = withIgnoreFile(ctx, local, filter); err != nil {
+			return nil, err
+		}
 		pending, err := localChanges(ctx, local, base, filter)
 		if err != nil {
 			return nil, err

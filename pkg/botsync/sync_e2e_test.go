@@ -111,6 +111,9 @@ func snapshotDir(t *testing.T, root string) map[string]string {
 		if !e.Type().IsRegular() {
 			return nil
 		}
+		if n := e.Name(); strings.HasPrefix(n, ".drivemon-") && strings.HasSuffix(n, ".tmp") {
+			return nil // a write cut short by a kill: never synced (*.tmp)
+		}
 		data, err := os.ReadFile(p)
 		out[rel] = string(data)
 		return err
@@ -611,5 +614,27 @@ func TestIntegrationSyncRenames(t *testing.T) {
 		if _, actions := h.pass(t, false); len(actions) != 0 {
 			t.Errorf("after the moves: %v", actions)
 		}
+	})
+}
+
+func TestIntegrationSyncIgnoreFile(t *testing.T) {
+	eachKind(t, func(t *testing.T, kind string, h *harness) {
+		h.put(t, IgnoreFile, "scratch/\n*.log\n!keep.log\n")
+		h.put(t, "scratch/idea.bas", "idea")
+		h.put(t, "run.log", "log")
+		h.put(t, "keep.log", "kept")
+		h.put(t, "a.bas", "a")
+		h.remote.put(t, "scratch/remote.bas", "remote scratch")
+		h.remoteOnly = map[string]string{"scratch/remote.bas": "remote scratch"}
+		h.pass(t, false)
+		h.want(t, map[string]string{IgnoreFile: "scratch/\n*.log\n!keep.log\n", "keep.log": "kept", "a.bas": "a"},
+			"scratch/idea.bas", "run.log")
+
+		// Read at every pass: a pattern removed lets its files through.
+		h.put(t, IgnoreFile, "*.log\n!keep.log\n")
+		h.remoteOnly = nil
+		h.pass(t, false)
+		h.want(t, map[string]string{IgnoreFile: "*.log\n!keep.log\n", "keep.log": "kept", "a.bas": "a",
+			"scratch/idea.bas": "idea", "scratch/remote.bas": "remote scratch"}, "run.log")
 	})
 }
