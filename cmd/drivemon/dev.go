@@ -19,10 +19,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drivemon/drivemon/internal/natsembed"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
-	"github.com/drivemon/drivemon/pkg/events/natsembed"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/compiler"
 	"github.com/drivemon/drivemon/services/detector"

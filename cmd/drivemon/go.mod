@@ -24,6 +24,7 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/drivemon/drivemon/internal/natsembed v0.0.0
 	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/fsnotify/fsnotify v1.10.1 // indirect
@@ -92,3 +93,5 @@ replace (
 )
 
 replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg
+
+replace github.com/drivemon/drivemon/internal/natsembed => ../../internal/natsembed

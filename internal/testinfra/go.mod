@@ -14,6 +14,7 @@ require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/drivemon/drivemon/internal/natsembed v0.0.0
 	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
@@ -47,3 +48,5 @@ require (
 replace github.com/drivemon/drivemon/pkg/events => ../../pkg/events
 
 replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg
+
+replace github.com/drivemon/drivemon/internal/natsembed => ../natsembed

@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drivemon/drivemon/internal/natsembed"
 	"github.com/drivemon/drivemon/pkg/events/bus"
-	"github.com/drivemon/drivemon/pkg/events/natsembed"
 )
 
 // NATS is an embedded JetStream server for one test: random port, store in

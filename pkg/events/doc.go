@@ -60,7 +60,7 @@
 // into a change's "origin" so a writer can skip its own echo; the origin
 // is not part of the id). Package worker is the ack/backoff/dead-letter
 // loop every consumer uses, package deadletter lists and re-runs what was
-// parked, package natsembed embeds a JetStream server.
+// parked; internal/natsembed embeds a JetStream server.
 //
 // # Outcomes
 //

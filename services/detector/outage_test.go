@@ -10,9 +10,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drivemon/drivemon/internal/natsembed"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
-	"github.com/drivemon/drivemon/pkg/events/natsembed"
 )
 
 // streamChanges reads every change of bot stored in DRIVE.

@@ -20,11 +20,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drivemon/drivemon/internal/natsembed"
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
-	"github.com/drivemon/drivemon/pkg/events/natsembed"
 	"github.com/drivemon/drivemon/services/compiler"
 	"github.com/drivemon/drivemon/services/compiler/store"
 	"github.com/drivemon/drivemon/services/detector"
