@@ -28,7 +28,7 @@
 // by 2 s, is not hashed again. Downloads go to a temporary file renamed
 // over the path; LOCAL is re-hashed before it is overwritten or deleted,
 // and an action whose file changed meanwhile is left for the next pass.
-// The base is saved every 32 actions and at the end of a pass: a pass
+// The base is saved every second during a pass and at its end: a pass
 // killed in between (kill -9) leaves copies the next pass recognises as
 // agreed (same content on both sides), not as conflicts, and transfers
 // only what was not complete.

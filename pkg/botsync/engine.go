@@ -56,9 +56,10 @@ type Syncer struct {
 	Opt           Options
 }
 
-// saveEvery is how many applied actions may pass between two saves of the
-// base, bounding the work a killed pass leaves to be recognised again.
-const saveEvery = 32
+// saveInterval is the most time between two saves of the base during a
+// pass, bounding the work a killed pass leaves to be recognised again (by
+// content, without transfer) while keeping fsyncs off the per-file path.
+const saveInterval = time.Second
 
 // state is one path as a pass sees it.
 type state struct {
@@ -106,7 +107,7 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 		}
 	}
 	plan = pairMoves(plan)
-	dirty := 0
+	saved := time.Now()
 	for _, p := range plan {
 		if ctx.Err() != nil {
 			break
@@ -127,11 +128,11 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 			sum.Bytes += a.Bytes
 		}
 		report(a)
-		if dirty++; dirty >= saveEvery {
+		if time.Since(saved) >= saveInterval {
 			if err := base.Save(s.Opt.StateFile); err != nil {
 				return sum, err
 			}
-			dirty = 0
+			saved = time.Now()
 		}
 	}
 	sum.Elapsed = time.Since(start)
@@ -352,9 +353,32 @@ func (s *Syncer) stillLocal(ctx context.Context, st *state) error {
 	return nil
 }
 
+// readTries bounds the reads of a file that keeps changing while read.
+const readTries = 3
+
+// readSteady reads LOCAL's path until a read is not overlapped by a write
+// (size and mtime the same after the read as before it), so a file saved
+// while it was read is never stored half-written.
+func (s *Syncer) readSteady(ctx context.Context, path string) ([]byte, Entry, error) {
+	for try := 0; try < readTries; try++ {
+		data, le, err := s.Local.Read(ctx, path)
+		if err != nil {
+			return nil, Entry{}, err
+		}
+		after, err := s.Local.Hash(ctx, path)
+		if err != nil {
+			return nil, Entry{}, err
+		}
+		if after.Size == le.Size && after.MTime == le.MTime && after.Hash == md5hex(data) {
+			return data, le, nil
+		}
+	}
+	return nil, Entry{}, fmt.Errorf("it changed while being read, %d times; left for the next pass", readTries)
+}
+
 // copyUp uploads LOCAL's from to REMOTE's to and records to in the base.
 func (s *Syncer) copyUp(ctx context.Context, base *Base, from, to string) (int64, error) {
-	data, le, err := s.Local.Read(ctx, from)
+	data, le, err := s.readSteady(ctx, from)
 	if err != nil {
 		return 0, err
 	}

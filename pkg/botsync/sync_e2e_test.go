@@ -1,7 +1,9 @@
 package botsync
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -636,5 +638,137 @@ func TestIntegrationSyncIgnoreFile(t *testing.T) {
 		h.pass(t, false)
 		h.want(t, map[string]string{IgnoreFile: "*.log\n!keep.log\n", "keep.log": "kept", "a.bas": "a",
 			"scratch/idea.bas": "idea", "scratch/remote.bas": "remote scratch"}, "run.log")
+	})
+}
+
+// savedDuringRead is LOCAL where the author saves the file again right
+// after the sync read it, saves times.
+type savedDuringRead struct {
+	*DirTree
+	t     *testing.T
+	saves int
+}
+
+func (s *savedDuringRead) Read(ctx context.Context, p string) ([]byte, Entry, error) {
+	data, e, err := s.DirTree.Read(ctx, p)
+	if s.saves > 0 && p == "a.bas" {
+		s.saves--
+		time.Sleep(2 * time.Millisecond) // a new mtime
+		writeFile(s.t, s.Root(), p, fmt.Sprintf("save %d, longer than the first", s.saves))
+	}
+	return data, e, err
+}
+
+func TestSyncUploadOfAFileSavedWhileRead(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		saves   int
+		wantErr bool
+	}{
+		{"saved once: read again", 1, false},
+		{"saved readTries-1 times", readTries - 1, false},
+		{"saved readTries times: left for the next pass", readTries, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, "folder")
+			h.put(t, "a.bas", "first")
+			local := &savedDuringRead{DirTree: mustDir(t, h.local), t: t, saves: c.saves}
+			f, _ := NewFilter(DefaultExcludes)
+			s := &Syncer{Local: local, Remote: h.remote.tree(), Opt: Options{Mode: TwoWay, Filter: f,
+				StateFile: BasePath(h.local, h.remote.tree().String())}}
+			var errs []error
+			if _, err := s.Pass(context.Background(), func(a Action) {
+				if a.Err != nil {
+					errs = append(errs, a.Err)
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			final := snapshotDir(t, h.local)["a.bas"]
+			got, stored := h.remote.snapshot(t)["a.bas"]
+			if c.wantErr {
+				if len(errs) != 1 || !strings.Contains(errs[0].Error(), "changed while being read") || stored {
+					t.Errorf("errors %v, REMOTE holds %q (%v)", errs, got, stored)
+				}
+				return
+			}
+			if len(errs) != 0 || got != final {
+				t.Errorf("errors %v; REMOTE %q, LOCAL %q", errs, got, final)
+			}
+		})
+	}
+}
+
+func TestIntegrationSyncMultipart(t *testing.T) {
+	h := newHarness(t, "s3")
+	exact := bytes.Repeat([]byte("0123456789abcdef"), multipartAbove/16) // 64 MiB: one PUT
+	over := append(append([]byte{}, exact...), 'x')                      // 64 MiB + 1: multipart
+	h.put(t, "harbor.gbdrive/exact.bin", string(exact))
+	h.put(t, "harbor.gbdrive/over.bin", string(over))
+	h.pass(t, false)
+	files, _, err := h.remote.tree().List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	etags := map[string]string{}
+	for _, f := range files {
+		etags[f.Path] = f.Hash
+	}
+	if etags["harbor.gbdrive/exact.bin"] != md5hex(exact) {
+		t.Errorf("64 MiB: ETag %q, want the MD5 %s (single part)", etags["harbor.gbdrive/exact.bin"], md5hex(exact))
+	}
+	if e := etags["harbor.gbdrive/over.bin"]; !strings.HasSuffix(e, "-2") {
+		t.Errorf("64 MiB + 1: ETag %q, want a two-part ETag", e)
+	}
+	if _, actions := h.pass(t, false); len(actions) != 0 {
+		t.Errorf("second pass: %v", actions)
+	}
+
+	// A fresh copy of LOCAL against the same bucket: a first run that
+	// recognises both files as identical, the multipart one by its content.
+	fresh := filepath.Join(t.TempDir(), "harbor.gbai")
+	writeFile(t, fresh, "harbor.gbdrive/exact.bin", string(exact))
+	writeFile(t, fresh, "harbor.gbdrive/over.bin", string(over))
+	h.local = fresh
+	remote := &tracing{Tree: h.remote.tree()}
+	h.tree = remote
+	sum, actions := h.pass(t, false)
+	checkOps(t, actions, map[string]Op{"harbor.gbdrive/exact.bin": Agree, "harbor.gbdrive/over.bin": Agree})
+	if remote.writes != 0 || sum.Bytes != 0 {
+		t.Errorf("first run over identical files wrote %d times, %d bytes", remote.writes, sum.Bytes)
+	}
+}
+
+func TestIntegrationSyncThousandFileTree(t *testing.T) {
+	eachKind(t, func(t *testing.T, kind string, h *harness) {
+		files := map[string]string{}
+		for i := range 1000 { // mkdir -p a0..a9/b0..b9/c0..c9, one file each
+			p := fmt.Sprintf("harbor.gbkb/tree/a%d/b%d/c%d/doc.md", i/100, i/10%10, i%10)
+			files[p] = fmt.Sprintf("document %d", i)
+			h.put(t, p, files[p])
+		}
+		sum, _ := h.pass(t, false)
+		if sum.Uploaded != 1000 || sum.Errors != 0 {
+			t.Errorf("first pass: %s", sum)
+		}
+		h.want(t, files)
+		if _, actions := h.pass(t, false); len(actions) != 0 {
+			t.Errorf("second pass: %d actions", len(actions))
+		}
+		// rm -r of the tree is 1000 deletes, and no empty folder is left.
+		if err := os.RemoveAll(filepath.Join(h.local, "harbor.gbkb")); err != nil {
+			t.Fatal(err)
+		}
+		sum, _ = h.pass(t, false)
+		if sum.DeletedRemote != 1000 {
+			t.Errorf("after rm -r: %s", sum)
+		}
+		h.want(t, map[string]string{})
+		if f, ok := h.remote.(*folderSide); ok {
+			if entries, _ := os.ReadDir(f.dir); len(entries) != 0 {
+				t.Errorf("REMOTE folder keeps %d entries", len(entries))
+			}
+		}
+		t.Logf("%s", sum)
 	})
 }
