@@ -8,6 +8,9 @@ import "strings"
 func (p *parser) parseCommand() Stmt {
 	start := p.tok().Pos
 	name, known := p.commandName(knownStatements)
+	if src, ok := bookOnly[name]; ok && known {
+		p.errs.warnf(start, "%s is documented in the book (%s) but not registered by General Bots' runtime, whose compiler would reject the line", name, src)
+	}
 	cmd := &Command{Pos: start, Known: known, Name: name, Args: []Expr{}}
 	if p.atOp("(") && p.adjacent() {
 		// NAME(args) written like a call: USE_WEBSITE("url", "30d").

@@ -107,6 +107,26 @@ func firstWords(forms []Form) map[string]bool {
 // first; an underscore spelling such as ADD_KB is the same as ADD KB.
 var knownStatements = statementPhrases(Forms)
 
+// bookOnly are the phrases only the book's code uses (forms PHRASE $book$
+// of the table, found by cmd/keywords in botbook/src/), each with the
+// chapter it comes from: they compile with a warning, since the runtime
+// does not register them.
+var bookOnly = func() map[string]string {
+	m := map[string]string{}
+	registered := map[string]bool{}
+	for _, f := range Forms {
+		if slices.Contains(f.Tokens, "$book$") {
+			m[f.Phrase()] = f.Source
+		} else {
+			registered[f.Phrase()] = true
+		}
+	}
+	for ph := range registered {
+		delete(m, ph)
+	}
+	return m
+}()
+
 // statementStarts are the first words of the statement phrases.
 var statementStarts = func() map[string]bool {
 	m := map[string]bool{}

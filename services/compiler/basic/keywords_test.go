@@ -12,7 +12,7 @@ func example(f Form) string {
 	fill := map[string]string{
 		"$expr$": "x", "$ident$": "v", "$string$": `"s"`, "$int$": "1", "$type$": "STRING",
 		"$block$": "\n  TALK 1\n", "$stmt$": "TALK 1", "$text$": "\nhello ${x}\n",
-		"$columns$": "\n  id INTEGER\n", "$params$": "p", "$args$": "x", "$nl$": "\n", "$rest$": "x",
+		"$columns$": "\n  id INTEGER\n", "$params$": "p", "$args$": "x", "$nl$": "\n", "$rest$": "x", "$book$": "x",
 	}
 	var b strings.Builder
 	if f.IsFunction() {
@@ -49,7 +49,11 @@ func TestKeywordTable(t *testing.T) {
 		}
 		src := example(f)
 		rest := slices.Contains(f.Tokens, "$rest$") // a book chapter's keyword: its phrase is known
-		if _, ds := Parse([]byte(src)); len(ds) > 0 {
+		_, ds := Parse([]byte(src))
+		if slices.Contains(f.Tokens, "$book$") && !strings.Contains(messages(ds), "documented in the book ("+f.Source+") but not registered") {
+			t.Errorf("%s: a form only the book's code uses must compile with a warning naming %s; got %q", src, f.Source, messages(ds))
+		}
+		if len(ds) > 0 {
 			for _, d := range ds {
 				if d.Severity == "error" && (!rest || strings.Contains(d.Message, "unknown statement")) {
 					t.Errorf("%s (%s):\n%s→ %s", strings.Join(f.Tokens, " "), f.Source, src, d)
@@ -74,6 +78,12 @@ func TestStatementRules(t *testing.T) {
 		{"SEND_SMS phone, \"hi\"\n", ""},
 		{"TRY\n  x = 1\nCATCH e\n  TALK e\nEND TRY\n", "1:1: warning: TRY … CATCH … END TRY is in General Bots' book but its runtime registers no TRY; ON ERROR RESUME NEXT with IF ERROR is the form it runs"},
 		{"CATCH e\n", "1:1: error: CATCH without a matching TRY"},
+		{"TRACK EVENT \"click\", \"b=1\"\n", "1:1: warning: TRACK EVENT is documented in the book (botbook/src/02-architecture-packages/example-gbapp.md) but not registered by General Bots' runtime, whose compiler would reject the line"},
+		{"TRAK EVENT \"click\"\n", "1:1: error: unknown statement TRAK; did you mean TRACK?"},
+		{"HEAR AS email\n", "1:1: warning: HEAR AS email is in General Bots' book but its runtime registers only HEAR v, HEAR v AS type and HEAR v AS options, so it would take AS as the variable; write HEAR email"},
+		{"HEAR AS email input\n", "1:1: warning: HEAR AS email input is in General Bots' book but its runtime registers only HEAR v, HEAR v AS type and HEAR v AS options, so it would take AS as the variable; write HEAR input AS email"},
+		{"HEAR n AS NUMBER \"How many?\"\n", "1:8: warning: HEAR v AS NUMBER \"prompt\" is in General Bots' book but its runtime registers HEAR v AS type with no prompt and would reject the line; TALK the prompt, then HEAR v AS NUMBER"},
+		{"HEAR AS a b c\n", "1:9: error: expected AS, WITH or DEFAULT in HEAR, found \"a\""},
 		{"IF INSTR(ERROR MESSAGE, \"x\") > 0 THEN TALK ERROR MESSAGE\n", ""},
 	}
 	for _, tc := range cases {

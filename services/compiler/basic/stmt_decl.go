@@ -128,6 +128,33 @@ func (p *parser) parseDescription() Stmt {
 	return s
 }
 
+// hearAs parses the book's HEAR AS v and HEAR AS type v
+// (write-first-dialog, keyword-face-api), with a warning: the runtime
+// registers only HEAR v, HEAR v AS type and HEAR v AS options.
+func (p *parser) hearAs(start Pos) *Hear {
+	a, b, c := p.tok(), p.peek(1), p.peek(2)
+	if !a.isWord("AS") || b.Kind != tokIdent {
+		return nil
+	}
+	switch {
+	case c.atEOL():
+		p.errs.warnf(start, "HEAR AS %s is in General Bots' book but its runtime registers only HEAR v, HEAR v AS type and HEAR v AS options, so it would take AS as the variable; write HEAR %s", b.Text, b.Text)
+		p.next()
+		s := &Hear{Pos: start, Target: p.parsePostfix()}
+		p.endStmt("HEAR")
+		return s
+	case c.Kind == tokIdent && p.peek(3).atEOL():
+		p.errs.warnf(start, "HEAR AS %s %s is in General Bots' book but its runtime registers only HEAR v, HEAR v AS type and HEAR v AS options, so it would take AS as the variable; write HEAR %s AS %s", b.Text, c.Text, c.Text, b.Text)
+		p.next()
+		s := &Hear{Pos: start}
+		s.Type = p.typeName()
+		s.Target = p.parsePostfix()
+		p.endStmt("HEAR")
+		return s
+	}
+	return nil
+}
+
 // parseHear parses HEAR target [AS type | AS options] [WITH prompt]
 // [DEFAULT value].
 func (p *parser) parseHear() Stmt {
@@ -136,6 +163,9 @@ func (p *parser) parseHear() Stmt {
 		p.expected("a variable after HEAR")
 		p.sync()
 		return &Bad{Pos: start}
+	}
+	if h := p.hearAs(start); h != nil {
+		return h
 	}
 	s := &Hear{Pos: start, Target: p.parsePostfix()}
 	for !p.atEnd() {
@@ -146,6 +176,11 @@ func (p *parser) parseHear() Stmt {
 			n := p.peek(1)
 			if p.tok().Kind == tokIdent && (n.atEOL() || n.isWord("WITH") || n.isWord("DEFAULT") || n.isOp("(") || n.isOp(":")) {
 				s.Type = p.typeName()
+			} else if p.tok().Kind == tokIdent && isUpperWord(p.tok().Text) && n.Kind == tokString && p.peek(2).atEOL() {
+				// HEAR v AS TYPE "prompt", the book's form (keywords-media).
+				p.errs.warnf(t.Pos, "HEAR v AS %s \"prompt\" is in General Bots' book but its runtime registers HEAR v AS type with no prompt and would reject the line; TALK the prompt, then HEAR v AS %s", p.tok().Text, p.tok().Text)
+				s.Type = p.typeName()
+				s.Prompt = p.parseExpr()
 			} else {
 				s.Options = p.parseList()
 			}

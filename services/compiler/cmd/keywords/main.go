@@ -5,7 +5,12 @@
 // holes) with the file it is registered in, and every function registered
 // under an upper-case name (register_fn) is NAME ( $args$ ). Entries whose source is not a
 // runtime file (the compiler's preprocessing, the book) are kept as they
-// are. Only facts (the keyword forms and where they are) are taken.
+// are. The book's BASIC code blocks (botbook/src/**/*.md) are scanned too:
+// a leading phrase of two or more upper-case words that no other entry
+// starts with (TRACK EVENT, PROCESS MESSAGE) is PHRASE $book$ with the
+// chapter where it first appears; the parser compiles it with a warning
+// (documented, not registered). Only facts (the keyword forms and where
+// they are) are taken.
 //
 //	go run ./services/compiler/cmd/keywords -upstream ../generalbots          # diff
 //	go run ./services/compiler/cmd/keywords -upstream ../generalbots -write   # rewrite
@@ -62,12 +67,17 @@ func run(upstream, table string, write bool) error {
 	for _, e := range old {
 		src := source(e)
 		generated := strings.HasPrefix(src, runtimeDir) && !strings.HasPrefix(src, runtimeDir+"botbasic_compiler/") ||
-			strings.HasPrefix(src, bookDir) && strings.HasSuffix(e, "\t"+src) && strings.Contains(e, " $rest$\t")
+			strings.HasPrefix(src, bookDir) && strings.HasSuffix(e, "\t"+src) && (strings.Contains(e, " $rest$\t") || strings.Contains(e, " $book$\t"))
 		if !generated {
 			kept = append(kept, e)
 		}
 	}
 	next := append(slices.Clone(found), kept...)
+	code, err := scanBookCode(upstream, next)
+	if err != nil {
+		return err
+	}
+	next = append(next, code...)
 	slices.Sort(next)
 	next = slices.Compact(next)
 	if write {
@@ -222,4 +232,111 @@ func formAt(src []byte) (string, bool) {
 		words[i] = string(l[1])
 	}
 	return strings.Join(words, " "), true
+}
+
+// structuralWords start forms the parser reads with a grammar of its own
+// (blocks, declarations, TALK, HEAR): the book's lines starting with them
+// are not new keyword forms.
+var structuralWords = map[string]bool{
+	"IF": true, "ELSE": true, "ELSEIF": true, "END": true, "FOR": true, "NEXT": true, "WHILE": true,
+	"WEND": true, "DO": true, "LOOP": true, "SELECT": true, "CASE": true, "SWITCH": true, "DEFAULT": true,
+	"WITH": true, "SUB": true, "FUNCTION": true, "RETURN": true, "EXIT": true, "BEGIN": true, "TABLE": true,
+	"ON": true, "PARAM": true, "DESCRIPTION": true, "TALK": true, "HEAR": true, "LET": true, "CONST": true,
+	"GOTO": true, "TRY": true, "CATCH": true, "THROW": true, "BREAK": true, "CONTINUE": true, "DIM": true,
+	"AND": true, "OR": true, "NOT": true, "THEN": true, "REM": true,
+}
+
+var (
+	fenceRE    = regexp.MustCompile("^\\s*```(\\w*)\\s*$")
+	bookWordRE = regexp.MustCompile(`^[A-Z][A-Z_]+$`)
+	formWordRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+)
+
+// scanBookCode finds the statement phrases the book's BASIC code blocks
+// (```basic, ```bas) use and no entry of the table starts with: two or
+// more upper-case words at the start of a line, not a structural word
+// first, each as PHRASE $book$ with the first chapter (in path order)
+// that uses it.
+func scanBookCode(upstream string, entries []string) ([]string, error) {
+	known := map[string]bool{}
+	for _, e := range entries {
+		if ph := phrase(strings.Fields(strings.SplitN(e, "\t", 2)[0])); ph != "" {
+			known[ph] = true
+		}
+	}
+	root := filepath.Join(upstream, filepath.FromSlash(bookDir))
+	seen := map[string]bool{}
+	var forms []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".md" {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(upstream, p)
+		for _, ph := range codePhrases(string(src)) {
+			if !seen[ph] && !startsWithKnown(ph, known) {
+				seen[ph] = true
+				forms = append(forms, ph+" $book$\t"+filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scanning the book's code in %s: %w", root, err)
+	}
+	return forms, nil
+}
+
+// codePhrases lists the leading phrases of two or more upper-case words of
+// the lines of a chapter's BASIC code blocks.
+func codePhrases(md string) []string {
+	var out []string
+	in := false
+	for _, line := range strings.Split(md, "\n") {
+		if m := fenceRE.FindStringSubmatch(line); m != nil {
+			in = !in && (m[1] == "basic" || m[1] == "bas")
+			continue
+		}
+		if !in {
+			continue
+		}
+		var words []string
+		for _, w := range strings.Fields(line) {
+			if !bookWordRE.MatchString(w) {
+				break
+			}
+			words = append(words, w)
+		}
+		if len(words) >= 2 && !structuralWords[words[0]] {
+			out = append(out, strings.Join(words, " "))
+		}
+	}
+	return out
+}
+
+// phrase is the leading keyword words of a form, underscores read as
+// spaces, as the parser reads them.
+func phrase(tokens []string) string {
+	var words []string
+	for _, t := range tokens {
+		if !formWordRE.MatchString(t) {
+			break
+		}
+		words = append(words, t)
+	}
+	return strings.ReplaceAll(strings.Join(words, " "), "_", " ")
+}
+
+// startsWithKnown reports whether ph, or a phrase it starts with, is known.
+func startsWithKnown(ph string, known map[string]bool) bool {
+	words := strings.Fields(ph)
+	for n := len(words); n >= 1; n-- {
+		if known[strings.Join(words[:n], " ")] {
+			return true
+		}
+	}
+	return false
 }
