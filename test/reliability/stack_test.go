@@ -58,6 +58,11 @@ type rigOptions struct {
 	// natsDir is the embedded server's store folder (default a fresh
 	// temporary folder).
 	natsDir string
+	// natsURLs, if set, is the NATS the rig connects to instead of a
+	// server of its own (a cluster: comma-separated URLs).
+	natsURLs string
+	// replicas of every stream and KV bucket (bus.WithReplicas).
+	replicas int
 }
 
 // rig is one bot on the real servers: an embedded JetStream server that
@@ -109,6 +114,7 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	ctx = bus.WithReplicas(ctx, opts.replicas)
 	r := &rig{t: t, ctx: ctx, opts: opts, logs: newLogSink(t), content: map[string]cached{}}
 	if opts.dir {
 		r.root = t.TempDir()
@@ -133,6 +139,8 @@ func newRig(t *testing.T, opts rigOptions) *rig {
 		}
 		n := testinfra.StartNATSAt(t, r.s3env.NATSAddr)
 		r.nats = &natsServer{addr: r.s3env.NATSAddr, srv: n.Server, shared: true}
+	} else if opts.natsURLs != "" {
+		r.nats = &natsServer{urls: opts.natsURLs, shared: true}
 	} else {
 		r.nats = startNATS(t, opts.natsDir)
 	}
@@ -451,7 +459,8 @@ func (r *rig) remove(path string) {
 // folder, so it can be stopped and started again as the same server.
 type natsServer struct {
 	addr, dir string
-	shared    bool // testinfra's server on MinIO's target: not restartable
+	urls      string // a cluster the rig did not start: its URLs
+	shared    bool   // testinfra's server on MinIO's target, or a cluster: not restartable
 	mu        sync.Mutex
 	srv       *natsembed.Server
 }
@@ -517,4 +526,9 @@ func (n *natsServer) stop() {
 	}
 }
 
-func (n *natsServer) url() string { return "nats://" + n.addr }
+func (n *natsServer) url() string {
+	if n.urls != "" {
+		return n.urls
+	}
+	return "nats://" + n.addr
+}
