@@ -30,25 +30,30 @@ func TestIntegrationComposeFileValidates(t *testing.T) {
 	if err != nil {
 		testinfra.Unavailable(t, "docker-compose is not installed (Debian package docker-compose): %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-f", composeFile, "config", "-q")
-	cmd.Dir = testinfra.RepoRoot(t)
-	// Variables the file takes from the shell must have defaults.
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		for _, k := range []string{"MINIO_ROOT_USER=", "MINIO_ROOT_PASSWORD=", "POSTGRES_PASSWORD=", "FILES_TOKEN="} {
-			if strings.HasPrefix(kv, k) {
-				return true
-			}
+	// The stack alone, and with the clustered NATS override.
+	for _, files := range [][]string{{composeFile}, {composeFile, "deploy/compose/cluster.yml"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var args []string
+		for _, f := range files {
+			args = append(args, "-f", f)
 		}
-		return false
-	})
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("docker-compose -f %s config -q: %v\n%s", composeFile, err, out)
-	}
-	if strings.Contains(string(out), "WARNING") {
-		t.Fatalf("docker-compose config warns:\n%s", out)
+		cmd := exec.CommandContext(ctx, bin, append(args, "config", "-q")...)
+		cmd.Dir = testinfra.RepoRoot(t)
+		// Variables the file takes from the shell must have defaults: the
+		// secrets and the host ports.
+		cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+			k, _, _ := strings.Cut(kv, "=")
+			return slices.Contains([]string{"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "POSTGRES_PASSWORD", "FILES_TOKEN"}, k) ||
+				strings.HasSuffix(k, "_HOST_PORT") || strings.HasSuffix(k, "_HOST_PORTS")
+		})
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("docker-compose %s config -q: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if strings.Contains(string(out), "WARNING") {
+			t.Fatalf("docker-compose %s config warns:\n%s", strings.Join(args, " "), out)
+		}
 	}
 }
 
