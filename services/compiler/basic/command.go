@@ -8,8 +8,8 @@ import "strings"
 func (p *parser) parseCommand() Stmt {
 	start := p.tok().Pos
 	name, known := p.commandName(knownStatements)
-	if src, ok := bookOnly[name]; ok && known {
-		p.errs.warnf(start, "%s is documented in the book (%s) but not registered by General Bots' runtime, whose compiler would reject the line", name, src)
+	if known {
+		p.warnBookOnly(start, name)
 	}
 	cmd := &Command{Pos: start, Known: known, Name: name, Args: []Expr{}}
 	if p.atOp("(") && p.adjacent() {
@@ -230,6 +230,7 @@ func (p *parser) parseValue() Expr {
 	connected := statementStarts[t.Upper] && connectorWords[p.peek(1).Upper] && p.startsExpr(p.peek(2))
 	if startsJuxtaposed(p.peek(1)) || connected || n > 1 && (startsJuxtaposed(p.peek(n)) || p.peek(n).atEOL()) {
 		name, _ := p.commandName(knownStatements)
+		p.warnBookOnly(t.Pos, name)
 		c := &CommandExpr{Pos: t.Pos, Name: name, Args: []Expr{}}
 		if !p.atEnd() {
 			c.Args = p.parseArgs(valueStop)
@@ -273,4 +274,12 @@ func (p *parser) withPairs() *MapLit {
 		}
 	}
 	return m
+}
+
+// warnBookOnly warns when a keyword phrase is one only the book's code
+// uses (bookOnly).
+func (p *parser) warnBookOnly(at Pos, name string) {
+	if src, ok := bookOnly[name]; ok {
+		p.errs.warnf(at, "%s is documented in the book (%s) but not registered by General Bots' runtime, whose compiler would reject the line", name, src)
+	}
 }

@@ -24,12 +24,14 @@
 // Upstream's registrations and its book together define the dialect: a
 // form the book documents but the runtime does not register compiles with
 // a warning saying so. These are TRY … CATCH … END TRY, HEAR AS v, HEAR AS
-// type v and HEAR v AS type "prompt", and every leading phrase of two or
-// more upper-case words of the book's BASIC code blocks that no other
-// entry starts with (TRACK EVENT, PROCESS MESSAGE, RESET REPORT, …): the
-// table holds them as PHRASE $book$ with the chapter, found by
-// cmd/keywords. A single unknown word (LABEL) or a typo of a book phrase
-// (TRAK EVENT) stays an error.
+// type v, HEAR v AS type "prompt", SUB and FUNCTION heads of several
+// words with parameters without brackets (SUB SEND HELP MENU TO NUMBER$),
+// and every phrase of two or more upper-case words that starts a line or
+// an assignment's value in the book's BASIC code blocks and that no other
+// entry starts with (TRACK EVENT, PROCESS MESSAGE, RESET REPORT, x =
+// SPEECH TO TEXT y, …): the table holds those as PHRASE $book$ with the
+// chapter, found by cmd/keywords. A single unknown word (LABEL) or a typo
+// of a book phrase (TRAK EVENT) stays an error.
 //
 // Hostile input is bounded by Limits (file size, token count, nesting
 // depth, nodes per file, expression nodes per statement): exceeding one

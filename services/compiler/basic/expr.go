@@ -347,6 +347,7 @@ func (p *parser) parseName() Expr {
 		// A keyword used as a value inside an expression: (GET "k" OR "x"),
 		// "k": GET SESSION "user", … — its arguments end at a comma.
 		name, _ := p.commandName(knownStatements)
+		p.warnBookOnly(t.Pos, name)
 		return &CommandExpr{Pos: t.Pos, Name: name, Args: p.parseArgs(p.nestedStop)}
 	}
 	p.next()

@@ -83,6 +83,8 @@ func TestStatementRules(t *testing.T) {
 		{"HEAR AS email\n", "1:1: warning: HEAR AS email is in General Bots' book but its runtime registers only HEAR v, HEAR v AS type and HEAR v AS options, so it would take AS as the variable; write HEAR email"},
 		{"HEAR AS email input\n", "1:1: warning: HEAR AS email input is in General Bots' book but its runtime registers only HEAR v, HEAR v AS type and HEAR v AS options, so it would take AS as the variable; write HEAR input AS email"},
 		{"HEAR n AS NUMBER \"How many?\"\n", "1:8: warning: HEAR v AS NUMBER \"prompt\" is in General Bots' book but its runtime registers HEAR v AS type with no prompt and would reject the line; TALK the prompt, then HEAR v AS NUMBER"},
+		{"SUB SEND HELP MENU TO NUMBER$\nEND SUB\n", "1:1: warning: SUB SEND HELP MENU TO: a name of several words or parameters without brackets, as in General Bots' book; its runtime reads only SUB name(params) and would reject the line"},
+		{"x = SPEECH TO TEXT audio\n", "1:5: warning: SPEECH TO TEXT is documented in the book (botbook/src/08-rest-api-tools/calls-api.md) but not registered by General Bots' runtime, whose compiler would reject the line"},
 		{"HEAR AS a b c\n", "1:9: error: expected AS, WITH or DEFAULT in HEAR, found \"a\""},
 		{"IF INSTR(ERROR MESSAGE, \"x\") > 0 THEN TALK ERROR MESSAGE\n", ""},
 	}
@@ -92,6 +94,14 @@ func TestStatementRules(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%q: got %q, want %q", tc.src, got, tc.want)
 		}
+	}
+}
+
+func TestBookRoutineHead(t *testing.T) {
+	file, _ := Parse([]byte("FUNCTION GET TEXT$ KEY$, LANG$\nEND FUNCTION\n"))
+	r := file.Body[0].(*Routine)
+	if r.Name != "GET TEXT$" || len(r.Params) != 2 || r.Params[0].Name != "KEY$" || r.Params[1].Name != "LANG$" {
+		t.Errorf("got %q %+v", r.Name, r.Params)
 	}
 }
 

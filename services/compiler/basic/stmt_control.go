@@ -1,5 +1,10 @@
 package basic
 
+import (
+	"slices"
+	"strings"
+)
+
 // parseIf parses block and single-line IF statements.
 func (p *parser) parseIf() Stmt {
 	start := p.next().Pos // IF
@@ -345,7 +350,9 @@ func (p *parser) parseRoutine() Stmt {
 	kw := p.next()
 	name := p.next()
 	s := &Routine{Pos: kw.Pos, Kind: kw.Upper, Name: name.Text, Params: []RoutineParam{}}
-	if p.atOp("(") {
+	if p.bookRoutineHead(s) {
+		// SUB SEND HELP MENU TO NUMBER$: the book's form, read.
+	} else if p.atOp("(") {
 		p.next()
 		p.brackets++
 		for !p.atOp(")") && !p.at(tokEOF) {
@@ -381,6 +388,44 @@ func (p *parser) parseRoutine() Stmt {
 	s.Body, _ = p.parseBlock(kw.Upper, kw.Pos)
 	p.expectEnd(kw.Upper, kw.Upper+" "+name.Text, kw.Pos)
 	return s
+}
+
+// bookRoutineHead reads the rest of the book's SUB and FUNCTION heads
+// (whatsapp-examples, whatsapp-webhooks): a name of several words and
+// parameters without brackets, SUB SEND HELP MENU TO NUMBER$ or FUNCTION
+// GET TEXT$ KEY$, LANG$ — the last word before the commas and those after
+// them are the parameters. The runtime reads only SUB name(params), so it
+// warns.
+func (p *parser) bookRoutineHead(s *Routine) bool {
+	j := p.i
+	var words []token
+	for ; p.toks[j].Kind == tokIdent; j++ {
+		words = append(words, p.toks[j])
+		if p.toks[j+1].isOp(",") && p.toks[j+2].Kind == tokIdent {
+			j++
+		}
+	}
+	if len(words) == 0 || !p.toks[j].atEOL() || words[0].isWord("AS") {
+		return false
+	}
+	first := len(words) - 1 // the first parameter: the last word before a comma
+	for k := p.i; k < j; k++ {
+		if p.toks[k].isOp(",") {
+			first = slices.IndexFunc(words, func(t token) bool { return t.Pos == p.toks[k-1].Pos })
+			break
+		}
+	}
+	name := []string{s.Name}
+	for _, w := range words[:first] {
+		name = append(name, w.Text)
+	}
+	s.Name = strings.Join(name, " ")
+	for _, w := range words[first:] {
+		s.Params = append(s.Params, RoutineParam{Pos: w.Pos, Name: w.Text})
+	}
+	p.errs.warnf(s.Pos, "%s %s: a name of several words or parameters without brackets, as in General Bots' book; its runtime reads only %s name(params) and would reject the line", s.Kind, s.Name, s.Kind)
+	p.i = j
+	return true
 }
 
 // typeName reads a type name such as STRING or STRING(255).

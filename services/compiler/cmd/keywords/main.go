@@ -246,16 +246,19 @@ var structuralWords = map[string]bool{
 	"AND": true, "OR": true, "NOT": true, "THEN": true, "REM": true,
 }
 
+// operators end a phrase: x = READY AND DONE is no keyword.
+var operators = map[string]bool{"AND": true, "OR": true, "NOT": true, "XOR": true, "MOD": true, "IS": true, "THEN": true, "LIKE": true}
+
 var (
 	fenceRE    = regexp.MustCompile("^\\s*```(\\w*)\\s*$")
 	bookWordRE = regexp.MustCompile(`^[A-Z][A-Z_]+$`)
 	formWordRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 )
 
-// scanBookCode finds the statement phrases the book's BASIC code blocks
-// (```basic, ```bas) use and no entry of the table starts with: two or
-// more upper-case words at the start of a line, not a structural word
-// first, each as PHRASE $book$ with the first chapter (in path order)
+// scanBookCode finds the phrases the book's BASIC code blocks (```basic,
+// ```bas) use and no entry of the table starts with: two or more
+// upper-case words at the start of a line or of an assignment's value, not
+// a structural word first, each as PHRASE $book$ with the first chapter (in path order)
 // that uses it.
 func scanBookCode(upstream string, entries []string) ([]string, error) {
 	known := map[string]bool{}
@@ -290,8 +293,8 @@ func scanBookCode(upstream string, entries []string) ([]string, error) {
 	return forms, nil
 }
 
-// codePhrases lists the leading phrases of two or more upper-case words of
-// the lines of a chapter's BASIC code blocks.
+// codePhrases lists the phrases of two or more upper-case words that start
+// a line of a chapter's BASIC code blocks or the value of an assignment.
 func codePhrases(md string) []string {
 	var out []string
 	in := false
@@ -303,18 +306,33 @@ func codePhrases(md string) []string {
 		if !in {
 			continue
 		}
-		var words []string
-		for _, w := range strings.Fields(line) {
-			if !bookWordRE.MatchString(w) {
-				break
-			}
-			words = append(words, w)
+		if ph := leadingPhrase(line); ph != "" {
+			out = append(out, ph)
 		}
-		if len(words) >= 2 && !structuralWords[words[0]] {
-			out = append(out, strings.Join(words, " "))
+		if _, rhs, ok := strings.Cut(line, " = "); ok {
+			if ph := leadingPhrase(rhs); ph != "" { // x = SPEECH TO TEXT y
+				out = append(out, ph)
+			}
 		}
 	}
 	return out
+}
+
+// leadingPhrase is the phrase of two or more upper-case words that starts
+// s, or "" (not for a structural word or a constant first; an operator
+// ends it).
+func leadingPhrase(s string) string {
+	var words []string
+	for i, w := range strings.Fields(s) {
+		if !bookWordRE.MatchString(w) || i == 0 && (structuralWords[w] || w == "TRUE" || w == "FALSE" || w == "NULL") || operators[w] {
+			break
+		}
+		words = append(words, w)
+	}
+	if len(words) < 2 {
+		return ""
+	}
+	return strings.Join(words, " ")
 }
 
 // phrase is the leading keyword words of a form, underscores read as
