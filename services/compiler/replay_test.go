@@ -238,9 +238,18 @@ func TestIntegrationDeadLetterRetry(t *testing.T) {
 	if o := r.outcome(t, c.Seq); o.Status != events.StatusFailed {
 		t.Fatalf("outcome = %+v, want failed", o)
 	}
-	letters, err := deadletter.List(ctx, r.js, deadletter.Filter{Consumer: bus.ConsumerCompiler, Subject: events.FilterBot("harbor")})
-	if err != nil || len(letters) != 1 || letters[0].StreamSeq != c.Seq || letters[0].Path != bookPath || !strings.Contains(letters[0].Error, "storage down") {
-		t.Fatalf("letters = %+v, %v", letters, err)
+	// The failed outcome is published before the message is parked: wait
+	// for the letter.
+	var letters []deadletter.Letter
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); len(letters) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		letters, err = deadletter.List(ctx, r.js, deadletter.Filter{Consumer: bus.ConsumerCompiler, Subject: events.FilterBot("harbor")})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(letters) != 1 || letters[0].StreamSeq != c.Seq || letters[0].Path != bookPath || !strings.Contains(letters[0].Error, "storage down") {
+		t.Fatalf("letters = %+v", letters)
 	}
 
 	r.files.setFailing(nil)
