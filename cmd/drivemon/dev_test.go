@@ -81,6 +81,9 @@ func startDevData(t *testing.T, dir, data string) (natsAddr, httpAddr string, st
 		case <-time.After(15 * time.Second):
 			t.Errorf("drivemon dev did not stop within 15 s of Ctrl-C:\n%s", logs.String())
 		}
+		if t.Failed() {
+			t.Logf("drivemon dev's output:\n%s\nits log:\n%s", stdout.String(), logs.String())
+		}
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
