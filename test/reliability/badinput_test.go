@@ -180,6 +180,13 @@ func TestIntegrationBadInput(t *testing.T) {
 	r.write(garbageBas, garbage(rng, 4096))
 	hugeBas := bot + ".gbdialog/huge.bas"
 	r.write(hugeBas, bytes.Repeat([]byte{'\''}, int(compiler.DefaultMaxFileBytes)+1))
+	// Long expressions (issue 19): x = a+a+… with 8 000 terms compiles;
+	// with 30 000 (60 KB) it is refused with a diagnostic (it once took
+	// 6 GB and minutes to encode).
+	longExpr := bot + ".gbdialog/long-expression.bas"
+	r.write(longExpr, longExpression(8000))
+	tooLongExpr := bot + ".gbdialog/too-long-expression.bas"
+	r.write(tooLongExpr, longExpression(30000))
 	// config.csv rewritten with garbage five times; the last one stays.
 	for i := range 5 {
 		r.write(bot+".gbot/config.csv", fuzzConfig(rng, i))
@@ -237,7 +244,7 @@ func TestIntegrationBadInput(t *testing.T) {
 
 	// Compiler: every dialog compiled once, garbage with diagnostics, no
 	// retry.
-	for _, p := range append(fuzzed, garbageBas, hugeBas, longBas, notified) {
+	for _, p := range append(fuzzed, garbageBas, hugeBas, longBas, notified, longExpr, tooLongExpr) {
 		outs := r.outcomesFor(compiler.Name, p)
 		if len(outs) == 0 || outs[len(outs)-1].Status != events.StatusOK {
 			t.Errorf("compiler outcomes of %s: %+v", events.DisplayPath(p), outs)
@@ -248,6 +255,14 @@ func TestIntegrationBadInput(t *testing.T) {
 	}
 	if d := lastOutcome(r.outcomesFor(compiler.Name, hugeBas)).Diagnostics; len(d) != 1 || !strings.Contains(d[0].Message, "larger than") {
 		t.Errorf("a dialog over the limit: %+v", d)
+	}
+	for _, d := range lastOutcome(r.outcomesFor(compiler.Name, longExpr)).Diagnostics {
+		if d.Severity == "error" {
+			t.Errorf("an 8 000-term expression has an error: %+v", d)
+		}
+	}
+	if d := lastOutcome(r.outcomesFor(compiler.Name, tooLongExpr)).Diagnostics; len(d) == 0 || d[0].Severity != "error" || !strings.Contains(d[0].Message, "too large") {
+		t.Errorf("a 30 000-term expression: %+v", d)
 	}
 	if s := r.outcomeStats(compiler.Name); s.MaxAttempt != 1 || s.Failed != 0 {
 		t.Errorf("compiler retried or failed bad input: %+v", s)
@@ -389,4 +404,9 @@ func lastOutcome(outs []events.Outcome) events.Outcome {
 // subjectOf is the DRIVE subject of a path of the rig's bot.
 func subjectOf(r *rig, path string) string {
 	return events.ChangeSubject(&events.Change{Bot: r.bot, Kind: events.Classify(path).Kind, Path: path})
+}
+
+// longExpression is a dialog of one assignment x = a+a+…+a of terms terms.
+func longExpression(terms int) []byte {
+	return []byte("x = a" + strings.Repeat("+a", terms-1) + "\nTALK x\n")
 }
