@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/blevesearch/snowballstem v0.9.0
+	github.com/drivemon/drivemon/internal/qdrantfake v0.0.0
 	github.com/drivemon/drivemon/internal/testinfra v0.0.0
 	github.com/drivemon/drivemon/pkg/drive v0.0.0
 	github.com/drivemon/drivemon/pkg/events v0.0.0
@@ -62,6 +63,7 @@ require (
 )
 
 replace (
+	github.com/drivemon/drivemon/internal/qdrantfake => ../../internal/qdrantfake
 	github.com/drivemon/drivemon/internal/testinfra => ../../internal/testinfra
 	github.com/drivemon/drivemon/pkg/drive => ../../pkg/drive
 	github.com/drivemon/drivemon/pkg/events => ../../pkg/events

@@ -220,9 +220,7 @@ func TestQdrantSparseVectors(t *testing.T) {
 	}
 	// Length 3 against QdrantAvgLen 50: a: 2·2.2/(2 + 1.2·(0.25 + 0.75·3/50))
 	// = 1.869159; b: 2.2/(1 + 1.2·0.295) = 1.624815.
-	f.mu.Lock()
-	got := f.cols[col.Name()].points[id].sparse
-	f.mu.Unlock()
+	got := f.Sparse(col.Name(), id)
 	want := map[uint32]float64{0xe40c292c: 1.869159, 0xe70c2de5: 1.624815}
 	if len(got) != len(want) {
 		t.Fatalf("sparse vector %v, want %v", got, want)

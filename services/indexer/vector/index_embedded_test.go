@@ -121,11 +121,9 @@ func TestQdrantWireSchema(t *testing.T) {
 	if err := q.Ensure(context.Background(), col, 384); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c := f.cols[col.Name()]
-	if c == nil || c.dims != 384 || c.distance.String() != "Cosine" || c.indexes["path"].String() != "FieldTypeKeyword" {
-		t.Fatalf("collection %s created as %+v; want 384 cosine with a keyword index on path", col.Name(), c)
+	c, ok := f.Collection(col.Name())
+	if !ok || c.Dims != 384 || c.Distance.String() != "Cosine" || c.Indexes["path"].String() != "FieldTypeKeyword" {
+		t.Fatalf("collection %s created as %+v (exists %v); want 384 cosine with a keyword index on path", col.Name(), c, ok)
 	}
 }
 
