@@ -59,6 +59,23 @@ func TestIntegrationBrowserDashboard(t *testing.T) {
 	if m, err := chromedp.Run(tab, chromedp.Evaluate[int](`window.__marker || 0`)); err != nil || m != 7 {
 		t.Fatalf("the dashboard reloaded (marker %d, %v)", m, err)
 	}
+
+	// Issue 12: a warning about what the bot lacks goes from the row when
+	// the tool or the knowledge base appears, and comes back when the
+	// knowledge base's last document goes, without start.bas changing.
+	pkg := filepath.Join(dir, "lighthouse.gbai")
+	write := func(rel, content string) { t.Helper(); writeIn(t, pkg, rel, content) }
+	row := `(document.querySelector('details[data-bot="lighthouse"] tr[data-path="lighthouse.gbdialog/start.bas"]') || {textContent: "", dataset: {}})`
+	write("lighthouse.gbdialog/start.bas", "ADD TOOL \"pay-fee\"\nUSE KB \"faq\"\nTALK \"Welcome\"\n")
+	waitJS("both warnings beside start.bas", row+`.dataset.status === "warning" && `+row+`.textContent.includes('"pay-fee"') && `+row+`.textContent.includes('"faq"')`)
+	write("lighthouse.gbdialog/pay-fee.bas", "PARAM amount AS NUMBER DESCRIPTION \"Fee\"\nDESCRIPTION \"Pays a fee\"\nTALK amount\n")
+	waitJS("the pay-fee warning gone", row+`.dataset.status === "warning" && !`+row+`.textContent.includes('"pay-fee"') && `+row+`.textContent.includes('"faq"')`)
+	write("lighthouse.gbkb/faq/fees.md", "# Fees\n\nThe lantern tour costs two coins.\n")
+	waitJS("start.bas ok once faq has a document", row+`.dataset.status === "ok" && !`+row+`.textContent.includes('"faq"')`)
+	if err := os.Remove(filepath.Join(pkg, "lighthouse.gbkb", "faq", "fees.md")); err != nil {
+		t.Fatal(err)
+	}
+	waitJS("the faq warning back", row+`.dataset.status === "warning" && `+row+`.textContent.includes('"faq"')`)
 }
 
 // TestIntegrationBrowserFleet: the dashboard on 50 generated bots, one
@@ -108,7 +125,7 @@ func TestIntegrationBrowserFleet(t *testing.T) {
 	waitJS := func(what, expr string) {
 		t.Helper()
 		if _, err := chromedp.Run(tab, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			text, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.innerText.slice(0, 3000)`))
+			text, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.textContent.slice(0, 3000)`))
 			t.Fatalf("dashboard: %s (%s): %v\npage:\n%s", what, expr, err, text)
 		}
 	}
@@ -119,10 +136,10 @@ func TestIntegrationBrowserFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS("50 bots listed", `document.querySelectorAll("details[data-bot]").length === 50`)
-	waitJS("the fleet's error count", `document.getElementById("fleet").innerText.includes("1 error") && document.getElementById("fleet").innerText.includes("1 failed")`)
+	waitJS("the fleet's error count", `document.getElementById("fleet").textContent.includes("1 error") && document.getElementById("fleet").textContent.includes("1 failed")`)
 	waitJS("the broken bot red and open", `(() => { const d = document.querySelector('details[data-bot="bot-00"]');
 		const td = d && d.querySelector('tr[data-path="bot-00.gbdialog/broken.bas"] td.error');
-		return d.open && td && getComputedStyle(td).color === "rgb(207, 34, 46)" && d.querySelector("summary").innerText.includes("1 error") })()`)
+		return d.open && td && getComputedStyle(td).color === "rgb(207, 34, 46)" && d.querySelector("summary").textContent.includes("1 error") })()`)
 	waitJS("the failing document", `document.querySelector('details[data-bot="bot-01"] tr[data-path="bot-01.gbkb/faq/hours.md"] td.failed') !== null`)
 	waitJS("a tool without a description is its name alone", `document.querySelector('details[data-bot="bot-02"] li[data-tool="nodesc"]').textContent === "nodesc"`)
 	waitJS("one document, not documents", `document.querySelector('details[data-bot="bot-01"] li[data-kb="faq"]').textContent.endsWith(" in 1 document")`)
@@ -136,7 +153,7 @@ func TestIntegrationBrowserFleet(t *testing.T) {
 	if _, err := chromedp.Run(tab, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
-	waitJS("past events after a reload", `document.getElementById("log").innerText.includes("bot-00.gbdialog/broken.bas  compiled (1 error)")`)
+	waitJS("past events after a reload", `document.getElementById("log").textContent.includes("bot-00.gbdialog/broken.bas  compiled (1 error)")`)
 	if _, err := chromedp.Run(tab, chromedp.SendKeys("#search", "bot-4")); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,19 @@ func copyTree(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// writeIn writes content to the file rel (slash-separated) under root,
+// making its folders.
+func writeIn(t *testing.T, root, rel, content string) {
+	t.Helper()
+	name := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func getJSON(t *testing.T, url string, v any) int {
@@ -265,3 +279,62 @@ func TestIntegrationDevWriteLoop(t *testing.T) {
 }
 
 func repoRoot(t *testing.T) string { return testinfra.RepoRoot(t) }
+
+// TestIntegrationDevReferencesRechecked (issue 12): start.bas names the
+// tool pay-fee and the knowledge base faq, neither of which the bot has:
+// two warnings. Creating pay-fee.bas takes the tool's away, a document in
+// lighthouse.gbkb/faq/ the KB's, and deleting that last document brings
+// the KB's back: the read API shows each without start.bas being touched.
+func TestIntegrationDevReferencesRechecked(t *testing.T) {
+	dir := copyTree(t, filepath.Join(repoRoot(t), "examples", "bots"))
+	_, httpAddr, stdout := startDevLog(t, dir)
+	eventually(t, "the initial scan", func() bool { return strings.Contains(stdout.String(), "ready: 9 files") })
+	pkg := filepath.Join(dir, "lighthouse.gbai")
+	write := func(rel, content string) { t.Helper(); writeIn(t, pkg, rel, content) }
+	url := "http://" + httpAddr + "/api/bots/lighthouse/scripts/lighthouse.gbdialog/start.bas"
+	var seq uint64
+	warnings := func() []string {
+		var sc struct {
+			Seq         uint64              `json:"seq"`
+			Diagnostics []events.Diagnostic `json:"diagnostics"`
+		}
+		if getJSON(t, url, &sc) != 200 {
+			return nil
+		}
+		seq = sc.Seq
+		out := []string{}
+		for _, d := range sc.Diagnostics {
+			if d.Severity == "warning" {
+				out = append(out, d.Message)
+			}
+		}
+		return out
+	}
+	has := func(ws []string, name string) bool {
+		return slices.ContainsFunc(ws, func(w string) bool { return strings.Contains(w, `"`+name+`"`) })
+	}
+	write("lighthouse.gbdialog/start.bas", "ADD TOOL \"pay-fee\"\nUSE KB \"faq\"\nTALK \"Welcome\"\n")
+	eventually(t, "both warnings on start.bas", func() bool {
+		ws := warnings()
+		return len(ws) == 2 && has(ws, "pay-fee") && has(ws, "faq")
+	})
+	compiled := seq
+
+	write("lighthouse.gbdialog/pay-fee.bas", "PARAM amount AS NUMBER DESCRIPTION \"Fee\"\nDESCRIPTION \"Pays a fee\"\nTALK amount\n")
+	eventually(t, "the pay-fee warning gone", func() bool {
+		ws := warnings()
+		return len(ws) == 1 && has(ws, "faq")
+	})
+	write("lighthouse.gbkb/faq/fees.md", "# Fees\n\nThe lantern tour costs two coins.\n")
+	eventually(t, "the faq warning gone", func() bool { ws := warnings(); return ws != nil && len(ws) == 0 })
+	if err := os.Remove(filepath.Join(pkg, "lighthouse.gbkb", "faq", "fees.md")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the faq warning back after its last document went", func() bool {
+		ws := warnings()
+		return len(ws) == 1 && has(ws, "faq")
+	})
+	if seq != compiled {
+		t.Fatalf("start.bas was compiled again as a new version (seq %d, then %d)", compiled, seq)
+	}
+}

@@ -47,6 +47,8 @@ func (s *Service) apply(ctx context.Context, kind events.Kind, c *events.Change,
 		return s.compileDialog(ctx, c, path, out)
 	case events.KindConfig:
 		return s.compileConfig(ctx, c, path, out)
+	case events.KindKB:
+		return s.kbDocument(ctx, c, path, true, out)
 	}
 	out.Status = events.StatusSkipped
 	return nil
@@ -75,6 +77,8 @@ func (s *Service) remove(ctx context.Context, kind events.Kind, c *events.Change
 			out.Config = configDiff(botpkg.Diff(settingsConfig(prev), nil))
 		}
 		return nil
+	case events.KindKB:
+		return s.kbDocument(ctx, c, path, false, out)
 	}
 	out.Status = events.StatusSkipped
 	return nil
@@ -198,8 +202,7 @@ func (s *Service) compileConfig(ctx context.Context, c *events.Change, path stri
 
 // inventory is what the bot has of what eff references, for reference
 // warnings: which of the named tools are its active tools (from the store,
-// by name) and its knowledge bases (the folders under <bot>.gbkb/ in the
-// storage, listed at most once per InventoryTTL); nil when eff references
+// by name) and its knowledge bases (kbNames); nil when eff references
 // nothing by name. When either cannot be read the file compiles without
 // reference warnings rather than waiting: they are advice, and the next
 // compile has them.
@@ -234,17 +237,33 @@ func (s *Service) inventory(ctx context.Context, bot string, eff *analysis.Effec
 	return inv
 }
 
-// kbNames lists the knowledge bases of bot: the first folder of every
-// document under <bot>.gbkb/ (events.Classify's KB). Packages whose KB
-// folder is named otherwise are not seen, which only costs warnings.
+// kbNames returns the knowledge bases of bot from the store, which KB
+// changes keep (kb.go). The first time the store does not know the bot's
+// knowledge bases, they are listed once from the storage: the first folder
+// of every document under <bot>.gbkb/ (events.Classify's KB). Packages
+// whose KB folder is named otherwise are not seen, which only costs
+// warnings.
 func (s *Service) kbNames(ctx context.Context, bot string) ([]string, error) {
-	now := time.Now()
-	if names, ok := s.kbs.get(bot, now); ok {
-		return names, nil
+	names, known, err := s.store.KBNames(ctx, bot)
+	if err != nil || known {
+		return names, err
 	}
+	docs, err := s.listKBs(ctx, bot)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SeedKBs(ctx, bot, docs); err != nil {
+		return nil, err
+	}
+	names, _, err = s.store.KBNames(ctx, bot)
+	return names, err
+}
+
+// listKBs lists the documents under <bot>.gbkb/ in the storage.
+func (s *Service) listKBs(ctx context.Context, bot string) ([]store.KBDoc, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadTimeout)
 	defer cancel()
-	names := []string{}
+	docs := []store.KBDoc{}
 	for obj, err := range s.storage.List(ctx, bot, bot+".gbkb/") {
 		switch {
 		case errors.Is(err, drive.ErrNotFound):
@@ -254,13 +273,11 @@ func (s *Service) kbNames(ctx context.Context, bot string) ([]string, error) {
 		case err != nil:
 			return nil, fmt.Errorf("listing knowledge bases of %s: %w", bot, err)
 		}
-		if cl := events.Classify(obj.Path); cl.Kind == events.KindKB && !slices.Contains(names, cl.KB) {
-			names = append(names, cl.KB)
+		if cl := events.Classify(obj.Path); cl.Kind == events.KindKB {
+			docs = append(docs, store.KBDoc{Path: obj.Path, KB: cl.KB})
 		}
 	}
-	slices.Sort(names)
-	s.kbs.put(bot, names, now)
-	return names, nil
+	return docs, nil
 }
 
 // storeErr classifies a store error: an invalid write cannot succeed on a

@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -230,24 +231,26 @@ func TestProcessErrors(t *testing.T) {
 }
 
 // Reference warnings follow what the bot has: its active tools (from the
-// store) and its knowledge bases (from the storage).
+// store) and its knowledge bases (listed once, then from KB changes).
 func TestInventoryWarnings(t *testing.T) {
-	u := newUnit(t, Config{InventoryTTL: time.Nanosecond})
+	u := newUnit(t, Config{})
 	src := "USE TOOL \"book\"\nUSE KB \"manuals\"\n"
 	o := u.mustRun(t, u.files.write(t, "harbor", "harbor.gbdialog/start.bas", src))
 	if len(o.Diagnostics) != 2 {
 		t.Fatalf("with no tool and no KB: %+v", o.Diagnostics)
 	}
 	u.mustRun(t, u.files.write(t, "harbor", bookPath, bookSrc))
-	u.files.write(t, "harbor", "harbor.gbkb/manuals/a.md", "# A")
+	u.mustRun(t, u.files.write(t, "harbor", "harbor.gbkb/manuals/a.md", "# A"))
 	o = u.mustRun(t, u.files.write(t, "harbor", "harbor.gbdialog/start.bas", src+"TALK 1\n"))
 	if len(o.Diagnostics) != 0 {
 		t.Fatalf("with the tool and the KB present: %+v", o.Diagnostics)
 	}
 }
 
-func TestKBNamesCached(t *testing.T) {
-	u := newUnit(t, Config{InventoryTTL: time.Hour})
+// The storage is listed once per bot, when the store does not know its
+// knowledge bases; after that only KB changes move them.
+func TestKBNamesListedOnce(t *testing.T) {
+	u := newUnit(t, Config{})
 	u.files.write(t, "harbor", "harbor.gbkb/a/x.md", "x")
 	u.files.write(t, "harbor", "harbor.gbkb/b/c/y.md", "y")
 	u.files.write(t, "harbor", "harbor.gbkb/top.md", "z")
@@ -256,9 +259,16 @@ func TestKBNamesCached(t *testing.T) {
 	if err != nil || strings.Join(names, ",") != "a,b,"+events.DefaultKB {
 		t.Fatalf("kbNames = %v, %v", names, err)
 	}
-	u.files.write(t, "harbor", "harbor.gbkb/new/z.md", "z")
+	u.files.write(t, "harbor", "harbor.gbkb/unseen/z.md", "z") // no change published
 	if names, _ := u.svc.kbNames(ctx, "harbor"); len(names) != 3 {
-		t.Fatalf("the listing was not reused within the TTL: %v", names)
+		t.Fatalf("the storage was listed again: %v", names)
+	}
+	u.mustRun(t, u.files.write(t, "harbor", "harbor.gbkb/new/z.md", "z"))
+	u.mustRun(t, u.files.remove(t, "harbor", "harbor.gbkb/a/x.md"))
+	want := []string{"b", "new", events.DefaultKB}
+	slices.Sort(want)
+	if names, _ := u.svc.kbNames(ctx, "harbor"); !slices.Equal(names, want) {
+		t.Fatalf("after KB changes: %v", names)
 	}
 	if names, err := u.svc.kbNames(ctx, "nobot"); err != nil || len(names) != 0 {
 		t.Fatalf("kbNames of a missing bot = %v, %v", names, err)

@@ -32,9 +32,6 @@ type Config struct {
 	ReadTimeout time.Duration
 	// HandlerTimeout bounds the processing of one change.
 	HandlerTimeout time.Duration
-	// InventoryTTL is how long a bot's list of knowledge bases (for the
-	// "no such KB" warnings) is reused before the storage is listed again.
-	InventoryTTL time.Duration
 	// RetryMin and RetryMax bound the backoff between tries of a change
 	// that failed for a transient reason (database or storage down).
 	RetryMin, RetryMax time.Duration
@@ -52,7 +49,6 @@ const (
 	DefaultConcurrency    = 4
 	DefaultReadTimeout    = 10 * time.Second
 	DefaultHandlerTimeout = 2 * time.Minute
-	DefaultInventoryTTL   = 10 * time.Second
 	DefaultRetryMin       = time.Second
 	DefaultRetryMax       = time.Minute
 	// MaxConcurrency bounds Concurrency (the consumer's MaxAckPending is
@@ -76,7 +72,7 @@ func (c Config) WithDefaults() Config {
 		def time.Duration
 	}{
 		{&c.ReadTimeout, DefaultReadTimeout}, {&c.HandlerTimeout, DefaultHandlerTimeout},
-		{&c.InventoryTTL, DefaultInventoryTTL}, {&c.RetryMin, DefaultRetryMin}, {&c.RetryMax, DefaultRetryMax},
+		{&c.RetryMin, DefaultRetryMin}, {&c.RetryMax, DefaultRetryMax},
 	} {
 		if *d.p == 0 {
 			*d.p = d.def
@@ -101,8 +97,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("compiler: ReadTimeout (%s) %s must be positive", EnvReadTimeout, c.ReadTimeout)
 	case c.HandlerTimeout <= c.ReadTimeout:
 		return fmt.Errorf("compiler: HandlerTimeout (%s) %s must be longer than ReadTimeout (%s) %s", EnvHandlerTimeout, c.HandlerTimeout, EnvReadTimeout, c.ReadTimeout)
-	case c.InventoryTTL < 0:
-		return fmt.Errorf("compiler: InventoryTTL (%s) %s must not be negative", EnvInventoryTTL, c.InventoryTTL)
 	case c.RetryMin <= 0 || c.RetryMax < c.RetryMin:
 		return fmt.Errorf("compiler: RetryMin (%s) %s and RetryMax (%s) %s must satisfy 0 < RetryMin <= RetryMax", EnvRetryMin, c.RetryMin, EnvRetryMax, c.RetryMax)
 	case c.Consumer == "" || strings.ContainsAny(c.Consumer, " \t\r\n.*>/\\"):
@@ -119,7 +113,6 @@ const (
 	EnvMaxFileBytes   = "COMPILER_MAX_FILE_BYTES"
 	EnvReadTimeout    = "COMPILER_READ_TIMEOUT"
 	EnvHandlerTimeout = "COMPILER_HANDLER_TIMEOUT"
-	EnvInventoryTTL   = "COMPILER_INVENTORY_TTL"
 	EnvRetryMin       = "COMPILER_RETRY_MIN"
 	EnvRetryMax       = "COMPILER_RETRY_MAX"
 	EnvConsumer       = "COMPILER_CONSUMER"
@@ -133,7 +126,6 @@ var Settings = []host.Setting{
 	{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest .bas or config.csv read (default and most 1048576)"},
 	{Env: EnvReadTimeout, Flag: "read-timeout", Usage: "bound of one storage read or listing (default 10s)"},
 	{Env: EnvHandlerTimeout, Flag: "handler-timeout", Usage: "bound of one change (default 2m)"},
-	{Env: EnvInventoryTTL, Flag: "inventory-ttl", Usage: "how long a bot's list of KBs is reused (default 10s)"},
 	{Env: EnvRetryMin, Flag: "retry-min", Usage: "first backoff after a transient failure (default 1s)"},
 	{Env: EnvRetryMax, Flag: "retry-max", Usage: "longest backoff (default 1m)"},
 	{Env: EnvConsumer, Flag: "consumer", Usage: "durable consumer on DRIVE (default compiler); another name must exist already (a replay consumer)"},
@@ -156,7 +148,7 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		dst *time.Duration
 	}{
 		{EnvReadTimeout, &c.ReadTimeout}, {EnvHandlerTimeout, &c.HandlerTimeout},
-		{EnvInventoryTTL, &c.InventoryTTL}, {EnvRetryMin, &c.RetryMin}, {EnvRetryMax, &c.RetryMax},
+		{EnvRetryMin, &c.RetryMin}, {EnvRetryMax, &c.RetryMax},
 	} {
 		if v := get(d.env); v != "" {
 			p, err := time.ParseDuration(v)

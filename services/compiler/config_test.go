@@ -25,7 +25,6 @@ func TestConfigValidate(t *testing.T) {
 		{"file limit over the parser's", Config{MaxFileBytes: DefaultMaxFileBytes + 1}, "MaxFileBytes"},
 		{"handler shorter than a read", Config{ReadTimeout: time.Minute, HandlerTimeout: time.Second}, "HandlerTimeout"},
 		{"retry bounds reversed", Config{RetryMin: time.Minute, RetryMax: time.Second}, "RetryMin"},
-		{"negative TTL", Config{InventoryTTL: -time.Second}, "InventoryTTL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,10 +56,10 @@ func TestFromEnv(t *testing.T) {
 		}, ""},
 		{"all set", map[string]string{
 			EnvDataDir: "/var/lib/c", EnvConcurrency: "8", EnvMaxFileBytes: "1000", EnvReadTimeout: "3s",
-			EnvHandlerTimeout: "1m", EnvInventoryTTL: "0s", EnvRetryMin: "10ms", EnvRetryMax: "2s",
+			EnvHandlerTimeout: "1m", EnvRetryMin: "10ms", EnvRetryMax: "2s",
 		}, func(t *testing.T, c Config) {
 			if c.DataDir != "/var/lib/c" || c.Concurrency != 8 || c.MaxFileBytes != 1000 || c.ReadTimeout != 3*time.Second ||
-				c.HandlerTimeout != time.Minute || c.InventoryTTL != DefaultInventoryTTL || c.RetryMin != 10*time.Millisecond || c.RetryMax != 2*time.Second {
+				c.HandlerTimeout != time.Minute || c.RetryMin != 10*time.Millisecond || c.RetryMax != 2*time.Second {
 				t.Fatalf("config = %+v", c)
 			}
 		}, ""},
@@ -72,7 +71,6 @@ func TestFromEnv(t *testing.T) {
 		{"file limit over the parser's", map[string]string{EnvMaxFileBytes: "999999999999"}, nil, EnvMaxFileBytes},
 		{"negative read timeout", map[string]string{EnvReadTimeout: "-1s"}, nil, EnvReadTimeout},
 		{"handler shorter than a read", map[string]string{EnvReadTimeout: "1m", EnvHandlerTimeout: "30s"}, nil, EnvHandlerTimeout},
-		{"negative TTL", map[string]string{EnvInventoryTTL: "-1s"}, nil, EnvInventoryTTL},
 		{"retry bounds reversed", map[string]string{EnvRetryMin: "1m", EnvRetryMax: "1s"}, nil, EnvRetryMax},
 		{"both stores", map[string]string{EnvPostgresDSN: "postgres://x/y", EnvDataDir: "/d"}, nil, EnvPostgresDSN},
 		{"bad consumer name", map[string]string{EnvConsumer: "a.b"}, nil, EnvConsumer},

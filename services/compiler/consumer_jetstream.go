@@ -30,6 +30,9 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
 		return fmt.Errorf("compiling %s at seq %d: %w", events.Key(c.Bot, events.DisplayPath(c.Path)), c.Seq, err)
 	}
 	out.Millis = time.Since(start).Milliseconds()
+	if c.Kind == events.KindKB && out.Status == events.StatusSkipped {
+		return nil // the indexer's outcome is the one that counts (kb.go)
+	}
 	if err := bus.PublishOutcome(ctx, s.js, &out); err != nil {
 		return err
 	}

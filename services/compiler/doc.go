@@ -32,15 +32,19 @@
 // lacks) compile a dialog twice when it references anything by name: once
 // to learn the names, once with which of them are active tools (one
 // indexed store query, Store.ActiveToolNames) and with the bot's
-// knowledge bases, listed from <bot>.gbkb/ in the storage at most once per
-// Config.InventoryTTL. When a dialog is stored or removed, the bot's other
-// scripts that name its tool (ADD TOOL, USE TOOL) are checked again from
-// their stored version (recheck.go): their diagnostics and tool state are
-// replaced in the store (Store.Recheck, only while that version is
-// current) and an outcome is published, so the API and the dashboard drop
-// or show the warning without the script changing. KB changes do not
-// reach the compiler, so a USE KB warning is only re-checked when the
-// script compiles again.
+// knowledge bases (Store.KBNames). The compiler's consumer takes KB
+// changes too (kb.go): each records its document in the store
+// (Store.KBDocument), without reading the storage and without an outcome
+// of its own; the storage is listed once per bot, the first time the
+// store does not know its knowledge bases (Store.SeedKBs). When a dialog
+// is stored or removed, the bot's other scripts that name its tool (ADD
+// TOOL, USE TOOL) are checked again from their stored version
+// (recheck.go), and likewise the scripts naming a knowledge base (USE
+// KB) when it gets its first document or loses its last: their
+// diagnostics and tool state are replaced in the store (Store.Recheck,
+// only while that version is current) and an outcome is published, so
+// the API and the dashboard drop or show the warning without the script
+// changing.
 //
 // The dialect is General Bots' own (package basic, keywords.tsv): a form
 // that upstream's runtime registers, its compiler rewrites or its book

@@ -446,3 +446,33 @@ func jsonEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+// Issue 12: KB changes reach the compiler through its consumer. A
+// knowledge base appearing re-checks the script that uses it (an outcome
+// for the script's stored version, without its warning); the KB change
+// itself gets no compiler outcome, as the indexer's is the one that counts.
+func TestIntegrationKBChangeRechecks(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store.Store) {
+		r := newRig(t, st)
+		r.start(t, testConfig())
+		const start = "harbor.gbdialog/start.bas"
+		c := r.publish(t, r.files.write(t, "harbor", start, "USE KB \"faq\"\n"))
+		if o := r.outcome(t, c.Seq); len(o.Diagnostics) != 1 || !strings.Contains(o.Diagnostics[0].Message, `"faq"`) {
+			t.Fatalf("before faq exists: %+v", o)
+		}
+		kb := r.publish(t, r.files.write(t, "harbor", "harbor.gbkb/faq/a.md", "# A"))
+		if o := r.outcome(t, c.Seq); o.Path != start || o.Status != events.StatusOK || len(o.Diagnostics) != 0 {
+			t.Fatalf("recheck after faq appeared: %+v", o)
+		}
+		gone := r.publish(t, r.files.remove(t, "harbor", "harbor.gbkb/faq/a.md"))
+		if o := r.outcome(t, c.Seq); len(o.Diagnostics) != 1 {
+			t.Fatalf("recheck after faq's last document went: %+v", o)
+		}
+		r.noMoreOutcomes(t, 300*time.Millisecond)
+		sc, err := st.Script(context.Background(), "harbor", start)
+		if err != nil || sc.Seq != c.Seq || len(sc.Diagnostics) != 1 {
+			t.Fatalf("stored start.bas: %+v, %v", sc, err)
+		}
+		t.Logf("KB changes at seq %d and %d: no compiler outcome of their own", kb.Seq, gone.Seq)
+	})
+}

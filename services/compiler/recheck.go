@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
@@ -13,22 +14,38 @@ import (
 // recheckReferrers re-checks the other scripts of bot that name the tool
 // the dialog at path defines (its file stem), after that dialog was
 // stored or removed: the tool may just have appeared, changed state or
-// gone, and their reference warnings with it. Each is compiled again from
+// gone, and their reference warnings with it.
+func (s *Service) recheckReferrers(ctx context.Context, bot, path string) {
+	tool := analysis.ToolName(path)
+	s.recheckRefs(ctx, bot, path, func(e *store.BotEffects) []store.RefRow { return e.Tools }, func(name string) bool {
+		return strings.EqualFold(strings.TrimSuffix(strings.TrimSuffix(name, ".bas"), ".BAS"), tool)
+	})
+}
+
+// recheckKBReferrers re-checks the scripts of bot that name knowledge base
+// kb, or the package's whole knowledge-base folder, after kb got its
+// first document or lost its last one.
+func (s *Service) recheckKBReferrers(ctx context.Context, bot, kb string) {
+	s.recheckRefs(ctx, bot, "", func(e *store.BotEffects) []store.RefRow { return e.KBs }, func(name string) bool {
+		return strings.EqualFold(name, kb) || botpkg.FolderKind(name) == botpkg.KindKB
+	})
+}
+
+// recheckRefs re-checks every script of bot but skip with a reference
+// among refs(effects) whose name matches. Each is compiled again from
 // its stored version's content, its diagnostics replaced in the store
 // (Store.Recheck) and an outcome published, so the API and the dashboard
 // show them without the script being touched. It is advice: a failure is
 // logged and the next compile of the script has it right.
-func (s *Service) recheckReferrers(ctx context.Context, bot, path string) {
-	tool := analysis.ToolName(path)
+func (s *Service) recheckRefs(ctx context.Context, bot, skip string, refs func(*store.BotEffects) []store.RefRow, match func(name string) bool) {
 	eff, err := s.store.Effects(ctx, bot)
 	if err != nil {
 		s.log.Warn("reference recheck skipped: effects unavailable", "bot", bot, "err", err)
 		return
 	}
-	seen := map[string]bool{path: true}
-	for _, r := range eff.Tools {
-		name := strings.TrimSuffix(strings.TrimSuffix(r.Name, ".bas"), ".BAS")
-		if r.Dynamic || seen[r.Path] || !strings.EqualFold(name, tool) {
+	seen := map[string]bool{skip: true}
+	for _, r := range refs(eff) {
+		if r.Dynamic || seen[r.Path] || !match(r.Name) {
 			continue
 		}
 		seen[r.Path] = true

@@ -101,7 +101,7 @@ func (f *files) remove(t testing.TB, bot, path string) events.Change {
 
 // testConfig retries fast, so failure paths finish in milliseconds.
 func testConfig() Config {
-	return Config{Concurrency: 2, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, InventoryTTL: time.Millisecond}
+	return Config{Concurrency: 2, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond}
 }
 
 // stores are the store implementations integration tests run against.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -58,7 +57,6 @@ type Service struct {
 	storage Storage
 	store   store.Store
 	log     *slog.Logger
-	kbs     kbCache
 	observe func(subject string, took time.Duration, result string)
 }
 
@@ -84,7 +82,6 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	return &Service{
 		cfg: cfg, js: deps.JS, storage: deps.Storage, store: deps.Store,
 		log:     log.With("service", Name),
-		kbs:     kbCache{ttl: cfg.InventoryTTL, m: map[string]kbEntry{}},
 		observe: deps.Observe,
 	}, nil
 }
@@ -105,32 +102,4 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.log.Info("compiling", "consumer", wcfg.Name, "workers", s.cfg.Concurrency)
 	return g.Wait()
-}
-
-// kbCache remembers each bot's knowledge-base names for Config.InventoryTTL.
-type kbCache struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[string]kbEntry
-}
-
-type kbEntry struct {
-	names []string
-	at    time.Time
-}
-
-func (c *kbCache) get(bot string, now time.Time) ([]string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[bot]
-	if !ok || now.Sub(e.at) >= c.ttl {
-		return nil, false
-	}
-	return e.names, true
-}
-
-func (c *kbCache) put(bot string, names []string, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m[bot] = kbEntry{names: names, at: now}
 }

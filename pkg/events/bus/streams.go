@@ -240,9 +240,11 @@ const (
 	ConsumerIndexer  = "indexer"
 )
 
-// CompilerConsumer is the compiler's work queue: dialogs and configs.
+// CompilerConsumer is the compiler's work queue: dialogs and configs, and
+// KB documents, from which it learns which knowledge bases a bot has.
 func CompilerConsumer() jetstream.ConsumerConfig {
-	return WorkQueueConsumer(ConsumerCompiler, events.FilterKind(events.KindDialog), events.FilterKind(events.KindConfig))
+	return WorkQueueConsumer(ConsumerCompiler, events.FilterKind(events.KindDialog), events.FilterKind(events.KindConfig),
+		events.FilterKind(events.KindKB))
 }
 
 // IndexerConsumer is the indexer's work queue: knowledge-base documents.

@@ -36,6 +36,8 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		{"Bots", contractBots},
 		{"NonUTF8Path", contractNonUTF8},
 		{"ConcurrentWritersConverge", contractConcurrent},
+		{"KBDocuments", contractKBDocuments},
+		{"KBConcurrentLast", contractKBConcurrentLast},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

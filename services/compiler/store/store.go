@@ -106,6 +106,22 @@ type Store interface {
 	// Configs lists a bot's live config.csv files sorted by path.
 	Configs(ctx context.Context, bot string) ([]Config, error)
 
+	// KBDocument records that the document at bot/path of knowledge base
+	// kb exists (present) or was deleted, as of seq (a change at or below
+	// the stored sequence of the path changes nothing), and reports
+	// whether kb may have appeared or disappeared with it: it had a
+	// document before and has none after or the reverse, or the store did
+	// not know the bot's knowledge bases yet (SeedKBs). KB writes of one
+	// bot are serialised.
+	KBDocument(ctx context.Context, bot, path, kb string, seq uint64, present bool) (bool, error)
+	// KBNames returns the knowledge bases of bot that have a document,
+	// sorted, and whether the store knows them: false until SeedKBs.
+	KBNames(ctx context.Context, bot string) ([]string, bool, error)
+	// SeedKBs records the documents of a listing of the bot's storage,
+	// each unless a change of its path is stored already, and marks the
+	// bot's knowledge bases known.
+	SeedKBs(ctx context.Context, bot string, docs []KBDoc) error
+
 	// Close releases the connections.
 	Close() error
 }
