@@ -28,7 +28,8 @@ func TestBacklogHoldsTheReadyLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.CompilerConsumer()); err != nil {
+	compiler, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, bus.CompilerConsumer())
+	if err != nil {
 		t.Fatal(err)
 	}
 	publish := func(path string) uint64 {
@@ -59,6 +60,23 @@ func TestBacklogHoldsTheReadyLine(t *testing.T) {
 	}
 	if len(pulled) != 3 {
 		t.Fatalf("pulled %d changes, want 3", len(pulled))
+	}
+
+	// The compiler learns KB names from the same changes: it has
+	// acknowledged them, so it holds nothing.
+	cbatch, err := compiler.Fetch(3, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked := 0
+	for m := range cbatch.Messages() {
+		if err := m.DoubleAck(ctx); err != nil {
+			t.Fatal(err)
+		}
+		acked++
+	}
+	if acked != 3 {
+		t.Fatalf("the compiler acknowledged %d changes, want 3", acked)
 	}
 
 	bl, err := newBacklog(ctx, js, bus.ConsumerCompiler, bus.ConsumerIndexer, "absent")
