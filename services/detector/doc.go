@@ -8,7 +8,8 @@
 //
 // A Source turns what a storage says into observations ("this path now
 // holds this", "this path is gone"); the engine decides what is a change.
-// The folder source (source_dir.go) keeps one inotify watch per folder
+// The folder source (source_dir.go, with pkg/fswatch, which `drivemon
+// sync` shares) keeps one inotify watch per folder
 // (fsnotify has no recursive watch on Linux): a new folder is watched and
 // scanned at once, so files made by `mkdir -p a/b/c && touch a/b/c/f`
 // before its watch existed are found. Every path waits Config.Settle (50 ms)

@@ -39,6 +39,7 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/drivemon/drivemon/internal/natsembed v0.0.0
 	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
+	github.com/drivemon/drivemon/pkg/fswatch v0.0.0
 	github.com/drivemon/drivemon/pkg/host v0.0.0
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -72,3 +73,5 @@ replace github.com/drivemon/drivemon/pkg/host => ../../pkg/host
 replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg
 
 replace github.com/drivemon/drivemon/internal/natsembed => ../../internal/natsembed
+
+replace github.com/drivemon/drivemon/pkg/fswatch => ../../pkg/fswatch

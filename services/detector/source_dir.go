@@ -19,6 +19,7 @@ import (
 
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/fswatch"
 )
 
 // dirSource watches a local folder holding <bot>.gbai folders with inotify
@@ -114,11 +115,9 @@ type rootWatch struct {
 	*dirSource
 	eng     *engine
 	w       *fsnotify.Watcher
-	watched map[string]bool   // folders with a watch
+	folders *fswatch.Folders
 	bots    map[string]string // bot → its package folder
-	pending map[string]*pend  // settling paths
-	flushCh chan string
-	done    chan struct{}
+	settler *fswatch.Settler
 	recs    sync.WaitGroup  // running reconciliations
 	initial *sync.WaitGroup // the initial scan's reconciliations, while it runs
 	renamed struct {        // the last rename's old end, to pair with a create
@@ -127,36 +126,25 @@ type rootWatch struct {
 	}
 }
 
-type pend struct {
-	timer *time.Timer
-	due   time.Time
-	last  time.Time // Config.MaxSettle after the first event: due at the latest
-	from  string    // the old path when this create pairs with a rename
-}
-
 // watch runs until the root disappears (nil) or ctx ends.
 func (d *dirSource) watch(ctx context.Context, eng *engine, scanned func()) error {
 	w, err := fsnotify.NewBufferedWatcher(4096)
 	if err != nil {
 		return fmt.Errorf("watching %s: %w", d.root, err)
 	}
-	rw := &rootWatch{dirSource: d, eng: eng, w: w, watched: map[string]bool{}, bots: map[string]string{},
-		pending: map[string]*pend{}, flushCh: make(chan string, 1024), done: make(chan struct{})}
+	rw := &rootWatch{dirSource: d, eng: eng, w: w, folders: fswatch.NewFolders(w, d.ignored, d.log),
+		bots: map[string]string{}, settler: fswatch.NewSettler(d.cfg.Settle, d.cfg.MaxSettle)}
 	defer func() {
-		close(rw.done)
-		for _, p := range rw.pending {
-			p.timer.Stop()
-		}
+		rw.settler.Stop()
 		w.Close()
 		rw.recs.Wait()
 	}()
-	if err := w.Add(d.root); err != nil {
+	if err := rw.folders.Add(d.root); err != nil {
 		if !isDir(d.root) {
 			return nil
 		}
 		return fmt.Errorf("watching %s: %w", d.root, err)
 	}
-	rw.watched[d.root] = true
 	var initial sync.WaitGroup
 	rw.initial = &initial
 	if err := rw.scanAll(ctx); err != nil {
@@ -194,7 +182,7 @@ func (d *dirSource) watch(ctx context.Context, eng *engine, scanned func()) erro
 			if err := rw.scanAll(ctx); err != nil {
 				return err
 			}
-		case p := <-rw.flushCh:
+		case p := <-rw.settler.Ready():
 			rw.flush(ctx, p)
 		case <-rescan.C:
 			if err := rw.scanAll(ctx); err != nil {
@@ -365,10 +353,7 @@ func (rw *rootWatch) event(ctx context.Context, ev fsnotify.Event) bool {
 		r := rw.renamed
 		if r.path != "" && r.path != p && r.bot == bot && time.Since(r.at) <= rw.cfg.Settle {
 			rw.renamed.path = ""
-			if old := rw.pending[r.path]; old != nil {
-				old.timer.Stop()
-				delete(rw.pending, r.path)
-			}
+			rw.settler.Drop(r.path)
 			rw.schedule(p, r.path)
 			return false
 		}
@@ -380,39 +365,16 @@ func (rw *rootWatch) event(ctx context.Context, ev fsnotify.Event) bool {
 	return false
 }
 
-// schedule (re)arms p's settle timer, never past Config.MaxSettle after
-// the event that started it; from pairs it with a rename.
-func (rw *rootWatch) schedule(p, from string) {
-	now := time.Now()
-	due := now.Add(rw.cfg.Settle)
-	if pd := rw.pending[p]; pd != nil {
-		pd.due = due
-		if due.After(pd.last) {
-			pd.due = pd.last
-		}
-		if from != "" {
-			pd.from = from
-		}
-		pd.timer.Reset(pd.due.Sub(now))
-		return
-	}
-	pd := &pend{due: due, last: now.Add(rw.cfg.MaxSettle), from: from}
-	pd.timer = time.AfterFunc(rw.cfg.Settle, func() {
-		select {
-		case rw.flushCh <- p:
-		case <-rw.done:
-		}
-	})
-	rw.pending[p] = pd
-}
+// schedule (re)arms p's settle timer (fswatch.Settler: Config.Settle of
+// quiet, at most Config.MaxSettle); from pairs it with a rename.
+func (rw *rootWatch) schedule(p, from string) { rw.settler.Schedule(p, from) }
 
 // flush looks at a path that has been quiet for the settle window.
 func (rw *rootWatch) flush(ctx context.Context, p string) {
-	pd := rw.pending[p]
-	if pd == nil || time.Now().Before(pd.due) {
+	from, due := rw.settler.Take(p)
+	if !due {
 		return // paired with a rename, or re-armed: its timer fires again
 	}
-	delete(rw.pending, p)
 	if p == rw.root {
 		if err := rw.discover(ctx, false); err != nil {
 			rw.log.Warn("searching for packages; the periodic rescan retries", "root", rw.root, "err", err)
@@ -438,14 +400,14 @@ func (rw *rootWatch) flush(ctx context.Context, p string) {
 	switch {
 	case exists && fi.Mode().IsRegular():
 		o := observation{Bot: bot, Path: inner, Exists: true, Obj: drive.Object{Bot: bot, Path: inner, Size: fi.Size(), MTime: fi.ModTime().UnixMilli()}, By: events.DetectedByWatch}
-		if pd.from != "" {
-			if _, err := os.Lstat(pd.from); errors.Is(err, fs.ErrNotExist) {
-				_, fromInner, _ := rw.locate(pd.from)
+		if from != "" {
+			if _, err := os.Lstat(from); errors.Is(err, fs.ErrNotExist) {
+				_, fromInner, _ := rw.locate(from)
 				if _, err := events.CleanPath(fromInner); err == nil {
 					o.From = fromInner
 				}
 			} else {
-				rw.schedule(pd.from, "")
+				rw.schedule(from, "")
 			}
 		}
 		rw.submit(ctx, o)
@@ -455,8 +417,8 @@ func (rw *rootWatch) flush(ctx context.Context, p string) {
 		// Gone, or no longer a regular file (a symbolic link is never
 		// followed): absent. If it was a folder, so is everything in it.
 		rw.submit(ctx, observation{Bot: bot, Path: inner, By: events.DetectedByWatch, Confirmed: true})
-		if rw.watched[p] {
-			rw.unwatch(p)
+		if rw.folders.Watched(p) {
+			rw.folders.Unwatch(p)
 			rw.reconcileAsync(ctx, bot, rw.bots[bot], inner)
 		}
 	}
@@ -470,47 +432,11 @@ func (rw *rootWatch) submit(ctx context.Context, o observation) {
 // addTree watches folder p and every folder below it; with scan, every
 // file found is scheduled (files made before the watch existed).
 func (rw *rootWatch) addTree(ctx context.Context, p string, scan bool) {
-	_ = filepath.WalkDir(p, func(q string, e fs.DirEntry, err error) error {
-		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				rw.log.Warn("cannot read folder", "path", q, "err", err)
-			}
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if rw.ignored(q) {
-			if e.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		switch {
-		case e.IsDir():
-			if !rw.watched[q] {
-				if err := rw.w.Add(q); err != nil {
-					rw.log.Warn("cannot watch folder; the periodic rescan covers it", "path", q, "err", err)
-				} else {
-					rw.watched[q] = true
-				}
-			}
-		case scan && e.Type().IsRegular():
-			rw.schedule(q, "")
-		}
-		return nil
-	})
-}
-
-// unwatch drops the watches of p and everything below it.
-func (rw *rootWatch) unwatch(p string) {
-	prefix := p + string(filepath.Separator)
-	for q := range rw.watched {
-		if q == p || strings.HasPrefix(q, prefix) {
-			_ = rw.w.Remove(q)
-			delete(rw.watched, q)
-		}
+	var file func(string)
+	if scan {
+		file = func(q string) { rw.schedule(q, "") }
 	}
+	rw.folders.AddTree(ctx, p, file)
 }
 
 // scanAll reconciles the whole root: packages found and lost, folders
@@ -523,7 +449,7 @@ func (rw *rootWatch) scanAll(ctx context.Context) error {
 // change which packages exist: a folder, a <bot>.gbai name, or a folder
 // that was watched (now gone).
 func (rw *rootWatch) mayHoldPackages(p string) bool {
-	if _, ok := events.BotFromPackage(filepath.Base(p)); ok || rw.watched[p] {
+	if _, ok := events.BotFromPackage(filepath.Base(p)); ok || rw.folders.Watched(p) {
 		return true
 	}
 	fi, err := os.Lstat(p)
@@ -541,11 +467,9 @@ func (rw *rootWatch) discover(ctx context.Context, full bool) error {
 		return err
 	}
 	for _, q := range found.Searched {
-		if err := rw.w.Add(q); err != nil {
+		if err := rw.folders.Add(q); err != nil {
 			rw.log.Warn("cannot watch folder; the periodic rescan covers it", "path", q, "err", err)
-			continue
 		}
-		rw.watched[q] = true
 	}
 	seen := map[string]bool{}
 	for bot, dirs := range found.Dirs {
@@ -605,7 +529,7 @@ func (rw *rootWatch) openPackage(ctx context.Context, bot, p string) {
 // then deleted for every file the state holds.
 func (rw *rootWatch) closePackage(ctx context.Context, bot string) {
 	if p, ok := rw.bots[bot]; ok {
-		rw.unwatch(p)
+		rw.folders.Unwatch(p)
 		delete(rw.bots, bot)
 		rw.dir.SetPackage(bot, "")
 	}
