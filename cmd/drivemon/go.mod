@@ -26,6 +26,7 @@ require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/drivemon/drivemon/internal/natsembed v0.0.0
 	github.com/drivemon/drivemon/pkg/botpkg v0.0.0
+	github.com/drivemon/drivemon/pkg/fswatch v0.0.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/fsnotify/fsnotify v1.10.1 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
@@ -95,3 +96,5 @@ replace (
 replace github.com/drivemon/drivemon/pkg/botpkg => ../../pkg/botpkg
 
 replace github.com/drivemon/drivemon/internal/natsembed => ../../internal/natsembed
+
+replace github.com/drivemon/drivemon/pkg/fswatch => ../../pkg/fswatch

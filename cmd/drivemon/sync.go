@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
-
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/pkg/botsync"
 	"github.com/drivemon/drivemon/pkg/drive"
@@ -32,6 +35,12 @@ remote version at its path and the local edit as
 contacting REMOTE, what LOCAL changed since the last pass and that pass's
 summary and errors.
 
+Without --once it keeps watching: LOCAL with inotify (a path is looked at
+once quiet for 50 ms), REMOTE through the DRIVE stream with --nats (the
+detector publishes every change of the bucket; a quiet moment costs no S3
+request, and a restart resumes from the stream cursor kept in the state),
+otherwise by listing it every --interval.
+
 flags:
 `
 
@@ -47,6 +56,8 @@ type syncFlags struct {
 	dryRun   bool
 	asJSON   bool
 	excludes stringList
+	natsURL  string
+	interval time.Duration
 }
 
 // runSync is `drivemon sync`.
@@ -57,7 +68,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flagSet("drivemon sync", stderr)
 	var f syncFlags
 	fs.StringVar(&f.mode, "mode", "two-way", "two-way, push (LOCAL → REMOTE), pull (REMOTE → LOCAL) or mirror (REMOTE := LOCAL, deletes included)")
-	fs.BoolVar(&f.once, "once", false, "run one pass and exit (required for now: watch mode is not available yet)")
+	fs.BoolVar(&f.once, "once", false, "run one pass and exit (default: keep watching)")
+	fs.StringVar(&f.natsURL, "nats", "", "NATS URL: follow REMOTE's changes on the DRIVE stream instead of listing it")
+	fs.DurationVar(&f.interval, "interval", botsync.DefaultInterval, "without --nats, how often a watch lists REMOTE")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan (upload, download, delete, conflict, move per path) and change nothing")
 	fs.BoolVar(&f.asJSON, "json", false, "one JSON object per action and per pass summary")
 	fs.Var(&f.excludes, "exclude", "leave paths matching GLOB alone (repeatable); always excluded: "+strings.Join(botsync.DefaultExcludes, " "))
@@ -76,8 +89,11 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usagef("--mode: %v", err)
 	}
-	if !f.once {
-		return usagef("watch mode is not available yet: pass --once to run one pass")
+	if !f.once && f.dryRun {
+		return usagef("--dry-run plans one pass: add --once")
+	}
+	if f.interval <= 0 {
+		return usagef("--interval %s: want a positive duration", f.interval)
 	}
 	filter, err := botsync.NewFilter(append(append([]string{}, botsync.DefaultExcludes...), f.excludes...))
 	if err != nil {
@@ -101,7 +117,11 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Mode: mode, Filter: filter, DryRun: f.dryRun, Host: conflictHost(hostname),
 		StateFile: botsync.BasePath(local.Root(), remote.String()),
 	}}
-	sum, err := s.Pass(ctx, func(a botsync.Action) { printAction(stdout, stderr, f.asJSON, a) })
+	report := func(a botsync.Action) { printAction(stdout, stderr, f.asJSON, a) }
+	if !f.once {
+		return watchSync(ctx, s, f, report, stdout)
+	}
+	sum, err := s.Pass(ctx, report)
 	printSummary(stdout, f.asJSON, f.dryRun, sum)
 	if err != nil {
 		return err
@@ -110,6 +130,36 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%d actions failed (see above); the next pass retries them", sum.Errors)
 	}
 	return nil
+}
+
+// watchSync runs the watch until ctx ends (Ctrl-C), a summary line after
+// each pass.
+func watchSync(ctx context.Context, s *botsync.Syncer, f syncFlags, report func(botsync.Action), stdout io.Writer) error {
+	o := botsync.WatchOptions{Interval: f.interval, OnPass: func(sum botsync.Summary, err error) {
+		printSummary(stdout, f.asJSON, false, sum)
+		if err != nil {
+			report(botsync.Action{Err: fmt.Errorf("pass: %w; retrying", err)})
+		}
+	}}
+	if f.natsURL != "" {
+		remote, ok := s.Remote.(*botsync.S3Tree)
+		if !ok {
+			return usagef("--nats follows an S3 REMOTE's changes; %s is a folder", s.Remote)
+		}
+		nc, err := nats.Connect(f.natsURL, nats.Name("drivemon sync"), nats.Timeout(5*time.Second), nats.MaxReconnects(-1))
+		if err != nil {
+			return fmt.Errorf("connecting to %s: %w", f.natsURL, err)
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return fmt.Errorf("connecting to %s: %w", f.natsURL, err)
+		}
+		if o.Journal, err = botsync.NewDriveJournal(js, remote, slog.Default()); err != nil {
+			return usagef("--nats: %v", err)
+		}
+	}
+	return s.Watch(ctx, o, report)
 }
 
 // parseInterleaved parses flags given before, between or after the

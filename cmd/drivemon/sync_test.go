@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/botsync"
@@ -44,7 +45,9 @@ func TestSyncUsageErrors(t *testing.T) {
 		{"no arguments", []string{"sync", "--once"}, "want LOCAL and REMOTE, got 0"},
 		{"one argument", []string{"sync", "--once", local}, "want LOCAL and REMOTE, got 1"},
 		{"three arguments", []string{"sync", "--once", local, remote, remote}, "got 3"},
-		{"watch mode", []string{"sync", local, remote}, "watch mode is not available yet: pass --once"},
+		{"dry run watching", []string{"sync", "--dry-run", local, remote}, "--dry-run plans one pass: add --once"},
+		{"zero interval", []string{"sync", "--interval", "0s", local, remote}, "--interval 0s: want a positive duration"},
+		{"nats with a folder", []string{"sync", "--nats", "nats://127.0.0.1:1", local, remote}, "--nats follows an S3 REMOTE"},
 		{"bad mode", []string{"sync", "--once", "--mode", "bisync", local, remote}, `mode "bisync"`},
 		{"bad exclude", []string{"sync", "--once", "--exclude", "[a", local, remote}, "unclosed ["},
 		{"missing LOCAL", []string{"sync", "--once", filepath.Join(local, "nope"), remote}, "LOCAL:"},
@@ -204,4 +207,43 @@ func TestSyncStatus(t *testing.T) {
 	if code, _, _ := runCmd(t, "sync", "status"); code != exitUsage {
 		t.Errorf("status without LOCAL: exit %d", code)
 	}
+}
+
+// TestSyncCommandWatches: without --once the command keeps both folders in
+// step until its context ends (Ctrl-C), then exits 0.
+func TestSyncCommandWatches(t *testing.T) {
+	local, remote := syncDirs(t)
+	os.WriteFile(filepath.Join(remote, "down.md"), []byte("down"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"sync", "--interval", "100ms", local, remote}, &out, &errOut) }()
+	waitFile(t, filepath.Join(local, "down.md"), "down")
+	if err := os.MkdirAll(filepath.Join(local, "a", "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(local, "a", "b", "up.bas"), []byte("TALK 1"), 0o644)
+	waitFile(t, filepath.Join(remote, "a", "b", "up.bas"), "TALK 1")
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after cancel; stderr %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sync did not stop within 10 s of its context ending")
+	}
+}
+
+func waitFile(t *testing.T, p, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if got, err := os.ReadFile(p); err == nil && string(got) == want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got, err := os.ReadFile(p)
+	t.Fatalf("%s = %q (%v), want %q", p, got, err, want)
 }

@@ -38,6 +38,9 @@ type Base struct {
 	Remote string
 	Files  map[string]Agreed
 	Last   LastPass
+	// Cursor is the DRIVE stream sequence of the last remote change a
+	// watch with --nats has applied (0: none): where a restart resumes.
+	Cursor uint64
 }
 
 // LastPass is what `drivemon sync status` shows of the last pass.
@@ -57,6 +60,7 @@ type baseFile struct {
 	V      int         `json:"v"`
 	Remote string      `json:"remote"`
 	Last   LastPass    `json:"last"`
+	Cursor uint64      `json:"cursor,omitempty"`
 	Files  []baseEntry `json:"files"`
 }
 
@@ -101,7 +105,7 @@ func LoadBase(file, remote string) (*Base, error) {
 		}
 		b.Files[p] = e.Agreed
 	}
-	b.Last = f.Last
+	b.Last, b.Cursor = f.Last, f.Cursor
 	if b.Remote == "" {
 		b.Remote = f.Remote
 	}
@@ -110,7 +114,7 @@ func LoadBase(file, remote string) (*Base, error) {
 
 // Save writes the state file atomically (temporary file, fsync, rename).
 func (b *Base) Save(file string) error {
-	f := baseFile{V: 1, Remote: b.Remote, Last: b.Last, Files: make([]baseEntry, 0, len(b.Files))}
+	f := baseFile{V: 1, Remote: b.Remote, Last: b.Last, Cursor: b.Cursor, Files: make([]baseEntry, 0, len(b.Files))}
 	for _, p := range slices.Sorted(maps.Keys(b.Files)) {
 		e := baseEntry{Agreed: b.Files[p]}
 		if utf8.ValidString(p) {

@@ -48,7 +48,20 @@
 // and the gitignore patterns of LOCAL's .drivemonignore, read at every
 // pass with github.com/sabhiram/go-gitignore) hide a path from both sides.
 //
-// Not yet: watching (the detector's watcher, the DRIVE stream as remote
-// cursor), streaming of files over 1 GiB
-// (a file is held in memory while it is copied), progress bars.
+// Watch (the default of `drivemon sync` without --once) keeps both sides in
+// step: LOCAL through the detector's folder watching (pkg/fswatch: one
+// inotify watch per folder, new folders scanned at once, a path looked at
+// once quiet for 50 ms and at most 500 ms after its first event; an
+// inotify overflow asks for a full pass), REMOTE through a Journal — the
+// DRIVE stream, where the detector publishes every change of the bucket,
+// its sequence the cursor, kept in the base — or, without one, a listing
+// every Interval. What changed is looked at by PassOver: one Hash per side
+// per path, no listing, so a quiet moment with a Journal costs REMOTE no
+// request at all. A restart with a cursor the stream still holds lists
+// LOCAL only and resumes the journal; otherwise it starts with a full
+// pass. The paths of a pass with failures are tried again after 1 s,
+// doubling to 1 min.
+//
+// Not yet: streaming of files over 1 GiB (a file is held in memory while
+// it is copied), progress bars.
 package botsync

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 )
 
@@ -69,10 +71,19 @@ type state struct {
 	local, remote *Entry
 }
 
-// Pass runs one sync pass; report is called for every action (planned in a
-// dry run, done otherwise). The error is a failure of the pass as a whole;
-// failed actions are counted in Summary.Errors and reported.
+// Pass runs one sync pass over every path, listing both sides; report is
+// called for every action (planned in a dry run, done otherwise). The
+// error is a failure of the pass as a whole; failed actions are counted in
+// Summary.Errors and reported.
 func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error) {
+	return s.PassOver(ctx, nil, 0, report)
+}
+
+// PassOver is Pass over paths only (nil: every path) — each of them, and
+// each path of the base below it (a folder), described by one Hash per
+// side instead of listings. A cursor other than 0 is stored in the base
+// with the pass when no action failed.
+func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, report func(Action)) (Summary, error) {
 	start := time.Now()
 	var sum Summary
 	base, err := LoadBase(s.Opt.StateFile, s.Remote.String())
@@ -83,7 +94,13 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 	if err != nil {
 		return sum, err
 	}
-	states, problems, err := s.scan(ctx, base, filter)
+	var states []*state
+	var problems []error
+	if paths == nil {
+		states, problems, err = s.scan(ctx, base, filter)
+	} else {
+		states, problems, err = s.scanPaths(ctx, base, filter, paths)
+	}
 	sum.Problems = problems
 	if err != nil {
 		return sum, err
@@ -137,6 +154,9 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 	}
 	sum.Elapsed = time.Since(start)
 	if !s.Opt.DryRun {
+		if cursor != 0 && sum.Errors == 0 && ctx.Err() == nil {
+			base.Cursor = cursor
+		}
 		base.Last = LastPass{At: time.Now().UnixMilli(), Summary: sum.String(), Errors: errs, Excludes: s.Opt.Filter.globs}
 		if err := base.Save(s.Opt.StateFile); err != nil {
 			return sum, err
@@ -214,6 +234,60 @@ func (s *Syncer) scan(ctx context.Context, base *Base, filter *Filter) ([]*state
 		out = append(out, byPath[p])
 	}
 	return out, problems, nil
+}
+
+// scanPaths describes paths, and the base's paths below each of them,
+// on both sides, excluded paths left out, sorted by path.
+func (s *Syncer) scanPaths(ctx context.Context, base *Base, filter *Filter, paths []string) ([]*state, []error, error) {
+	known := slices.Sorted(maps.Keys(base.Files))
+	want := map[string]bool{}
+	for _, p := range paths {
+		want[p] = true
+		i, _ := slices.BinarySearch(known, p+"/")
+		for ; i < len(known) && strings.HasPrefix(known[i], p+"/"); i++ {
+			want[known[i]] = true
+		}
+	}
+	var out []*state
+	var problems []error
+	for _, p := range slices.Sorted(maps.Keys(want)) {
+		if ctx.Err() != nil {
+			return nil, problems, ctx.Err()
+		}
+		if filter.Excluded(p) {
+			continue
+		}
+		st := &state{path: p}
+		st.agreed, st.hasBase = base.Files[p]
+		var err error
+		if st.local, err = describe(ctx, s.Local, p); err == nil && st.local != nil {
+			err = s.Remote.Accepts(p)
+		}
+		if err == nil {
+			st.remote, err = describe(ctx, s.Remote, p)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", events.DisplayPath(p), err))
+			continue
+		}
+		if st.local != nil || st.remote != nil || st.hasBase {
+			out = append(out, st)
+		}
+	}
+	return out, problems, nil
+}
+
+// describe is t's file at p with its hash, nil when there is none (or it
+// is not a regular file, which a listing skips too).
+func describe(ctx context.Context, t Tree, p string) (*Entry, error) {
+	e, err := t.Hash(ctx, p)
+	switch {
+	case err == nil:
+		return &e, nil
+	case isNotFound(err) || errors.Is(err, drive.ErrNotFile):
+		return nil, nil
+	}
+	return nil, err
 }
 
 // decide fills in the hashes a decision needs and decides.

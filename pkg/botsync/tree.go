@@ -208,6 +208,11 @@ func NewS3Tree(cfg drive.S3Config, bucket, prefix string) (*S3Tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	return NewS3TreeClient(s.Client(), bucket, prefix)
+}
+
+// NewS3TreeClient returns the tree at s3://bucket/prefix through c.
+func NewS3TreeClient(c *minio.Client, bucket, prefix string) (*S3Tree, error) {
 	prefix = strings.Trim(prefix, "/")
 	if prefix != "" {
 		if _, err := events.CleanPath(prefix); err != nil {
@@ -215,7 +220,7 @@ func NewS3Tree(cfg drive.S3Config, bucket, prefix string) (*S3Tree, error) {
 		}
 		prefix += "/"
 	}
-	return &S3Tree{c: s.Client(), bucket: bucket, prefix: prefix}, nil
+	return &S3Tree{c: c, bucket: bucket, prefix: prefix}, nil
 }
 
 func (t *S3Tree) String() string { return "s3://" + t.bucket + "/" + t.prefix }
