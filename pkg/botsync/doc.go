@@ -33,6 +33,14 @@
 // agreed (same content on both sides), not as conflicts, and transfers
 // only what was not complete.
 //
+// Writes to S3 are guarded: an upload over a file REMOTE had is a PUT with
+// If-Match on the ETag the pass saw, one over a file it did not have
+// If-None-Match: *, so MinIO refuses it when someone else wrote the file
+// meanwhile; the path is then decided again (a local edit against that
+// remote edit is a conflict, nothing is overwritten). Deletes and
+// multipart uploads check the ETag with a HEAD just before (the client
+// has no conditional DELETE): a narrow window, not none.
+//
 // Moves: a delete and a new file with the deleted one's content on the
 // same side, found in one pass, become a rename on the other side — a
 // server-side copy and a delete on S3 (no upload), a rename in a folder.

@@ -23,6 +23,10 @@ type Options struct {
 	Host      string           // in conflict copy names
 	Now       func() time.Time // for conflict copy names; time.Now when nil
 	StateFile string           // the base; BasePath(LOCAL, REMOTE) normally
+	// OnPlan, when set, is told what a pass (not a dry run) is about to
+	// transfer, before it starts: files uploaded or downloaded and their
+	// bytes (a progress bar's totals).
+	OnPlan func(files int, bytes int64)
 }
 
 // Action is one planned or done operation.
@@ -124,6 +128,9 @@ func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, re
 		}
 	}
 	plan = pairMoves(plan)
+	if s.Opt.OnPlan != nil && !s.Opt.DryRun {
+		s.Opt.OnPlan(transfers(plan))
+	}
 	saved := time.Now()
 	for _, p := range plan {
 		if ctx.Err() != nil {
@@ -138,10 +145,13 @@ func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, re
 			continue
 		}
 		a := s.apply(ctx, base, p)
+		if errors.Is(a.Err, errRemoteChanged) {
+			a = s.again(ctx, base, p.st)
+		}
 		if a.Err != nil {
 			sum.Errors++
 		} else {
-			count(&sum, p.op)
+			count(&sum, a.Op)
 			sum.Bytes += a.Bytes
 		}
 		report(a)
@@ -163,6 +173,21 @@ func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, re
 		}
 	}
 	return sum, ctx.Err()
+}
+
+// transfers counts the files a plan copies and their bytes.
+func transfers(plan []step) (files int, bytes int64) {
+	for _, p := range plan {
+		switch p.op {
+		case Upload:
+			files, bytes = files+1, bytes+p.st.local.Size
+		case Download:
+			files, bytes = files+1, bytes+p.st.remote.Size
+		case Conflict:
+			files, bytes = files+1, bytes+p.st.local.Size+p.st.remote.Size
+		}
+	}
+	return files, bytes
 }
 
 func count(sum *Summary, op Op) {
@@ -371,7 +396,7 @@ func (s *Syncer) apply(ctx context.Context, base *Base, p step) Action {
 	case MoveLocal:
 		err = s.move(ctx, base, s.Local, p.from, st)
 	case Upload:
-		a.Bytes, err = s.copyUp(ctx, base, st.path, st.path)
+		a.Bytes, err = s.copyUp(ctx, base, st.path, st.remote)
 	case Download:
 		if err = s.stillLocal(ctx, st); err == nil {
 			a.Bytes, err = s.copyDown(ctx, base, st.path)
@@ -385,7 +410,7 @@ func (s *Syncer) apply(ctx context.Context, base *Base, p step) Action {
 			err = nil
 		}
 	case DeleteRemote:
-		err = s.Remote.Delete(ctx, st.path)
+		err = s.deleteRemote(ctx, st)
 		if err == nil || isNotFound(err) {
 			delete(base.Files, st.path)
 			err = nil
@@ -450,18 +475,55 @@ func (s *Syncer) readSteady(ctx context.Context, path string) ([]byte, Entry, er
 	return nil, Entry{}, fmt.Errorf("it changed while being read, %d times; left for the next pass", readTries)
 }
 
-// copyUp uploads LOCAL's from to REMOTE's to and records to in the base.
-func (s *Syncer) copyUp(ctx context.Context, base *Base, from, to string) (int64, error) {
-	data, le, err := s.readSteady(ctx, from)
+// again decides a path once more after REMOTE changed under an action
+// (a guarded write or delete refused): a concurrent remote edit of a file
+// changed locally becomes a conflict instead of being overwritten.
+func (s *Syncer) again(ctx context.Context, base *Base, st *state) Action {
+	remote, err := describe(ctx, s.Remote, st.path)
+	if err != nil {
+		return Action{Path: st.path, Err: err}
+	}
+	st.remote = remote
+	op, err := s.decide(ctx, st)
+	if err != nil {
+		return Action{Path: st.path, Err: err}
+	}
+	if op == None {
+		return Action{Op: Agree, Path: st.path}
+	}
+	return s.apply(ctx, base, step{st: st, op: op})
+}
+
+// copyUp uploads LOCAL's path over REMOTE's, which must still be was
+// (nil: absent), and records it in the base.
+func (s *Syncer) copyUp(ctx context.Context, base *Base, path string, was *Entry) (int64, error) {
+	data, le, err := s.readSteady(ctx, path)
 	if err != nil {
 		return 0, err
 	}
-	re, err := s.Remote.Write(ctx, to, data)
+	re, err := s.writeRemote(ctx, path, data, was)
 	if err != nil {
 		return 0, err
 	}
-	base.Files[to] = agreedOn(data, le, re)
+	base.Files[path] = agreedOn(data, le, re)
 	return int64(len(data)), nil
+}
+
+// writeRemote writes REMOTE's path only while it is was (nil: absent)
+// when REMOTE can guard its writes.
+func (s *Syncer) writeRemote(ctx context.Context, path string, data []byte, was *Entry) (Entry, error) {
+	if g, ok := s.Remote.(guarded); ok {
+		return g.WriteIf(ctx, path, data, was)
+	}
+	return s.Remote.Write(ctx, path, data)
+}
+
+// deleteRemote deletes REMOTE's path, guarded like writeRemote.
+func (s *Syncer) deleteRemote(ctx context.Context, st *state) error {
+	if g, ok := s.Remote.(guarded); ok {
+		return g.DeleteIf(ctx, st.path, st.remote)
+	}
+	return s.Remote.Delete(ctx, st.path)
 }
 
 // copyDown downloads REMOTE's path over LOCAL's (temporary file and
@@ -498,7 +560,7 @@ func (s *Syncer) conflict(ctx context.Context, base *Base, st *state) (string, i
 	if err != nil {
 		return "", 0, fmt.Errorf("saving the local edit as %s: %w", events.DisplayPath(to), err)
 	}
-	re, err := s.Remote.Write(ctx, to, data)
+	re, err := s.writeRemote(ctx, to, data, nil)
 	if err != nil {
 		return "", 0, fmt.Errorf("uploading the local edit as %s: %w", events.DisplayPath(to), err)
 	}

@@ -324,6 +324,72 @@ func (t *S3Tree) Write(ctx context.Context, path string, data []byte) (Entry, er
 	return Entry{Path: path, Size: info.Size, MTime: info.LastModified.UnixMilli(), Hash: strings.Trim(info.ETag, `"`)}, nil
 }
 
+// errRemoteChanged: REMOTE's file is no longer what the pass saw.
+var errRemoteChanged = errors.New("changed on REMOTE during the pass")
+
+// guarded is a Tree whose writes and deletes happen only while a file is
+// what a pass saw of it (was; nil: absent), errRemoteChanged otherwise, so
+// a concurrent edit on that side is never overwritten.
+type guarded interface {
+	WriteIf(ctx context.Context, path string, data []byte, was *Entry) (Entry, error)
+	DeleteIf(ctx context.Context, path string, was *Entry) error
+}
+
+// WriteIf implements guarded with S3's conditional PUT, checked by the
+// server in the request itself: If-Match on the ETag the pass saw, or
+// If-None-Match: * for a file the pass saw absent. A multipart upload
+// (over 64 MiB) is checked with a HEAD just before it instead.
+func (t *S3Tree) WriteIf(ctx context.Context, path string, data []byte, was *Entry) (Entry, error) {
+	key, err := t.key(path)
+	if err != nil {
+		return Entry{}, err
+	}
+	opt := minio.PutObjectOptions{ContentType: "application/octet-stream", PartSize: multipartAbove}
+	switch {
+	case len(data) > multipartAbove:
+		if err := t.still(ctx, path, was); err != nil {
+			return Entry{}, err
+		}
+	case was == nil:
+		opt.SetMatchETagExcept("*")
+	default:
+		opt.SetMatchETag(was.Hash)
+	}
+	info, err := t.c.PutObject(ctx, t.bucket, key, bytes.NewReader(data), int64(len(data)), opt)
+	if err != nil {
+		if minio.ToErrorResponse(err).Code == "PreconditionFailed" {
+			return Entry{}, fmt.Errorf("writing %s in %s: %w", events.DisplayPath(path), t, errRemoteChanged)
+		}
+		return Entry{}, t.wrap("writing", path, err)
+	}
+	return Entry{Path: path, Size: info.Size, MTime: info.LastModified.UnixMilli(), Hash: strings.Trim(info.ETag, `"`)}, nil
+}
+
+// DeleteIf implements guarded with a HEAD just before the delete (the
+// client has no conditional DELETE): a narrow window, not none.
+func (t *S3Tree) DeleteIf(ctx context.Context, path string, was *Entry) error {
+	if err := t.still(ctx, path, was); err != nil {
+		return err
+	}
+	return t.Delete(ctx, path)
+}
+
+// still checks that path is what was says.
+func (t *S3Tree) still(ctx context.Context, path string, was *Entry) error {
+	now, err := t.Hash(ctx, path)
+	switch {
+	case isNotFound(err) && was == nil:
+		return nil
+	case isNotFound(err):
+		return fmt.Errorf("%s in %s: gone: %w", events.DisplayPath(path), t, errRemoteChanged)
+	case err != nil:
+		return err
+	case was == nil || now.Hash != was.Hash:
+		return fmt.Errorf("%s in %s: %w", events.DisplayPath(path), t, errRemoteChanged)
+	}
+	return nil
+}
+
 // Delete implements Tree.
 func (t *S3Tree) Delete(ctx context.Context, path string) error {
 	key, err := t.key(path)
