@@ -34,13 +34,18 @@ type progress struct {
 }
 
 func newProgress(out io.Writer) *progress {
-	tty := false
-	if f, ok := out.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
+	return &progress{out: out, tty: isTerminal(out), files: map[string]bool{}, pending: map[string]string{}, active: true}
+}
+
+// isTerminal says whether out is a terminal (where a bar is redrawn in
+// place).
+func isTerminal(out io.Writer) bool {
+	f, ok := out.(*os.File)
+	if !ok {
+		return false
 	}
-	return &progress{out: out, tty: tty, files: map[string]bool{}, pending: map[string]string{}, active: true}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func processed(k events.Kind) bool {

@@ -117,11 +117,14 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Mode: mode, Filter: filter, DryRun: f.dryRun, Host: conflictHost(hostname),
 		StateFile: botsync.BasePath(local.Root(), remote.String()),
 	}}
-	report := func(a botsync.Action) { printAction(stdout, stderr, f.asJSON, a) }
+	bar := &syncBar{out: stderr, tty: !f.asJSON && isTerminal(stderr)}
+	s.Opt.OnPlan = bar.plan
+	report := bar.wrap(func(a botsync.Action) { printAction(stdout, stderr, f.asJSON, a) })
 	if !f.once {
-		return watchSync(ctx, s, f, report, stdout)
+		return watchSync(ctx, s, f, report, bar, stdout)
 	}
 	sum, err := s.Pass(ctx, report)
+	bar.end()
 	printSummary(stdout, f.asJSON, f.dryRun, sum)
 	if err != nil {
 		return err
@@ -134,8 +137,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // watchSync runs the watch until ctx ends (Ctrl-C), a summary line after
 // each pass.
-func watchSync(ctx context.Context, s *botsync.Syncer, f syncFlags, report func(botsync.Action), stdout io.Writer) error {
+func watchSync(ctx context.Context, s *botsync.Syncer, f syncFlags, report func(botsync.Action), bar *syncBar, stdout io.Writer) error {
 	o := botsync.WatchOptions{Interval: f.interval, OnPass: func(sum botsync.Summary, err error) {
+		bar.end()
 		printSummary(stdout, f.asJSON, false, sum)
 		if err != nil {
 			report(botsync.Action{Err: fmt.Errorf("pass: %w; retrying", err)})
