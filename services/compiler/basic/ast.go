@@ -164,6 +164,14 @@ type Exit struct {
 	What string `json:"what,omitempty"`
 }
 
+// Label is a line `name:` that GOTO and ON ERROR GOTO jump to (upstream's
+// botbasic_compiler/src/goto_transform.rs: a name of letters, digits and
+// underscores, starting with a letter or _, alone on its line).
+type Label struct {
+	Pos
+	Name string `json:"name"`
+}
+
 // TextBlock is BEGIN TALK, BEGIN SYSTEM PROMPT or BEGIN MAIL … END: verbatim
 // text in which ${expr} is interpolated. Kind is "TALK", "SYSTEM PROMPT" or
 // "MAIL"; Args are the header arguments (the recipient of a MAIL).
@@ -410,6 +418,7 @@ func (*With) stmtNode()        {}
 func (*Routine) stmtNode()     {}
 func (*Return) stmtNode()      {}
 func (*Exit) stmtNode()        {}
+func (*Label) stmtNode()       {}
 func (*TextBlock) stmtNode()   {}
 func (*Table) stmtNode()       {}
 func (*On) stmtNode()          {}

@@ -235,6 +235,8 @@ func (e *encoder) stmtFields(n Node) {
 		e.exprs("values", n.Values)
 	case *Exit:
 		e.strOmit("what", n.What)
+	case *Label:
+		e.str("name", n.Name)
 	case *TextBlock:
 		e.str("kind", n.Kind)
 		e.exprs("args", n.Args)

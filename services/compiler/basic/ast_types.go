@@ -61,6 +61,9 @@ func (n *Return) NodeType() string { return "Return" }
 // NodeType returns "Exit".
 func (n *Exit) NodeType() string { return "Exit" }
 
+// NodeType returns "Label".
+func (n *Label) NodeType() string { return "Label" }
+
 // NodeType returns "TextBlock".
 func (n *TextBlock) NodeType() string { return "TextBlock" }
 
@@ -201,6 +204,9 @@ func (n *Return) MarshalJSON() ([]byte, error) { return EncodeJSON(context.Backg
 
 // MarshalJSON encodes the node and its subtree with EncodeJSON.
 func (n *Exit) MarshalJSON() ([]byte, error) { return EncodeJSON(context.Background(), n) }
+
+// MarshalJSON encodes the node and its subtree with EncodeJSON.
+func (n *Label) MarshalJSON() ([]byte, error) { return EncodeJSON(context.Background(), n) }
 
 // MarshalJSON encodes the node and its subtree with EncodeJSON.
 func (n *TextBlock) MarshalJSON() ([]byte, error) { return EncodeJSON(context.Background(), n) }

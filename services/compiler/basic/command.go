@@ -105,13 +105,19 @@ func (p *parser) matchPhrase(table map[string]bool) (string, int) {
 // follows them, since a value may be followed by anything an operand may
 // (INSTR(ERROR MESSAGE, "x")).
 func (p *parser) matchValuePhrase() (string, int) {
+	return p.matchWords(exprPhrases, false)
+}
+
+// matchWords finds the longest phrase of two or more words of table at the
+// current position, followed by a bracket when call is set.
+func (p *parser) matchWords(table map[string]bool, call bool) (string, int) {
 	p.tok()
 	var words []string
 	for j := p.i; j < len(p.toks) && len(words) < maxPhraseWords && p.toks[j].Kind == tokIdent; j++ {
 		words = append(words, p.toks[j].Upper)
 	}
 	for n := len(words); n >= 2; n-- {
-		if phrase := strings.Join(words[:n], " "); exprPhrases[phrase] {
+		if phrase := strings.Join(words[:n], " "); table[phrase] && (!call || p.peek(n).isOp("(")) {
 			return phrase, n
 		}
 	}

@@ -331,6 +331,11 @@ func (p *parser) parseName() Expr {
 		p.next()
 		return &Null{Pos: t.Pos}
 	}
+	if phrase, n := p.matchWords(funcPhrases, true); n >= 2 {
+		p.i += n
+		p.next() // (
+		return &CommandExpr{Pos: t.Pos, Name: phrase, Args: p.parseDelimited(")", "argument")}
+	}
 	if phrase, n := p.matchValuePhrase(); n >= 2 {
 		p.i += n
 		c := &CommandExpr{Pos: t.Pos, Name: phrase, Args: []Expr{}}

@@ -157,6 +157,22 @@ var exprPhrases = func() map[string]bool {
 	return m
 }()
 
+// funcPhrases are the runtime's functions named with underscores, read
+// with spaces (IS_NUMERIC is IS NUMERIC, as SEND_SMS is SEND SMS for a
+// statement): the book writes IF IS NUMERIC(x) THEN. They are a call only
+// when a bracket follows.
+var funcPhrases = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range Forms {
+		ph := f.Phrase()
+		first, _, _ := strings.Cut(ph, " ")
+		if f.IsFunction() && strings.Contains(ph, " ") && !structural[first] {
+			m[ph] = true
+		}
+	}
+	return m
+}()
+
 // connectorWords are the words that join the arguments of a command, such
 // as AS in ADD SUGGESTION "x" AS "y".
 var connectorWords = setOf(

@@ -87,6 +87,18 @@ func TestStatementRules(t *testing.T) {
 		{"x = SPEECH TO TEXT audio\n", "1:5: warning: SPEECH TO TEXT is documented in the book (botbook/src/08-rest-api-tools/calls-api.md) but not registered by General Bots' runtime, whose compiler would reject the line"},
 		{"HEAR AS a b c\n", "1:9: error: expected AS, WITH or DEFAULT in HEAR, found \"a\""},
 		{"IF INSTR(ERROR MESSAGE, \"x\") > 0 THEN TALK ERROR MESSAGE\n", ""},
+		// Functions named with underscores read with spaces before a bracket.
+		{"r = IS NUMERIC(v)\nIF NOT IS NUMERIC(a) AND IS NUMERIC(b) THEN TALK 1\n", ""},
+		{"i = LAST INDEX OF(s, \"x\") + 1\n", ""},
+		{"t = NOW STR()\n", ""},
+		// Labels are `name:` alone on a line (upstream's goto_transform.rs).
+		{"mainLoop:\n  TALK 1\nGOTO mainLoop\n_retry2:\nON ERROR GOTO handle_error\nhandle_error:\n", ""},
+		{"x = 1: TALK x\n", ""},
+		{"LABEL auth_loop\n", "1:1: error: unknown statement LABEL: not a keyword of General Bots BASIC, an assignment or a call"},
+		{"mainLoop: TALK 1\n", "1:1: error: unknown statement MAINLOOP: not a keyword of General Bots BASIC, an assignment or a call"},
+		// A single-line IF may end with END IF on its line.
+		{"IF d = \"\" THEN d = 30 END IF\nIF a THEN b = 1 ELSE b = 2 END IF\nIF a THEN TALK 1 END IF\n", ""},
+		{"IF a THEN b = 1 END\n", "1:17: error: expected end of line after the assignment, found \"END\""},
 	}
 	for _, tc := range cases {
 		_, ds := Parse([]byte(tc.src))

@@ -129,8 +129,11 @@ func (p *parser) acceptOp(op string) bool {
 // atEnd reports whether the current statement ends here.
 func (p *parser) atEnd() bool {
 	t := p.tok()
-	return t.atEOL() || t.isOp(":") || (p.inline && t.isWord("ELSE"))
+	return t.atEOL() || t.isOp(":") || p.inline && (t.isWord("ELSE") || p.atEndIf())
 }
+
+// atEndIf reports whether the current tokens are END IF.
+func (p *parser) atEndIf() bool { return p.atWord("END") && p.peek(1).isWord("IF") }
 
 // ---- errors and recovery ----
 
@@ -162,7 +165,7 @@ func (p *parser) endStmt(what string) {
 	case t.Kind == tokEOF:
 	case t.isOp(":"):
 		p.next()
-	case p.inline && t.isWord("ELSE"):
+	case p.inline && (t.isWord("ELSE") || p.atEndIf()):
 	default:
 		p.errs.errorf(t.Pos, "expected end of line after %s, found %s", what, t.describe())
 		p.sync()

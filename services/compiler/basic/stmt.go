@@ -1,5 +1,7 @@
 package basic
 
+import "strings"
+
 // parseStmt parses one statement starting at the current token.
 func (p *parser) parseStmt() Stmt {
 	t := p.tok()
@@ -18,6 +20,12 @@ func (p *parser) parseStmt() Stmt {
 	}
 	if p.isAssignment(p.i) {
 		return p.parseAssign("")
+	}
+	if p.isLabel() {
+		p.next()
+		p.next() // :
+		p.endStmt("the label")
+		return &Label{Pos: t.Pos, Name: t.Text}
 	}
 	switch t.Upper {
 	case "LET":
@@ -250,4 +258,18 @@ func (p *parser) parseTry() Stmt {
 	}
 	p.expectEnd("TRY", "TRY", start)
 	return cmd
+}
+
+// isLabel reports whether the current line is a label, `name:` alone on
+// its line, as upstream's goto_transform.rs reads it: CASE:, DEFAULT: and
+// ELSE: are not labels.
+func (p *parser) isLabel() bool {
+	t := p.tok()
+	if p.inline || p.i > 0 && !p.toks[p.i-1].atEOL() || !p.peek(1).isOp(":") || !p.peek(2).atEOL() {
+		return false
+	}
+	if t.Upper == "CASE" || t.Upper == "DEFAULT" || t.Upper == "ELSE" || strings.HasPrefix(t.Text, "$") {
+		return false
+	}
+	return t.Text[0] == '_' || t.Text[0] >= 'A' && t.Text[0] <= 'Z' || t.Text[0] >= 'a' && t.Text[0] <= 'z' || t.Text[0] >= 0x80
 }

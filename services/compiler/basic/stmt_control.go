@@ -84,7 +84,7 @@ func (p *parser) finishIf(s *If, start Pos) {
 	}
 }
 
-// parseSingleLineIf parses `IF cond THEN stmt [ELSE stmt]`.
+// parseSingleLineIf parses `IF cond THEN stmt [ELSE stmt] [END IF]`.
 func (p *parser) parseSingleLineIf(start Pos, cond Expr) Stmt {
 	s := &If{Pos: start, Cond: cond, SingleLine: true}
 	saved := p.inline
@@ -101,6 +101,10 @@ func (p *parser) parseSingleLineIf(start Pos, cond Expr) Stmt {
 	p.inline = saved
 	if s.Then == nil {
 		s.Then = []Stmt{}
+	}
+	if p.atEndIf() { // IF c THEN x = 1 END IF, on one line
+		p.next()
+		p.next()
 	}
 	p.endStmt("the single-line IF")
 	return s
