@@ -51,6 +51,28 @@ func TestEncodeJSONKnownAnswer(t *testing.T) {
 	}
 }
 
+// A label and a function written with spaces, as the AST stores them.
+func TestEncodeLabelAndSpacedFunction(t *testing.T) {
+	file, diags := Parse([]byte("retry_1:\nIF IS NUMERIC(v) THEN GOTO retry_1\n"))
+	if len(diags) != 0 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	got, err := EncodeJSON(context.Background(), file.Body[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"type":"Label","line":1,"col":1,"name":"retry_1"}`; string(got) != want {
+		t.Errorf("label: got %s, want %s", got, want)
+	}
+	cond, err := EncodeJSON(context.Background(), file.Body[1].(*If).Cond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"type":"CommandExpr","line":2,"col":4,"name":"IS NUMERIC","args":[{"type":"Ident","line":2,"col":15,"name":"v"}]}`; string(cond) != want {
+		t.Errorf("condition: got %s, want %s", cond, want)
+	}
+}
+
 // TestEncodeJSONMatchesLegacy checks that the one-pass encoder writes the
 // bytes the former per-node encoder wrote, on every construct of the
 // golden cases, on hand-made trees with nils and odd strings, and on every

@@ -14,6 +14,13 @@
 //
 //	go run ./services/compiler/cmd/keywords -upstream ../generalbots          # diff
 //	go run ./services/compiler/cmd/keywords -upstream ../generalbots -write   # rewrite
+//
+// With -check-book it compiles every ```basic block of the book's chapters
+// instead (named <chapter>__<page>__NNN.bas, as in ../shared/corpus/
+// botbook) and prints those with errors and the share clean; -except
+// leaves out the pages the corpus has, so the figure is the held-out half:
+//
+//	go run ./services/compiler/cmd/keywords -upstream ../generalbots -check-book -except ../shared/corpus/botbook
 package main
 
 import (
@@ -38,10 +45,19 @@ func main() {
 	upstream := flag.String("upstream", "", "checkout of github.com/generalbots/generalbots")
 	table := flag.String("table", "services/compiler/basic/keywords.tsv", "the keyword table")
 	write := flag.Bool("write", false, "rewrite the table instead of printing the difference")
+	book := flag.Bool("check-book", false, "compile every BASIC block of the book instead, and print those with errors and the share clean")
+	except := flag.String("except", "", "with -check-book: leave out the pages with a block in this folder (../shared/corpus/botbook: the other half is what is left)")
 	flag.Parse()
 	if *upstream == "" {
-		fmt.Fprintln(os.Stderr, "usage: keywords -upstream DIR [-table FILE] [-write]")
+		fmt.Fprintln(os.Stderr, "usage: keywords -upstream DIR [-table FILE] [-write] | -upstream DIR -check-book [-except DIR]")
 		os.Exit(2)
+	}
+	if *book {
+		if _, _, err := checkBook(os.Stdout, *upstream, *except); err != nil {
+			fmt.Fprintln(os.Stderr, "keywords:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*upstream, *table, *write); err != nil {
 		fmt.Fprintln(os.Stderr, "keywords:", err)
