@@ -71,8 +71,9 @@ func getJSON(t *testing.T, url string, v any) int {
 	return resp.StatusCode
 }
 
-// eventually retries cond for up to 60 s. (A fresh dev's initial scan
-// once took over 20 s in a CI run of the whole tree; see the session notes.)
+// eventually retries cond for up to 60 s: on a 2-core machine running the
+// whole tree's tests at once, a fresh dev's initial scan once took over
+// 20 s. A wait over 20 s is logged, so slow runs stay visible.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	start := time.Now()

@@ -14,38 +14,48 @@ import (
 // recheckReferrers re-checks the other scripts of bot that name the tool
 // the dialog at path defines (its file stem), after that dialog was
 // stored or removed: the tool may just have appeared, changed state or
-// gone, and their reference warnings with it.
+// gone, and their reference warnings with it. This runs on every stored
+// dialog, so the references are found by name (Store.Referrers), never by
+// reading all of them.
 func (s *Service) recheckReferrers(ctx context.Context, bot, path string) {
 	tool := analysis.ToolName(path)
-	s.recheckRefs(ctx, bot, path, func(e *store.BotEffects) []store.RefRow { return e.Tools }, func(name string) bool {
-		return strings.EqualFold(strings.TrimSuffix(strings.TrimSuffix(name, ".bas"), ".BAS"), tool)
-	})
+	refs, err := s.store.Referrers(ctx, bot, store.RefTool, []string{tool, tool + ".bas"})
+	if err != nil {
+		s.log.Warn("reference recheck skipped: references unavailable", "bot", bot, "err", err)
+		return
+	}
+	s.recheckRows(ctx, bot, path, refs)
 }
 
 // recheckKBReferrers re-checks the scripts of bot that name knowledge base
 // kb, or the package's whole knowledge-base folder, after kb got its
-// first document or lost its last one.
+// first document or lost its last one (rare enough to read every
+// reference of the bot).
 func (s *Service) recheckKBReferrers(ctx context.Context, bot, kb string) {
-	s.recheckRefs(ctx, bot, "", func(e *store.BotEffects) []store.RefRow { return e.KBs }, func(name string) bool {
-		return strings.EqualFold(name, kb) || botpkg.FolderKind(name) == botpkg.KindKB
-	})
-}
-
-// recheckRefs re-checks every script of bot but skip with a reference
-// among refs(effects) whose name matches. Each is compiled again from
-// its stored version's content, its diagnostics replaced in the store
-// (Store.Recheck) and an outcome published, so the API and the dashboard
-// show them without the script being touched. It is advice: a failure is
-// logged and the next compile of the script has it right.
-func (s *Service) recheckRefs(ctx context.Context, bot, skip string, refs func(*store.BotEffects) []store.RefRow, match func(name string) bool) {
 	eff, err := s.store.Effects(ctx, bot)
 	if err != nil {
 		s.log.Warn("reference recheck skipped: effects unavailable", "bot", bot, "err", err)
 		return
 	}
+	var refs []store.RefRow
+	for _, r := range eff.KBs {
+		if strings.EqualFold(r.Name, kb) || botpkg.FolderKind(r.Name) == botpkg.KindKB {
+			refs = append(refs, r)
+		}
+	}
+	s.recheckRows(ctx, bot, "", refs)
+}
+
+// recheckRows re-checks every script of refs but skip, once each, leaving
+// out dynamic references. Each is compiled again from its stored
+// version's content, its diagnostics replaced in the store
+// (Store.Recheck) and an outcome published, so the API and the dashboard
+// show them without the script being touched. It is advice: a failure is
+// logged and the next compile of the script has it right.
+func (s *Service) recheckRows(ctx context.Context, bot, skip string, refs []store.RefRow) {
 	seen := map[string]bool{skip: true}
-	for _, r := range refs(eff) {
-		if r.Dynamic || seen[r.Path] || !match(r.Name) {
+	for _, r := range refs {
+		if r.Dynamic || seen[r.Path] {
 			continue
 		}
 		seen[r.Path] = true

@@ -33,6 +33,7 @@ func runContract(t *testing.T, open func(t *testing.T) Store) {
 		{"InactiveTool", contractInactiveTool},
 		{"Recheck", contractRecheck},
 		{"ActiveToolNames", contractActiveToolNames},
+		{"Referrers", contractReferrers},
 		{"Bots", contractBots},
 		{"NonUTF8Path", contractNonUTF8},
 		{"ConcurrentWritersConverge", contractConcurrent},
@@ -537,5 +538,57 @@ func contractConcurrent(t *testing.T, s Store) {
 	tools := mustTools(t, s, "harbor", false)
 	if len(tools) != 1 || !bytes.Contains(tools[0].MCP, fmt.Appendf(nil, `"v%d"`, n)) {
 		t.Fatalf("tool is not the newest: %+v", tools)
+	}
+}
+
+// contractReferrers: the re-check of the scripts naming a tool or KB finds
+// exactly the live references of that kind and name in that bot, without
+// case and with a tool named by its file; not another kind's, not another
+// bot's, not a deleted script's.
+func contractReferrers(t *testing.T, s Store) {
+	ctx := context.Background()
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/start.bas", "ADD TOOL \"pay-fee\"\nUSE KB \"faq\"\nUSE TOOL \"Pay-Fee.bas\"\n", 1), Written)
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/menu.bas", "USE TOOL \"other\"\nUSE KB \"FAQ\"\nUSE KB \"pay-fee\"\n", 2), Written)
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/dyn.bas", "t = \"pay-fee\"\nUSE TOOL t\n", 3), Written)
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/old.bas", "ADD TOOL \"pay-fee\"\n", 4), Written)
+	del(t, s, "harbor", "harbor.gbdialog/old.bas", 5, Written)
+	put(t, s, compiled(t, "other", "other.gbdialog/start.bas", "ADD TOOL \"pay-fee\"\nUSE KB \"faq\"\n", 6), Written)
+	type ref struct {
+		path, keyword, name string
+		line                int
+		dynamic             bool
+	}
+	for _, tc := range []struct {
+		name, kind string
+		names      []string
+		want       []ref
+	}{
+		{"none asked", RefTool, nil, nil},
+		{"a tool by stem and by file", RefTool, []string{"pay-fee", "pay-fee.bas"}, []ref{
+			{"harbor.gbdialog/start.bas", "ADD TOOL", "pay-fee", 1, false},
+			{"harbor.gbdialog/start.bas", "USE TOOL", "Pay-Fee.bas", 3, false},
+		}},
+		{"a KB without case", RefKB, []string{"Faq"}, []ref{
+			{"harbor.gbdialog/menu.bas", "USE KB", "FAQ", 2, false},
+			{"harbor.gbdialog/start.bas", "USE KB", "faq", 2, false},
+		}},
+		{"another kind of the same name", RefKB, []string{"pay-fee"}, []ref{
+			{"harbor.gbdialog/menu.bas", "USE KB", "pay-fee", 3, false},
+		}},
+		{"unknown", RefTool, []string{"nope"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, err := s.Referrers(ctx, "harbor", tc.kind, tc.names)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []ref
+			for _, r := range rows {
+				got = append(got, ref{r.Path, r.Keyword, r.Name, r.Line, r.Dynamic})
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("Referrers(%s, %q) = %+v, want %+v", tc.kind, tc.names, got, tc.want)
+			}
+		})
 	}
 }

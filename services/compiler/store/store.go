@@ -103,6 +103,12 @@ type Store interface {
 	ActiveToolNames(ctx context.Context, bot string, names []string) ([]string, error)
 	// Effects lists every artefact of a bot's live scripts, by path.
 	Effects(ctx context.Context, bot string) (*BotEffects, error)
+	// Referrers lists the references of one kind (RefTool, RefKB,
+	// RefWebsite) that bot's live scripts make to any of names, compared
+	// as SQL lower() compares, sorted by path and position: what a
+	// re-check of the scripts naming a tool or KB needs, found through an
+	// index rather than by reading every artefact of the bot.
+	Referrers(ctx context.Context, bot, kind string, names []string) ([]RefRow, error)
 	// Configs lists a bot's live config.csv files sorted by path.
 	Configs(ctx context.Context, bot string) ([]Config, error)
 
@@ -237,9 +243,9 @@ type TableRow struct {
 
 // Kinds of rows in the refs table.
 const (
-	refKB      = "kb"
-	refTool    = "tool"
-	refWebsite = "website"
+	RefKB      = "kb"
+	RefTool    = "tool"
+	RefWebsite = "website"
 )
 
 // checkKey validates the identity and sequence of a write and returns the
@@ -270,7 +276,7 @@ func refRows(e *analysis.Effects) []struct {
 	for _, group := range []struct {
 		kind string
 		refs []analysis.Ref
-	}{{refKB, e.KBs}, {refTool, e.Tools}, {refWebsite, e.Websites}} {
+	}{{RefKB, e.KBs}, {RefTool, e.Tools}, {RefWebsite, e.Websites}} {
 		for _, r := range group.refs {
 			rows = append(rows, struct {
 				kind string
@@ -284,22 +290,22 @@ func refRows(e *analysis.Effects) []struct {
 // addRef appends a reference read back to the list of its kind.
 func addRef(e *analysis.Effects, kind string, r analysis.Ref) {
 	switch kind {
-	case refKB:
+	case RefKB:
 		e.KBs = append(e.KBs, r)
-	case refTool:
+	case RefTool:
 		e.Tools = append(e.Tools, r)
-	case refWebsite:
+	case RefWebsite:
 		e.Websites = append(e.Websites, r)
 	}
 }
 
 func addRefRow(e *BotEffects, kind string, r RefRow) {
 	switch kind {
-	case refKB:
+	case RefKB:
 		e.KBs = append(e.KBs, r)
-	case refTool:
+	case RefTool:
 		e.Tools = append(e.Tools, r)
-	case refWebsite:
+	case RefWebsite:
 		e.Websites = append(e.Websites, r)
 	}
 }

@@ -582,6 +582,35 @@ func (s *sqlStore) ActiveToolNames(ctx context.Context, bot string, names []stri
 	return slices.Compact(out), nil
 }
 
+func (s *sqlStore) Referrers(ctx context.Context, bot, kind string, names []string) ([]RefRow, error) {
+	out := []RefRow{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(names)+2)
+	args = append(args, bot, kind)
+	for _, n := range names {
+		args = append(args, text(n))
+	}
+	q := "SELECT s.path, x.keyword, x.name, x.dynamic, x.line, x.col FROM refs x JOIN scripts s ON s.key = x.script_key" +
+		" WHERE x.bot = ? AND x.kind = ? AND lower(x.name) IN (" +
+		strings.TrimSuffix(strings.Repeat("lower(?), ", len(names)), ", ") + ") ORDER BY s.path, x.ord"
+	err := each(ctx, s.db, kind+" referrers in "+bot, func(r scanner) error {
+		var row RefRow
+		var path []byte
+		if err := r.Scan(&path, &row.Keyword, &row.Name, &row.Dynamic, &row.Line, &row.Col); err != nil {
+			return err
+		}
+		row.Path = string(path)
+		out = append(out, row)
+		return nil
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.db.name(), err)
+	}
+	return out, nil
+}
+
 func (s *sqlStore) Effects(ctx context.Context, bot string) (*BotEffects, error) {
 	e := emptyBotEffects()
 	join := " x JOIN scripts s ON s.key = x.script_key WHERE x.bot = ? ORDER BY s.path, x.ord"
