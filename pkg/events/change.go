@@ -13,9 +13,6 @@ import (
 // rejects a message with a higher major version than it knows.
 const Version = 1
 
-// MaxInlineContent caps the optional inline content of a change event.
-const MaxInlineContent = 64 << 10
-
 // Op is what happened to a path.
 type Op string
 
@@ -81,9 +78,6 @@ type Change struct {
 	// Origin names the writer when drivemon itself made the change (a
 	// sandboxed write), so that writer can ignore its own echo.
 	Origin string `json:"origin,omitempty"`
-	// Content is the file's content, inline, when the detector is set to
-	// include small files (at most MaxInlineContent bytes).
-	Content []byte `json:"content,omitempty"`
 }
 
 // ErrBadChange is wrapped by every error Validate and Unmarshal return.
@@ -140,9 +134,6 @@ func (c *Change) Validate() error {
 	}
 	if c.Size < 0 {
 		return fmt.Errorf("%w: negative size %d", ErrBadChange, c.Size)
-	}
-	if len(c.Content) > MaxInlineContent {
-		return fmt.Errorf("%w: inline content of %d bytes, more than %d", ErrBadChange, len(c.Content), MaxInlineContent)
 	}
 	return nil
 }

@@ -25,7 +25,6 @@ func TestChangeJSONRoundTrip(t *testing.T) {
 		{"moved from not utf-8", func(c *Change) {
 			c.Op, c.From = OpMoved, "harbor.gbdialog/\xc3(.bas"
 		}},
-		{"inline content", func(c *Change) { c.Content = []byte("TALK \"hi\"\n") }},
 		{"KB folder not utf-8", func(c *Change) {
 			c.Path, c.Kind, c.KB = "harbor.gbkb/caf\xe9/doc.md", KindKB, "caf\xe9"
 		}},
@@ -44,7 +43,7 @@ func TestChangeJSONRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeData(%s): %v", data, err)
 			}
-			if got.Path != c.Path || got.From != c.From || got.KB != c.KB || got.ID != c.ID || string(got.Content) != string(c.Content) || got.ETag != c.ETag || got.MTime != c.MTime {
+			if got.Path != c.Path || got.From != c.From || got.KB != c.KB || got.ID != c.ID || got.ETag != c.ETag || got.MTime != c.MTime {
 				t.Fatalf("round trip changed the event:\n got %+v\nwant %+v", got, c)
 			}
 		})
@@ -115,7 +114,6 @@ func TestValidate(t *testing.T) {
 		{"unknown source", func(c *Change) { c.Source = "ftp" }, "source"},
 		{"unknown detection", func(c *Change) { c.DetectedBy = "guess" }, "detected_by"},
 		{"negative size", func(c *Change) { c.Size = -1 }, "size"},
-		{"content too big", func(c *Change) { c.Content = make([]byte, MaxInlineContent+1) }, "inline"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := sample()
@@ -188,5 +186,27 @@ func TestLogAttrs(t *testing.T) {
 	}
 	if got["bot"] != "harbor" || got["path"] != "harbor.gbdialog/caf\uFFFD.bas" || got["etag"] != c.ETag {
 		t.Fatalf("LogAttrs = %v", attrs)
+	}
+}
+
+// TestDecodeIgnoresInlineContent: the contract once documented an inline
+// "content" field; a message that still carries one decodes as the same
+// change, without it.
+func TestDecodeIgnoresInlineContent(t *testing.T) {
+	data := []byte(`{"v":1,"id":"x","op":"created","bot":"harbor","kind":"dialog","path":"harbor.gbdialog/start.bas",` +
+		`"etag":"e1","size":10,"mtime":1763700000000,"source":"s3","detected_by":"notify","content":"VEFMSyAiaGkiCg=="}`)
+	c, err := DecodeData(data)
+	if err != nil {
+		t.Fatalf("DecodeData: %v", err)
+	}
+	if c.Path != "harbor.gbdialog/start.bas" || c.ETag != "e1" || c.Size != 10 {
+		t.Fatalf("decoded %+v", c)
+	}
+	out, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "content") {
+		t.Fatalf("re-encoded change still has content: %s", out)
 	}
 }

@@ -30,9 +30,9 @@
 // subject, so it is only a move within one kind; across kinds (a document
 // moved out of a knowledge base) it is a deleted and a created. kb is set for kind kb. etag is the S3 ETag
 // or, for folders, the MD5 of the content (the same value S3 gives a
-// single-part upload). mtime is unix milliseconds. content (base64) is
-// present only when the detector is set to inline small files. seq is the
-// stream sequence, filled in by Decode.
+// single-part upload). mtime is unix milliseconds. seq is the stream
+// sequence, filled in by Decode. A change carries no content: a
+// consumer reads the file from the storage.
 //
 // The id (ComputeID) is deterministic and sent as Nats-Msg-Id: the same
 // transition seen twice (two detectors, or a notification and a

@@ -118,7 +118,6 @@ type line struct {
 
 // Change appends a change seen at t with stream sequence seq.
 func (l *Log) Change(c events.Change, t time.Time, seq uint64) error {
-	c.Content = nil
 	var text string
 	if l.cfg.Format == FormatText {
 		text = fmt.Sprintf("%s seq=%d change %s %s %s etag=%s size=%d by=%s", t.UTC().Format(time.RFC3339Nano), seq, c.Bot, c.Op, quote(c.Path), c.ETag, c.Size, c.DetectedBy)
