@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -41,6 +42,22 @@ type Base struct {
 	// Cursor is the DRIVE stream sequence of the last remote change a
 	// watch with --nats has applied (0: none): where a restart resumes.
 	Cursor uint64
+
+	mu sync.Mutex // Files while a pass's copies run at once
+}
+
+// set records path's agreed version.
+func (b *Base) set(path string, a Agreed) {
+	b.mu.Lock()
+	b.Files[path] = a
+	b.mu.Unlock()
+}
+
+// forget drops path.
+func (b *Base) forget(path string) {
+	b.mu.Lock()
+	delete(b.Files, path)
+	b.mu.Unlock()
 }
 
 // LastPass is what `drivemon sync status` shows of the last pass.
@@ -114,6 +131,8 @@ func LoadBase(file, remote string) (*Base, error) {
 
 // Save writes the state file atomically (temporary file, fsync, rename).
 func (b *Base) Save(file string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	f := baseFile{V: 1, Remote: b.Remote, Last: b.Last, Cursor: b.Cursor, Files: make([]baseEntry, 0, len(b.Files))}
 	for _, p := range slices.Sorted(maps.Keys(b.Files)) {
 		e := baseEntry{Agreed: b.Files[p]}

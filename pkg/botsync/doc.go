@@ -28,7 +28,10 @@
 // by 2 s, is not hashed again. Downloads go to a temporary file renamed
 // over the path; LOCAL is re-hashed before it is overwritten or deleted,
 // and an action whose file changed meanwhile is left for the next pass.
-// The base is saved every second during a pass and at its end: a pass
+// A pass copies 8 files at a time, then makes its moves and deletes one
+// by one (a delete removes the folders it leaves empty, which a copy into
+// them must not race). The base is saved every second during a pass and
+// at its end: a pass
 // killed in between (kill -9) leaves copies the next pass recognises as
 // agreed (same content on both sides), not as conflicts, and transfers
 // only what was not complete.

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/drivemon/drivemon/pkg/drive"
@@ -131,36 +133,15 @@ func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, re
 	if s.Opt.OnPlan != nil && !s.Opt.DryRun {
 		s.Opt.OnPlan(transfers(plan))
 	}
-	saved := time.Now()
-	for _, p := range plan {
-		if ctx.Err() != nil {
-			break
-		}
-		if p.op == None { // the other half of a move
-			continue
-		}
-		if s.Opt.DryRun {
-			count(&sum, p.op)
-			report(p.action())
-			continue
-		}
-		a := s.apply(ctx, base, p)
-		if errors.Is(a.Err, errRemoteChanged) {
-			a = s.again(ctx, base, p.st)
-		}
-		if a.Err != nil {
-			sum.Errors++
-		} else {
-			count(&sum, a.Op)
-			sum.Bytes += a.Bytes
-		}
-		report(a)
-		if time.Since(saved) >= saveInterval {
-			if err := base.Save(s.Opt.StateFile); err != nil {
-				return sum, err
+	if s.Opt.DryRun {
+		for _, p := range plan {
+			if p.op != None { // None: the other half of a move
+				count(&sum, p.op)
+				report(p.action())
 			}
-			saved = time.Now()
 		}
+	} else if err := s.applyAll(ctx, base, plan, &sum, report); err != nil {
+		return sum, err
 	}
 	sum.Elapsed = time.Since(start)
 	if !s.Opt.DryRun {
@@ -173,6 +154,81 @@ func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, re
 		}
 	}
 	return sum, ctx.Err()
+}
+
+// transferWorkers is how many of a pass's copies run at once.
+const transferWorkers = 8
+
+// applyAll does a plan: copies (and bookkeeping) transferWorkers at a
+// time, then moves and deletes one by one (a delete removes folders left
+// empty, which a copy into them must not race). The base is saved every
+// saveInterval; report is called from one goroutine at a time.
+func (s *Syncer) applyAll(ctx context.Context, base *Base, plan []step, sum *Summary, report func(Action)) error {
+	var mu sync.Mutex // sum, report, saved
+	saved := time.Now()
+	do := func(p step) error {
+		a := s.apply(ctx, base, p)
+		if errors.Is(a.Err, errRemoteChanged) {
+			a = s.again(ctx, base, p.st)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if a.Err != nil {
+			sum.Errors++
+		} else {
+			count(sum, a.Op)
+			sum.Bytes += a.Bytes
+		}
+		report(a)
+		if time.Since(saved) >= saveInterval {
+			saved = time.Now()
+			return base.Save(s.Opt.StateFile)
+		}
+		return nil
+	}
+	var copies, others []step
+	for _, p := range plan {
+		switch p.op {
+		case None: // the other half of a move
+		case Move, MoveLocal, DeleteLocal, DeleteRemote:
+			others = append(others, p)
+		default:
+			copies = append(copies, p)
+		}
+	}
+	if err := inParallel(ctx, copies, transferWorkers, do); err != nil {
+		return err
+	}
+	return inParallel(ctx, others, 1, do)
+}
+
+// inParallel calls do for each step, workers at a time, until ctx ends
+// or do fails (its first error is returned).
+func inParallel(ctx context.Context, steps []step, workers int, do func(step) error) error {
+	next := make(chan step)
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for p := range next {
+				if err := do(p); err != nil {
+					failed.CompareAndSwap(nil, &err)
+				}
+			}
+		})
+	}
+	for _, p := range steps {
+		if ctx.Err() != nil || failed.Load() != nil {
+			break
+		}
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // transfers counts the files a plan copies and their bytes.
@@ -406,22 +462,22 @@ func (s *Syncer) apply(ctx context.Context, base *Base, p step) Action {
 			err = s.Local.Delete(ctx, st.path)
 		}
 		if err == nil || isNotFound(err) {
-			delete(base.Files, st.path)
+			base.forget(st.path)
 			err = nil
 		}
 	case DeleteRemote:
 		err = s.deleteRemote(ctx, st)
 		if err == nil || isNotFound(err) {
-			delete(base.Files, st.path)
+			base.forget(st.path)
 			err = nil
 		}
 	case Conflict:
 		a.To, a.Bytes, err = s.conflict(ctx, base, st)
 	case Agree:
-		base.Files[st.path] = Agreed{MD5: st.local.Hash, Size: st.local.Size, LocalMTime: st.local.MTime,
-			RemoteHash: st.remote.Hash, RemoteMTime: st.remote.MTime, At: time.Now().UnixMilli()}
+		base.set(st.path, Agreed{MD5: st.local.Hash, Size: st.local.Size, LocalMTime: st.local.MTime,
+			RemoteHash: st.remote.Hash, RemoteMTime: st.remote.MTime, At: time.Now().UnixMilli()})
 	case Forget:
-		delete(base.Files, st.path)
+		base.forget(st.path)
 	}
 	if err != nil {
 		a.Err = fmt.Errorf("%s %s: %w", op, events.DisplayPath(st.path), err)
@@ -505,7 +561,7 @@ func (s *Syncer) copyUp(ctx context.Context, base *Base, path string, was *Entry
 	if err != nil {
 		return 0, err
 	}
-	base.Files[path] = agreedOn(data, le, re)
+	base.set(path, agreedOn(data, le, re))
 	return int64(len(data)), nil
 }
 
@@ -537,7 +593,7 @@ func (s *Syncer) copyDown(ctx context.Context, base *Base, path string) (int64, 
 	if err != nil {
 		return 0, err
 	}
-	base.Files[path] = agreedOn(data, le, re)
+	base.set(path, agreedOn(data, le, re))
 	return int64(len(data)), nil
 }
 
@@ -564,7 +620,7 @@ func (s *Syncer) conflict(ctx context.Context, base *Base, st *state) (string, i
 	if err != nil {
 		return "", 0, fmt.Errorf("uploading the local edit as %s: %w", events.DisplayPath(to), err)
 	}
-	base.Files[to] = agreedOn(data, le, re)
+	base.set(to, agreedOn(data, le, re))
 	n, err := s.copyDown(ctx, base, st.path)
 	return to, int64(len(data)) + n, err
 }
@@ -667,8 +723,8 @@ func (s *Syncer) move(ctx context.Context, base *Base, t Tree, from *state, st *
 	} else {
 		ag.LocalMTime, ag.RemoteHash, ag.RemoteMTime = moved.MTime, st.remote.Hash, st.remote.MTime
 	}
-	delete(base.Files, from.path)
-	base.Files[st.path] = ag
+	base.forget(from.path)
+	base.set(st.path, ag)
 	return nil
 }
 

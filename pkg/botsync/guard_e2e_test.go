@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -15,11 +16,14 @@ type racing struct {
 	*S3Tree
 	side *s3Side
 	t    *testing.T
+	mu   sync.Mutex        // a pass copies several files at once
 	edit map[string]string // path → what the other writer puts there
 	hits int
 }
 
 func (r *racing) race(p string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if c, ok := r.edit[p]; ok {
 		delete(r.edit, p)
 		r.hits++

@@ -101,7 +101,8 @@ func TestIntegrationSyncKilledMidTransfer(t *testing.T) {
 			return cmd
 		}
 
-		first := child("10ms")
+		// 200 ms a write, transferWorkers at once: about 5 s for 200.
+		first := child("200ms")
 		if err := first.Start(); err != nil {
 			t.Fatal(err)
 		}

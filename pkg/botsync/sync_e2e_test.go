@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -556,21 +557,28 @@ func TestLockRefusesASecondSync(t *testing.T) {
 // tracing wraps a Tree and counts the calls that transfer content.
 type tracing struct {
 	Tree
+	mu                   sync.Mutex // a pass copies several files at once
 	writes, reads, moves int
 }
 
+func (t *tracing) add(n *int) {
+	t.mu.Lock()
+	*n++
+	t.mu.Unlock()
+}
+
 func (t *tracing) Write(ctx context.Context, p string, data []byte) (Entry, error) {
-	t.writes++
+	t.add(&t.writes)
 	return t.Tree.Write(ctx, p, data)
 }
 
 func (t *tracing) Read(ctx context.Context, p string) ([]byte, Entry, error) {
-	t.reads++
+	t.add(&t.reads)
 	return t.Tree.Read(ctx, p)
 }
 
 func (t *tracing) Move(ctx context.Context, from, to string) (Entry, error) {
-	t.moves++
+	t.add(&t.moves)
 	return t.Tree.Move(ctx, from, to)
 }
 
