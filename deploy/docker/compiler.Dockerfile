@@ -10,11 +10,13 @@ WORKDIR /src
 # The whole workspace: go.work names every module, so each must be there.
 # The repository's .dockerignore keeps history, binaries and docs out.
 COPY . .
-# The five service binaries in one step, the same in all five Dockerfiles:
-# the first image built leaves it in the layer cache for the other four.
+# The five service binaries and the Qdrant stand-in in one step, the same
+# in all six Dockerfiles: the first image built leaves it in the layer
+# cache for the others.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ \
     ./services/detector/cmd/detector ./services/compiler/cmd/compiler \
-    ./services/indexer/cmd/indexer ./services/themer/cmd/themer ./services/files/cmd/files
+    ./services/indexer/cmd/indexer ./services/themer/cmd/themer ./services/files/cmd/files \
+    ./internal/qdrantfake/cmd/qdrant-standin
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/compiler /compiler
