@@ -24,8 +24,12 @@
 //
 // Every setting is an environment variable and a flag (Setting): Main
 // reads the command line with ParseArgs, a flag winning over its
-// variable, and "<bin> --help" lists them (Usage); CheckSettings keeps a
-// service's Settings in line with the variables its loader reads.
+// variable, and "<bin> --help" lists them with their defaults (Usage).
+// A service's table of Settings, each with its Default and Dest, is also
+// its loader: Load fills the Dests (default, then variable, then flag) and
+// names the variable, value and reason of a bad value. CheckSettings keeps
+// the table in line with the variables the service declares, and
+// CheckREADME with deploy/README.md's tables.
 //
 // Environment (every service; flags in CommonSettings):
 //

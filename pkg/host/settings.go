@@ -11,27 +11,35 @@ import (
 )
 
 // Setting is one setting of a service: the environment variable it is read
-// from, and the command-line flag (without dashes) that overrides it.
+// from, the command-line flag (without dashes) that overrides it, its help,
+// its default and where Load stores it. One table of them drives the
+// flags, the variables, --help and deploy/README.md's tables (CheckREADME).
 type Setting struct {
 	Env   string
 	Flag  string
 	Usage string
+	// Default is the value when neither the variable nor the flag is
+	// given, as it would be typed; "" for none (or one computed in code).
+	Default string
+	// Dest receives the value (Load); nil for a setting the service's own
+	// code reads.
+	Dest Value
 }
 
 // CommonSettings are the settings every service shares (LoadCommon).
 var CommonSettings = []Setting{
-	{EnvNATSURL, "nats-url", "NATS server URL (default " + DefaultNATSURL + ")"},
-	{EnvHTTPAddr, "http-addr", "listen address of the API, /healthz, /readyz and /metrics"},
-	{EnvLogLevel, "log-level", "debug, info, warn or error (default info)"},
-	{EnvLogFormat, "log-format", "json or text (default json)"},
-	{EnvDir, "dir", "storage: a folder of <bot>.gbai packages"},
-	{EnvS3Endpoint, "s3-endpoint", "storage: an S3-compatible server as host:port"},
-	{EnvS3AccessKey, "s3-access-key", "S3 access key"},
-	{EnvS3SecretKey, "s3-secret-key", "S3 secret key (prefer the variable: flags show in ps)"},
-	{EnvS3Region, "s3-region", "S3 region, if the server wants one"},
-	{EnvS3Secure, "s3-secure", "true for HTTPS to S3"},
-	{EnvS3Bucket, "s3-bucket", "one bucket holding every bot as a <bot>.gbai/ prefix"},
-	{EnvStreamReplicas, "stream-replicas", "replicas of every stream and KV bucket (default 1; 3 on a three-node NATS cluster)"},
+	{Env: EnvNATSURL, Flag: "nats-url", Usage: "NATS server URL", Default: DefaultNATSURL},
+	{Env: EnvHTTPAddr, Flag: "http-addr", Usage: "listen address of the API, /healthz, /readyz and /metrics"},
+	{Env: EnvLogLevel, Flag: "log-level", Usage: "debug, info, warn or error", Default: "info"},
+	{Env: EnvLogFormat, Flag: "log-format", Usage: "json or text", Default: "json"},
+	{Env: EnvDir, Flag: "dir", Usage: "storage: a folder of <bot>.gbai packages"},
+	{Env: EnvS3Endpoint, Flag: "s3-endpoint", Usage: "storage: an S3-compatible server as host:port"},
+	{Env: EnvS3AccessKey, Flag: "s3-access-key", Usage: "S3 access key"},
+	{Env: EnvS3SecretKey, Flag: "s3-secret-key", Usage: "S3 secret key (prefer the variable: flags show in ps)"},
+	{Env: EnvS3Region, Flag: "s3-region", Usage: "S3 region, if the server wants one"},
+	{Env: EnvS3Secure, Flag: "s3-secure", Usage: "true for HTTPS to S3", Default: "false"},
+	{Env: EnvS3Bucket, Flag: "s3-bucket", Usage: "one bucket holding every bot as a <bot>.gbai/ prefix"},
+	{Env: EnvStreamReplicas, Flag: "stream-replicas", Usage: "replicas of every stream and KV bucket (3 on a three-node NATS cluster)", Default: "1"},
 }
 
 // Args is a service's command line, parsed: the flags given, by variable,
@@ -124,7 +132,11 @@ func Usage(w io.Writer, name string, settings []Setting) {
 			continue
 		}
 		seen[s.Env] = true
-		fmt.Fprintf(w, "  --%s, %s\n      %s\n", s.Flag, s.Env, s.Usage)
+		def := ""
+		if s.Default != "" {
+			def = " (default " + s.Default + ")"
+		}
+		fmt.Fprintf(w, "  --%s, %s%s\n      %s\n", s.Flag, s.Env, def, s.Usage)
 	}
 }
 

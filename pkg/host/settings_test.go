@@ -1,6 +1,7 @@
 package host_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -23,13 +24,13 @@ func TestCheckSettings(t *testing.T) {
 		settings []host.Setting
 		want     []string // in the error; none: no error
 	}{
-		{"every variable covered", []host.Setting{{"SVC_A", "a", "a"}, {"SVC_B", "b-two", "b"}}, nil},
-		{"a variable without a setting", []host.Setting{{"SVC_A", "a", "a"}}, []string{"variable SVC_B has no setting"}},
-		{"a setting without a variable", []host.Setting{{"SVC_A", "a", "a"}, {"SVC_B", "b", "b"}, {"SVC_C", "c", "c"}}, []string{"setting SVC_C (--c) is not a variable"}},
-		{"one flag for two variables", []host.Setting{{"SVC_A", "x", "a"}, {"SVC_B", "x", "b"}}, []string{"flag --x is given to both SVC_A and SVC_B"}},
-		{"a flag taken from the shared ones", []host.Setting{{"SVC_A", "nats-url", "a"}, {"SVC_B", "b", "b"}}, []string{"flag --nats-url is given to both DRIVEMON_NATS_URL and SVC_A"}},
-		{"bad flag names", []host.Setting{{"SVC_A", "Big", "a"}, {"SVC_B", "-b", "b"}}, []string{`SVC_A: flag "Big"`, `SVC_B: flag "-b"`}},
-		{"no usage", []host.Setting{{"SVC_A", "a", " "}, {"SVC_B", "b", "b"}}, []string{"SVC_A: no usage text"}},
+		{"every variable covered", []host.Setting{{Env: "SVC_A", Flag: "a", Usage: "a"}, {Env: "SVC_B", Flag: "b-two", Usage: "b"}}, nil},
+		{"a variable without a setting", []host.Setting{{Env: "SVC_A", Flag: "a", Usage: "a"}}, []string{"variable SVC_B has no setting"}},
+		{"a setting without a variable", []host.Setting{{Env: "SVC_A", Flag: "a", Usage: "a"}, {Env: "SVC_B", Flag: "b", Usage: "b"}, {Env: "SVC_C", Flag: "c", Usage: "c"}}, []string{"setting SVC_C (--c) is not a variable"}},
+		{"one flag for two variables", []host.Setting{{Env: "SVC_A", Flag: "x", Usage: "a"}, {Env: "SVC_B", Flag: "x", Usage: "b"}}, []string{"flag --x is given to both SVC_A and SVC_B"}},
+		{"a flag taken from the shared ones", []host.Setting{{Env: "SVC_A", Flag: "nats-url", Usage: "a"}, {Env: "SVC_B", Flag: "b", Usage: "b"}}, []string{"flag --nats-url is given to both DRIVEMON_NATS_URL and SVC_A"}},
+		{"bad flag names", []host.Setting{{Env: "SVC_A", Flag: "Big", Usage: "a"}, {Env: "SVC_B", Flag: "-b", Usage: "b"}}, []string{`SVC_A: flag "Big"`, `SVC_B: flag "-b"`}},
+		{"no usage", []host.Setting{{Env: "SVC_A", Flag: "a", Usage: " "}, {Env: "SVC_B", Flag: "b", Usage: "b"}}, []string{"SVC_A: no usage text"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := host.CheckSettings(tt.settings, vars)
@@ -98,5 +99,17 @@ func TestParseArgs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestREADMECommonSettings: deploy/README.md's shared table is
+// CommonSettings: every variable with its flag and default, nothing else.
+func TestREADMECommonSettings(t *testing.T) {
+	readme, err := os.ReadFile("../../deploy/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.CheckREADME(string(readme), "(package `pkg/host`)", host.CommonSettings); err != nil {
+		t.Fatal(err)
 	}
 }

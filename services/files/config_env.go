@@ -21,53 +21,28 @@ const (
 )
 
 // Settings are the file service's own settings, as flags and variables.
-var Settings = []host.Setting{
-	{Env: EnvToken, Flag: "token", Usage: "bearer token required by writes; empty disables them (prefer the variable)"},
-	{Env: EnvWritable, Flag: "writable-folders", Usage: "folder suffixes writes may touch (default .gbdrive,.gbdata)"},
-	{Env: EnvMaxBytes, Flag: "max-bytes", Usage: "largest write (default 10485760)"},
-	{Env: EnvServeNATS, Flag: "nats-writes", Usage: "serve write requests over NATS too (default true)"},
-	{Env: EnvAuditDir, Flag: "audit-dir", Usage: "folder of the audit log (default: no audit log)"},
-	{Env: EnvAuditFormat, Flag: "audit-format", Usage: "text or json (default text)"},
-	{Env: EnvAuditMaxMB, Flag: "audit-max-mb", Usage: "size of an audit file before it rotates (default 64)"},
+var Settings = settings(new(Config))
+
+// settings is the table of the file service's settings, storing into c.
+func settings(c *Config) []host.Setting {
+	return []host.Setting{
+		{Env: EnvToken, Flag: "token", Usage: "bearer token required by writes; empty disables them (prefer the variable)", Dest: host.String(&c.Token)},
+		{Env: EnvWritable, Flag: "writable-folders", Usage: "folder suffixes writes may touch", Default: strings.Join(DefaultWritableFolders, ","), Dest: host.List(&c.WritableFolders)},
+		{Env: EnvMaxBytes, Flag: "max-bytes", Usage: "largest write", Default: strconv.Itoa(DefaultMaxFileBytes), Dest: host.Int64(&c.MaxFileBytes)},
+		{Env: EnvServeNATS, Flag: "nats-writes", Usage: "serve write requests over NATS too", Default: "true", Dest: host.Bool(&c.ServeNATS)},
+		{Env: EnvAuditDir, Flag: "audit-dir", Usage: "folder of the audit log (default: no audit log)", Dest: host.String(&c.Audit.Dir)},
+		{Env: EnvAuditFormat, Flag: "audit-format", Usage: "text or json", Default: audit.FormatText, Dest: host.String(&c.Audit.Format)},
+		{Env: EnvAuditMaxMB, Flag: "audit-max-mb", Usage: "size of an audit file before it rotates", Default: strconv.Itoa(audit.DefaultMaxMB), Dest: host.Int(&c.Audit.MaxMB)},
+	}
 }
 
-// FromEnv reads the configuration: FILES_TOKEN (bearer token for writes;
-// empty disables them), FILES_WRITABLE_FOLDERS (comma-separated folder
-// suffixes, default .gbdrive,.gbdata), FILES_MAX_BYTES (default 10 MiB),
-// FILES_NATS_WRITES (default true), FILES_AUDIT_DIR (enables the audit log),
-// FILES_AUDIT_FORMAT (text or json), FILES_AUDIT_MAX_MB.
+// FromEnv reads the configuration from the variables of Settings (lookup
+// is the environment with the flags in front), defaults filled, and
+// validates it.
 func FromEnv(lookup func(string) (string, bool)) (Config, error) {
-	get := func(k string) string {
-		v, _ := lookup(k)
-		return strings.TrimSpace(v)
-	}
-	c := Config{Token: get(EnvToken), ServeNATS: true}
-	if v := get(EnvWritable); v != "" {
-		for _, f := range strings.Split(v, ",") {
-			c.WritableFolders = append(c.WritableFolders, strings.TrimSpace(f))
-		}
-	}
-	if v := get(EnvMaxBytes); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return c, fmt.Errorf("%s=%q: want a number of bytes", EnvMaxBytes, v)
-		}
-		c.MaxFileBytes = n
-	}
-	if v := get(EnvServeNATS); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return c, fmt.Errorf("%s=%q: want true or false", EnvServeNATS, v)
-		}
-		c.ServeNATS = b
-	}
-	c.Audit = audit.Config{Dir: get(EnvAuditDir), Format: get(EnvAuditFormat)}
-	if v := get(EnvAuditMaxMB); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return c, fmt.Errorf("%s=%q: want a whole number of MB", EnvAuditMaxMB, v)
-		}
-		c.Audit.MaxMB = n
+	var c Config
+	if err := host.Load("files", settings(&c), lookup); err != nil {
+		return c, err
 	}
 	c = c.WithDefaults()
 	// Name the variable behind each setting Validate checks.
@@ -76,6 +51,9 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.MaxFileBytes <= 0 {
 		return c, fmt.Errorf("%s=%d: want more than 0 bytes", EnvMaxBytes, c.MaxFileBytes)
+	}
+	if c.Audit.MaxMB < 0 {
+		return c, fmt.Errorf("%s=%d: want a whole number of MB", EnvAuditMaxMB, c.Audit.MaxMB)
 	}
 	if c.Audit.Dir != "" {
 		if err := c.Audit.Validate(); err != nil {

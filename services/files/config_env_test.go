@@ -1,6 +1,7 @@
 package files
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -53,6 +54,18 @@ func TestFromEnv(t *testing.T) {
 // has its flag and help (Settings), and every setting is a variable read.
 func TestSettingsCoverEveryVariable(t *testing.T) {
 	if err := host.CheckSettings(Settings, testinfra.EnvConstants(t, ".")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestREADMESettings: deploy/README.md's table of the file service is its
+// settings table: every variable with its flag and default, nothing else.
+func TestREADMESettings(t *testing.T) {
+	readme, err := os.ReadFile("../../deploy/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.CheckREADME(string(readme), "(`services/files`", Settings); err != nil {
 		t.Fatal(err)
 	}
 }

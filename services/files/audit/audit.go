@@ -26,6 +26,9 @@ import (
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
+// DefaultMaxMB is the size of an audit file before it rotates, by default.
+const DefaultMaxMB = 64
+
 // Formats.
 const (
 	FormatText = "text"
@@ -72,7 +75,7 @@ func New(cfg Config) (*Log, error) {
 		cfg.Format = FormatText
 	}
 	if cfg.MaxMB == 0 {
-		cfg.MaxMB = 64
+		cfg.MaxMB = DefaultMaxMB
 	}
 	if cfg.MaxBackups == 0 {
 		cfg.MaxBackups = 10
