@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 )
@@ -66,4 +67,13 @@ func readmeTable(readme, heading string) (map[string]readmeRow, error) {
 		rows[env] = readmeRow{flag: strings.TrimSpace(cells[1]), def: strings.TrimSpace(cells[2])}
 	}
 	return rows, nil
+}
+
+// CheckREADMEFile is CheckREADME on the file at path.
+func CheckREADMEFile(path, heading string, settings []Setting) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	return CheckREADME(string(b), heading, settings)
 }

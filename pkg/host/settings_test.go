@@ -1,7 +1,6 @@
 package host_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -105,11 +104,7 @@ func TestParseArgs(t *testing.T) {
 // TestREADMECommonSettings: deploy/README.md's shared table is
 // CommonSettings: every variable with its flag and default, nothing else.
 func TestREADMECommonSettings(t *testing.T) {
-	readme, err := os.ReadFile("../../deploy/README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := host.CheckREADME(string(readme), "(package `pkg/host`)", host.CommonSettings); err != nil {
+	if err := host.CheckREADMEFile("../../deploy/README.md", "(package `pkg/host`)", host.CommonSettings); err != nil {
 		t.Fatal(err)
 	}
 }

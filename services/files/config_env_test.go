@@ -1,7 +1,6 @@
 package files
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -61,11 +60,7 @@ func TestSettingsCoverEveryVariable(t *testing.T) {
 // TestREADMESettings: deploy/README.md's table of the file service is its
 // settings table: every variable with its flag and default, nothing else.
 func TestREADMESettings(t *testing.T) {
-	readme, err := os.ReadFile("../../deploy/README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := host.CheckREADME(string(readme), "(`services/files`", Settings); err != nil {
+	if err := host.CheckREADMEFile("../../deploy/README.md", "(`services/files`", Settings); err != nil {
 		t.Fatal(err)
 	}
 }

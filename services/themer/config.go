@@ -138,64 +138,33 @@ const (
 )
 
 // Settings are the themer's own settings, as flags and variables.
-var Settings = []host.Setting{
-	{Env: EnvHeartbeat, Flag: "heartbeat", Usage: "comment line keeping idle event streams open (default and most 15s)"},
-	{Env: EnvClientBuffer, Flag: "client-buffer", Usage: "events that may wait for one browser; a slower one is dropped (default 32)"},
-	{Env: EnvMaxConns, Flag: "max-conns", Usage: "open event streams per replica (default 10000)"},
-	{Env: EnvMaxConnsPerIP, Flag: "max-conns-per-ip", Usage: "open event streams per client address (default 64)"},
-	{Env: EnvWriteTimeout, Flag: "write-timeout", Usage: "bound of one write to a browser (default 10s)"},
-	{Env: EnvRetry, Flag: "retry", Usage: "reconnection delay sent to browsers (default 2s)"},
-	{Env: EnvReadyWait, Flag: "ready-wait", Usage: "how long a new stream waits for the start-up replay (default 10s)"},
-	{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest theme file served (default 8388608)"},
-	{Env: EnvReplayLimit, Flag: "replay-limit", Usage: "most changes replayed on a resume; beyond, a snapshot (default 1000)"},
+var Settings = settings(new(Config))
+
+// settings is the table of the themer's settings, storing into c.
+func settings(c *Config) []host.Setting {
+	return []host.Setting{
+		{Env: EnvHeartbeat, Flag: "heartbeat", Usage: "comment line keeping idle event streams open (at most 15s)", Default: DefaultHeartbeat.String(), Dest: host.Duration(&c.Heartbeat)},
+		{Env: EnvClientBuffer, Flag: "client-buffer", Usage: "events that may wait for one browser; a slower one is dropped", Default: strconv.Itoa(DefaultClientBuffer), Dest: host.Int(&c.ClientBuffer)},
+		{Env: EnvMaxConns, Flag: "max-conns", Usage: "open event streams per replica", Default: strconv.Itoa(DefaultMaxConns), Dest: host.Int(&c.MaxConns)},
+		{Env: EnvMaxConnsPerIP, Flag: "max-conns-per-ip", Usage: "open event streams per client address", Default: strconv.Itoa(DefaultMaxConnsPerIP), Dest: host.Int(&c.MaxConnsPerIP)},
+		{Env: EnvWriteTimeout, Flag: "write-timeout", Usage: "bound of one write to a browser", Default: DefaultWriteTimeout.String(), Dest: host.Duration(&c.WriteTimeout)},
+		{Env: EnvRetry, Flag: "retry", Usage: "reconnection delay sent to browsers", Default: DefaultRetry.String(), Dest: host.Duration(&c.Retry)},
+		{Env: EnvReadyWait, Flag: "ready-wait", Usage: "how long a new stream waits for the start-up replay", Default: DefaultReadyWait.String(), Dest: host.Duration(&c.ReadyWait)},
+		{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest theme file served", Default: strconv.Itoa(DefaultMaxFileBytes), Dest: host.Int64(&c.MaxFileBytes)},
+		{Env: EnvReplayLimit, Flag: "replay-limit", Usage: "most changes replayed on a resume; beyond, a snapshot", Default: strconv.Itoa(DefaultReplayLimit), Dest: host.Int(&c.ReplayLimit)},
+	}
 }
 
-// FromEnv reads a Config from the environment (lookup is os.LookupEnv in
-// production), fills defaults and validates it. Durations use Go syntax
-// ("15s").
+// FromEnv reads a Config from the variables of Settings (lookup is the
+// environment with the flags in front; nil is os.LookupEnv), fills
+// defaults and validates it. Durations use Go syntax ("15s").
 func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
 	var c Config
-	durs := []struct {
-		env string
-		dst *time.Duration
-	}{
-		{EnvHeartbeat, &c.Heartbeat}, {EnvWriteTimeout, &c.WriteTimeout},
-		{EnvRetry, &c.Retry}, {EnvReadyWait, &c.ReadyWait},
-	}
-	for _, d := range durs {
-		if v, ok := lookup(d.env); ok && v != "" {
-			p, err := time.ParseDuration(v)
-			if err != nil {
-				return c, fmt.Errorf("themer: %s=%q: %w", d.env, v, err)
-			}
-			*d.dst = p
-		}
-	}
-	ints := []struct {
-		env string
-		dst *int
-	}{
-		{EnvClientBuffer, &c.ClientBuffer}, {EnvMaxConns, &c.MaxConns},
-		{EnvMaxConnsPerIP, &c.MaxConnsPerIP}, {EnvReplayLimit, &c.ReplayLimit},
-	}
-	for _, n := range ints {
-		if v, ok := lookup(n.env); ok && v != "" {
-			p, err := strconv.Atoi(v)
-			if err != nil {
-				return c, fmt.Errorf("themer: %s=%q: %w", n.env, v, err)
-			}
-			*n.dst = p
-		}
-	}
-	if v, ok := lookup(EnvMaxFileBytes); ok && v != "" {
-		p, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return c, fmt.Errorf("themer: %s=%q: %w", EnvMaxFileBytes, v, err)
-		}
-		c.MaxFileBytes = p
+	if err := host.Load("themer", settings(&c), lookup); err != nil {
+		return c, err
 	}
 	c = c.WithDefaults()
 	return c, c.Validate()
