@@ -127,6 +127,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) (err e
 	if err := bus.EnsureStreams(ctx, js, bus.StreamOptions{}); err != nil {
 		return err
 	}
+	// The compiler publishes settings there, the themer and indexer watch
+	// it; each opens it too, so the order they start in does not matter.
+	if _, err := bus.EnsureSettings(ctx, js); err != nil {
+		return err
+	}
 	metrics := host.NewMetrics()
 	app, err := newDevApp(ctx, cfg, nc, js, log, stdout, metrics)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,6 +169,39 @@ func TestIntegrationDevEndToEnd(t *testing.T) {
 	eventually(t, "the theme push in the change log", func() bool {
 		return strings.Contains(stdout.String(), "harbor       updated  harbor.gbtheme/css/main.css  pushed to 1 client\n")
 	})
+
+	// Settings travel as a published fact: the compiler publishes
+	// config.csv's theme keys (the settings bucket), the themer pushes them.
+	var (
+		sseMu   sync.Mutex
+		sseText strings.Builder
+	)
+	go func() {
+		sc := bufio.NewScanner(sse.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			sseMu.Lock()
+			sseText.WriteString(sc.Text() + "\n")
+			sseMu.Unlock()
+		}
+	}()
+	streamHas := func(s string) func() bool {
+		return func() bool {
+			sseMu.Lock()
+			defer sseMu.Unlock()
+			return strings.Contains(sseText.String(), s)
+		}
+	}
+	eventually(t, "the example's theme colour on the stream", streamHas(`"--theme-color1":"#0b5394"`))
+	cfgPath := filepath.Join(dir, "harbor.gbai", "harbor.gbot", "config.csv")
+	cfgData, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgPath, bytes.Replace(cfgData, []byte("#0b5394"), []byte("#654321"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the new theme colour on the stream", streamHas(`"--theme-color1":"#654321"`))
 
 	// An author's edit with a mistake: recompiled, the diagnostic in the log
 	// at file:line:col.

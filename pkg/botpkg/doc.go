@@ -48,7 +48,11 @@
 // Embedding (every embedding-* key, validated: the URL must be http(s),
 // the numbers positive; the indexer refuses exactly what Embedding
 // reports, and `drivemon check` reports it), Params (param-* keys, which
-// become script variables). IsSecretKey tells which settings are secrets
+// become script variables). Settings gathers the views the services act
+// on (Theme, Embedding, kb-language) with the version they come from: the
+// compiler publishes it for every config.csv without errors, and the
+// themer and the indexer take their settings from there, never from the
+// file. IsSecretKey tells which settings are secrets
 // (*-key, *-token, *-password, *-secret) and must never be shown. Diff
 // compares two versions of a config.
 package botpkg

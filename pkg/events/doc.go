@@ -55,7 +55,9 @@
 // test/deps holds it to that). The bus plumbing lives in package bus:
 // publishing (Publish, PublishOutcome, Decode of a JetStream message), the
 // stream, KV and consumer definitions (EnsureStreams, EnsureKeyValue,
-// WorkQueueConsumer, WithReplicas) and origin marks (MarkOrigin,
+// WorkQueueConsumer, WithReplicas), the published settings of every
+// config.csv (KV bucket SETTINGS: PutSettings, WatchSettings) and origin
+// marks (MarkOrigin,
 // LookupOrigin in the KV bucket DRIVEMON_ORIGINS, copied by the detector
 // into a change's "origin" so a writer can skip its own echo; the origin
 // is not part of the id). Package worker is the ack/backoff/dead-letter

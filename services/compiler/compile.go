@@ -76,6 +76,9 @@ func (s *Service) remove(ctx context.Context, kind events.Kind, c *events.Change
 		if w == store.Written {
 			out.Config = configDiff(botpkg.Diff(settingsConfig(prev), nil))
 		}
+		if w != store.Stale {
+			return s.unpublishSettings(ctx, c, path)
+		}
 		return nil
 	case events.KindKB:
 		return s.kbDocument(ctx, c, path, false, out)
@@ -196,6 +199,9 @@ func (s *Service) compileConfig(ctx context.Context, c *events.Change, path stri
 	}
 	if w == store.Written {
 		out.Config = configDiff(botpkg.Diff(settingsConfig(prev), cfg))
+	}
+	if w != store.Stale {
+		return s.publishSettings(ctx, c, path, etag, cfg, diags, out)
 	}
 	return nil
 }

@@ -11,8 +11,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/drivemon/drivemon/internal/testinfra"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
 	"github.com/drivemon/drivemon/services/compiler/store"
@@ -35,9 +37,16 @@ func (noJS) PublishMsg(context.Context, *nats.Msg, ...jetstream.PublishOpt) (*je
 	return nil, errNoJS
 }
 
+// settingsOnly reaches NATS for the settings bucket alone.
+type settingsOnly struct {
+	noJS
+	bus.KVEnsurer
+}
+
 // unit is a service over a folder and an SQLite store, driven through
 // process without NATS; seq numbers the changes.
 type unit struct {
+	js    jetstream.JetStream // for the settings bucket only
 	svc   *Service
 	files *files
 	store store.Store
@@ -46,8 +55,9 @@ type unit struct {
 
 func newUnit(t *testing.T, cfg Config) *unit {
 	t.Helper()
-	u := &unit{files: newFiles(t), store: openSQLite(t)}
-	svc, err := New(cfg, Deps{JS: noJS{}, Storage: u.files, Store: u.store})
+	_, js := testinfra.JetStream(t)
+	u := &unit{js: js, files: newFiles(t), store: openSQLite(t)}
+	svc, err := New(cfg, Deps{JS: settingsOnly{KVEnsurer: js}, Storage: u.files, Store: u.store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,8 +204,13 @@ func TestProcessStatuses(t *testing.T) {
 			},
 			status: events.StatusOK,
 			check: func(t *testing.T, u *unit, o events.Outcome) {
-				if len(o.Diagnostics) != 1 || o.Diagnostics[0].Line != 2 || o.Config == nil || o.Config.Added["theme-color1"] != "#fff" {
+				if len(o.Diagnostics) != 2 || o.Diagnostics[0].Line != 2 || o.Config == nil || o.Config.Added["theme-color1"] != "#fff" {
 					t.Fatalf("outcome = %+v %+v", o, o.Config)
+				}
+				// Nothing was published before: the defaults stay.
+				if d := o.Diagnostics[1]; d.Severity != "warning" || d.Line != 2 ||
+					d.Message != "harbor/harbor.gbot/config.csv has errors (the first on line 2), so its settings are not published; no earlier version was, so the services keep their defaults" {
+					t.Fatalf("second diagnostic = %+v", d)
 				}
 			},
 		},

@@ -115,8 +115,8 @@ func TestNewRefusesMissingDeps(t *testing.T) {
 		want string
 	}{
 		{"no JetStream", Deps{Storage: f, Store: st}, "Deps.JS"},
-		{"no storage", Deps{JS: noJS{}, Store: st}, "Deps.Storage"},
-		{"no store", Deps{JS: noJS{}, Storage: f}, "Deps.Store"},
+		{"no storage", Deps{JS: settingsOnly{}, Store: st}, "Deps.Storage"},
+		{"no store", Deps{JS: settingsOnly{}, Storage: f}, "Deps.Store"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,7 +125,7 @@ func TestNewRefusesMissingDeps(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New(Config{Concurrency: -3}, Deps{JS: noJS{}, Storage: f, Store: st}); err == nil {
+	if _, err := New(Config{Concurrency: -3}, Deps{JS: settingsOnly{}, Storage: f, Store: st}); err == nil {
 		t.Fatal("New accepted an invalid config")
 	}
 }

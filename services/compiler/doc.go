@@ -26,6 +26,31 @@
 // outcome, and the store ignores a change at or below the stored sequence,
 // so redeliveries and replays are harmless.
 //
+// # Settings, published once
+//
+// The compiler owns config.csv: after storing a version it publishes its
+// settings (botpkg.Settings: the theme keys, the embedding settings and
+// kb-language, with the change's DRIVE sequence and the ETag read) in the
+// KV bucket SETTINGS under bus.SettingsKey(bot, path) (settings.go); the
+// themer and the indexer watch that bucket and never read config.csv. A
+// version is never replaced by an older one (compare-and-set on the
+// sequence), and the change is acknowledged only after the publish, so a
+// failed publish is retried with the change. A removed config.csv leaves
+// a tombstone (deleted, with its sequence). A version with errors (any
+// error botpkg.Validate reports, or a file over the size limit) is stored
+// with its diagnostics but not published: the settings of the last good
+// version stay in force, and the outcome carries a warning at the first
+// error's line that names the file and says so (or that no version was
+// published, so the services keep their defaults). At start, before it
+// consumes, the compiler publishes every stored config.csv without errors
+// that the bucket does not hold at that version or later (a new or lost
+// bucket is filled without waiting for the files to change).
+//
+// The bucket holds one secret, embedding-key, because the indexer calls
+// the embedding model with it; every other setting of config.csv, secrets
+// among them, is not published (only the typed views are), and outcomes
+// and the API redact secrets as before.
+//
 // A change whose file is already gone when read is applied as a delete at
 // its sequence; a moved file is compiled at its new path and removed at
 // the old one. Reference warnings (USE TOOL, USE KB naming what the bot

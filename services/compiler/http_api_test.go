@@ -126,7 +126,7 @@ func TestRoutes(t *testing.T) {
 // A store that fails answers 500 with a JSON error and no details.
 func TestRoutesStoreDown(t *testing.T) {
 	u := newUnit(t, Config{})
-	svc, err := New(Config{}, Deps{JS: noJS{}, Storage: u.files, Store: failingStore{u.store}})
+	svc, err := New(Config{}, Deps{JS: settingsOnly{}, Storage: u.files, Store: failingStore{u.store}})
 	if err != nil {
 		t.Fatal(err)
 	}

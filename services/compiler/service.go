@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/drivemon/drivemon/pkg/drive"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 	"github.com/drivemon/drivemon/services/compiler/store"
 )
@@ -35,6 +36,7 @@ type JetStream interface {
 	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
 	Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error)
 	PublishMsg(ctx context.Context, msg *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error)
+	bus.KVEnsurer // the settings bucket
 }
 
 // Deps are the compiler's injected dependencies; all are required but Log.
@@ -52,12 +54,13 @@ type Deps struct {
 // Service is one compiler replica. Any number of replicas share the
 // durable consumer bus.ConsumerCompiler and the store.
 type Service struct {
-	cfg     Config
-	js      JetStream
-	storage Storage
-	store   store.Store
-	log     *slog.Logger
-	observe func(subject string, took time.Duration, result string)
+	cfg      Config
+	js       JetStream
+	storage  Storage
+	store    store.Store
+	log      *slog.Logger
+	settings settingsBucket
+	observe  func(subject string, took time.Duration, result string)
 }
 
 // New checks cfg (after defaults) and deps and returns a service; Run
@@ -90,6 +93,9 @@ func New(cfg Config, deps Deps) (*Service, error) {
 // the standard one) and compiles changes with Config.Concurrency workers
 // until ctx ends. It returns nil on cancellation.
 func (s *Service) Run(ctx context.Context) error {
+	if err := s.publishStored(ctx); err != nil {
+		return fmt.Errorf("compiler: %w", err)
+	}
 	cons, wcfg, err := s.openConsumer(ctx)
 	if err != nil {
 		return fmt.Errorf("compiler: %w", err)

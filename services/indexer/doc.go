@@ -7,7 +7,7 @@
 // A KB change (subject drive.<bot>.kb.<token>, durable pull consumer
 // bus.IndexerConsumer shared by every replica through package worker)
 // names a path. Sync reads that path fresh from storage (Reader, the
-// drive.Reader contract), extracts its text (package extract), cuts it into
+// drive.Reader contract; documents only, never config.csv), extracts its text (package extract), cuts it into
 // chunks with content hashes (package chunk), and diffs the chunks against
 // the document's points in the index (package vector), whose ids are
 // vector.PointID(bot, kb, path, chunk hash, occurrence):
@@ -96,14 +96,19 @@
 //
 // # Embedders, languages and vector sizes
 //
-// Each bot's config.csv (the first of botpkg.GoverningConfigs:
-// "<x>.gbot/config.csv", x the package prefix of the KB folder, then
-// "<bot>.gbot/config.csv") may set embedding-url and the other embedding-*
-// keys, read and validated by botpkg (Config.Embedding): an invalid
-// embedding-* value fails the bot's documents with embed.ErrBadConfig, as
-// `drivemon check` reports it; without embedding-url the built-in lexical
-// embedder is used (embed.Hashed: word and character n-grams, not
-// semantic). The key
+// Each bot's config.csv may set embedding-url and the other embedding-*
+// keys. The indexer never reads config.csv: it watches the settings the
+// compiler publishes (KV bucket SETTINGS, bus.WatchSettings; Run waits
+// for the bucket's current values before it takes a change, so a replica
+// that starts later has them) and uses those of the first of
+// botpkg.GoverningConfigs that has any ("<x>.gbot/config.csv", x the
+// package prefix of the KB folder, then "<bot>.gbot/config.csv"). The
+// compiler publishes only versions without errors (botpkg.Validate, what
+// `drivemon check` reports): a version with an invalid embedding-* value
+// leaves the previous settings in force, and its outcome says so. New
+// settings apply from the next sync of each document. Without
+// embedding-url the built-in lexical embedder is used (embed.Hashed: word
+// and character n-grams, not semantic). The key
 // kb-language chooses the stemmer ("portuguese", "pt", "pt-BR"…; English
 // by default; lexical.Languages lists them); an unknown language fails
 // the bot's documents with the reason. A document's state records the

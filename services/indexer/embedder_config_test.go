@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestIntegrationBotEmbedder(t *testing.T) {
 	col := vector.Collection{Bot: bot, KB: "faq"}
 	f.reader.put(bot, path, []byte("# A\n\nsome words here"))
 	// The package prefix of the KB folder ("marketing") locates config.csv.
-	f.reader.put(bot, "marketing.gbot/config.csv", []byte("name,value\nembedding-url,"+srv.URL+"\nembedding-dimensions,8\n"))
+	f.settings(t, f.svc, bot, "marketing.gbot/config.csv", "name,value\nembedding-url,"+srv.URL+"\nembedding-dimensions,8\n")
 	if res, err := f.svc.Sync(ctx, bot, path, 1); err != nil || res.Embedded != 1 {
 		t.Fatalf("Sync = %+v, %v", res, err)
 	}
@@ -50,7 +51,7 @@ func TestIntegrationBotEmbedder(t *testing.T) {
 	if err := f.index.Ensure(ctx, col, 384); !errors.Is(err, vector.ErrVectorSize) {
 		t.Fatalf("collection is not 8-dimensional: %v", err)
 	}
-	f.reader.put(bot, "marketing.gbot/config.csv", []byte("name,value\nllm-model,x\n"))
+	f.settings(t, f.svc, bot, "marketing.gbot/config.csv", "name,value\nllm-model,x\n")
 	res, err := f.svc.Sync(ctx, bot, path, 2)
 	if err != nil || res.Embedded != 1 || f.emb.texts.Load() != 1 {
 		t.Fatalf("Sync after the embedder change = %+v, %v (default embedded %d)", res, err, f.emb.texts.Load())
@@ -61,9 +62,17 @@ func TestIntegrationBotEmbedder(t *testing.T) {
 	if n := f.count(t, bot, path); n != 1 {
 		t.Fatalf("%d points", n)
 	}
-	f.reader.put(bot, "marketing.gbot/config.csv", []byte("embedding-url,not a url\n"))
+	// kb-language is the indexer's to check: an unknown one fails the
+	// bot's documents with the reason.
+	f.settings(t, f.svc, bot, "marketing.gbot/config.csv", "kb-language,klingon\n")
 	f.reader.put(bot, path, []byte("# A\n\nchanged"))
-	if _, err := f.svc.Sync(ctx, bot, path, 3); err == nil {
-		t.Fatal("a bad embedding-url was accepted")
+	if _, err := f.svc.Sync(ctx, bot, path, 3); err == nil || !strings.Contains(err.Error(), "kb-language") {
+		t.Fatalf("an unknown kb-language was accepted: %v", err)
+	}
+	// Not one read of a config.csv: the settings came from the bucket.
+	if n := f.reader.readsOf(isConfig); len(n) != 0 {
+		t.Fatalf("config.csv read from storage: %v", n)
 	}
 }
+
+func isConfig(key string) bool { return strings.HasSuffix(key, "/config.csv") }

@@ -76,7 +76,7 @@ func newEvalEnv(tb testing.TB) *evalEnv {
 	e := &evalEnv{f: f}
 	for bot, url := range bots {
 		if url != "" {
-			f.reader.put(bot, bot+".gbot/config.csv", []byte("name,value\nembedding-url,"+url+"\n"))
+			f.settings(tb, f.svc, bot, bot+".gbot/config.csv", "name,value\nembedding-url,"+url+"\n")
 		}
 		for _, file := range files {
 			data, err := os.ReadFile(file)

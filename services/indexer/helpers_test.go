@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
@@ -36,9 +37,26 @@ type memReader struct {
 	// hold, if set, makes the next read wait until the channel closes
 	// (after taking the content), then clears itself.
 	hold atomic.Pointer[chan struct{}]
+	// reads counts the reads of each key (bot/path).
+	reads map[string]int
 }
 
-func newMemReader() *memReader { return &memReader{files: map[string][]byte{}} }
+func newMemReader() *memReader {
+	return &memReader{files: map[string][]byte{}, reads: map[string]int{}}
+}
+
+// readsOf returns how many times each path was read for which keep holds.
+func (m *memReader) readsOf(keep func(path string) bool) map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]int{}
+	for k, n := range m.reads {
+		if keep(k) {
+			out[k] = n
+		}
+	}
+	return out
+}
 
 func (m *memReader) put(bot, path string, data []byte) string {
 	m.mu.Lock()
@@ -61,6 +79,7 @@ func etagOf(data []byte) string {
 func (m *memReader) Read(ctx context.Context, bot, path string, max int64) ([]byte, drive.Object, error) {
 	m.mu.Lock()
 	data, ok := m.files[events.Key(bot, path)]
+	m.reads[events.Key(bot, path)]++
 	delay := m.delay
 	m.mu.Unlock()
 	if strings.HasSuffix(path, ".csv") {
@@ -96,6 +115,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 type fixture struct {
 	js     jetstream.JetStream
+	seq    uint64 // of the settings published
 	reader *memReader
 	index  *vector.Embedded
 	emb    *countingEmbedder
@@ -132,7 +152,37 @@ func (f *fixture) replica(t testing.TB, owner string, edit func(*Config)) *Servi
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// settings publishes csv as the settings of bot's config.csv at path, as
+// the compiler does, and waits until svc applies them.
+func (f *fixture) settings(t testing.TB, svc *Service, bot, path, csv string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, problems := botpkg.Validate([]byte(csv))
+	if botpkg.HasErrors(problems) {
+		t.Fatalf("%q: %v", csv, problems)
+	}
+	kv, err := bus.EnsureSettings(ctx, f.js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.seq++
+	st := cfg.Settings()
+	st.Bot, st.Path, st.Seq = bot, path, f.seq
+	if _, err := bus.PutSettings(ctx, kv, st); err != nil {
+		t.Fatal(err)
+	}
+	view, err := svc.settingsView(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForTB(t, "the settings to reach the indexer", 10*time.Second, func() bool {
+		got, ok := view.Governing(bot, path)
+		return ok && got.Path == path && got.Seq == st.Seq
+	})
 }
 
 func (f *fixture) count(t *testing.T, bot, path string) int {
@@ -163,6 +213,11 @@ func (f *fixture) publish(t *testing.T, bot string, op events.Op, path string) {
 }
 
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	waitForTB(t, what, d, cond)
+}
+
+func waitForTB(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {

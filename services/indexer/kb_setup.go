@@ -9,11 +9,6 @@ import (
 	"github.com/drivemon/drivemon/services/indexer/lexical"
 )
 
-// KeyLanguage is the config.csv key choosing the language of a bot's
-// knowledge bases for lexical search (lexical.New: "portuguese", "pt",
-// "pt-BR"…; English when absent).
-const KeyLanguage = "kb-language"
-
 // kbSetup is what a bot's settings choose for its knowledge bases.
 type kbSetup struct {
 	emb embed.Embedder
@@ -33,18 +28,17 @@ func embedderOf(id string) string {
 	return e
 }
 
-// kbSetupFrom reads the KB keys of a bot's settings (embedding-* and
-// kb-language, keys matched case-insensitively); def is the embedder when
-// no embedding-url is set.
-func kbSetupFrom(cfg *botpkg.Config, def embed.Embedder) (kbSetup, error) {
-	h, err := embed.FromSettings(cfg, embed.HTTPConfig{})
+// kbSetupFrom reads the KB part of a bot's published settings (embedding
+// and kb-language, lexical.New: "portuguese", "pt", "pt-BR"…; English
+// when unset); def is the embedder when no embedding-url is set.
+func kbSetupFrom(st botpkg.Settings, def embed.Embedder) (kbSetup, error) {
+	h, err := embed.FromEmbedding(st.Embedding, embed.HTTPConfig{})
 	if err != nil {
 		return kbSetup{}, err
 	}
-	lang, _ := cfg.Get(KeyLanguage)
-	lex, err := lexical.New(lang)
+	lex, err := lexical.New(st.KBLanguage)
 	if err != nil {
-		return kbSetup{}, fmt.Errorf("%s: %w", KeyLanguage, err)
+		return kbSetup{}, fmt.Errorf("%s: %w", botpkg.KBLanguage, err)
 	}
 	if h == nil {
 		return kbSetup{emb: def, lex: lex}, nil

@@ -63,7 +63,7 @@ func TestIntegrationLexicalExactUnderChurn(t *testing.T) {
 	}
 	// The bot switches to Portuguese: every point gets new terms, those of
 	// unchanged documents too.
-	f.reader.put(bot, "harbor.gbot/config.csv", []byte("name,value\nkb-language,pt\n"))
+	f.settings(t, f.svc, bot, "harbor.gbot/config.csv", "name,value\nkb-language,pt\n")
 	for _, p := range paths {
 		sync(p)
 	}
@@ -76,6 +76,7 @@ func TestIntegrationLexicalExactUnderChurn(t *testing.T) {
 	g := newFixture(t, nil)
 	g.reader = f.reader
 	g.svc = g.replica(t, "rebuild", nil)
+	g.settings(t, g.svc, bot, "harbor.gbot/config.csv", "name,value\nkb-language,pt\n")
 	live := 0
 	for _, p := range paths {
 		if res, err := g.svc.Sync(ctx, bot, p, 0); err != nil {
@@ -111,10 +112,9 @@ func TestKBSetupLanguage(t *testing.T) {
 		{" KB-Language , pt-BR\n", "portuguese", false},
 		{"kb-language,Spanish\n", "spanish", false},
 		{"kb-language,klingon\n", "", true},
-		{"kb-language,pt\nembedding-batch-tokens,lots\n", "", true},
 	} {
 		cfg, _ := botpkg.Parse([]byte(tt.settings))
-		s, err := kbSetupFrom(cfg, nil)
+		s, err := kbSetupFrom(cfg.Settings(), nil)
 		if (err != nil) != tt.err || (err == nil && s.lex.Language() != tt.lang) {
 			t.Errorf("%v: %+v, %v; want %s (error %v)", tt.settings, s, err, tt.lang, tt.err)
 		}

@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
@@ -49,7 +48,8 @@ type JetStream interface {
 type Deps struct {
 	// JetStream is required.
 	JetStream JetStream
-	// Reader reads documents and config.csv files; required.
+	// Reader reads documents; required. Settings come from the
+	// settings bucket (bus.SettingsBucket), never from config.csv.
 	Reader Reader
 	// Index, if nil, is opened from Config (Qdrant or the embedded index).
 	Index vector.Index
@@ -84,7 +84,11 @@ type Service struct {
 
 	mu     sync.Mutex
 	store  *stateStore
-	setups map[string]kbSetup // by bot config fingerprint
+	setups map[string]kbSetup // by bot, config path and its version
+
+	viewMu   sync.Mutex
+	view     *bus.SettingsView // the published settings (settingsView)
+	stopView context.CancelFunc
 }
 
 // New checks cfg and wires a Service. It opens the vector index from cfg
@@ -136,8 +140,13 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	return s, nil
 }
 
-// Close releases what New opened.
+// Close releases what New opened and stops watching the settings.
 func (s *Service) Close() error {
+	s.viewMu.Lock()
+	if s.stopView != nil {
+		s.stopView()
+	}
+	s.viewMu.Unlock()
 	if s.closer != nil {
 		return s.closer()
 	}
@@ -164,6 +173,9 @@ func (s *Service) state(ctx context.Context) (*stateStore, error) {
 func (s *Service) Run(ctx context.Context) error {
 	if _, err := s.state(ctx); err != nil {
 		return err
+	}
+	if _, err := s.settingsView(ctx); err != nil {
+		return fmt.Errorf("indexer: %w", err)
 	}
 	cons, wcfg, err := s.openConsumer(ctx)
 	if err != nil {
@@ -196,35 +208,64 @@ func (s *Service) WritesCheck() host.Check { return s.writes.Check("writes") }
 func (s *Service) Routes() http.Handler { return s.routes() }
 
 // setupFor returns the KB setup of bot (kbSetupFrom): the embedder its
-// config.csv asks for (embedding-* keys), else the default, and the
-// analyzer of its kb-language. The config is the first that exists of
-// botpkg.GoverningConfigs: <x>.gbot/config.csv for a document under
-// <x>.gbkb/, then <bot>.gbot/config.csv.
+// settings ask for (embedding-* keys), else the default, and the analyzer
+// of its kb-language. The settings are those the compiler published for
+// the config.csv that governs path (bus.SettingsView.Governing:
+// <x>.gbot/config.csv for a document under <x>.gbkb/, then
+// <bot>.gbot/config.csv); the indexer never reads config.csv itself.
 func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, error) {
-	for _, cfgPath := range botpkg.GoverningConfigs(bot, path) {
-		data, obj, err := s.reader.Read(ctx, bot, cfgPath, 1<<20)
-		if errors.Is(err, drive.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return kbSetup{}, fmt.Errorf("reading %s: %w", events.Key(bot, cfgPath), err)
-		}
-		fp := bot + "\x00" + obj.ETag
-		s.mu.Lock()
-		e, ok := s.setups[fp]
-		s.mu.Unlock()
-		if ok {
-			return e, nil
-		}
-		cfg, _ := botpkg.Parse(data)
-		e, err = kbSetupFrom(cfg, s.def)
-		if err != nil {
-			return kbSetup{}, fmt.Errorf("%s: %w", events.Key(bot, cfgPath), err)
-		}
-		s.mu.Lock()
-		s.setups[fp] = e
-		s.mu.Unlock()
+	view, err := s.settingsView(ctx)
+	if err != nil {
+		return kbSetup{}, err
+	}
+	st, ok := view.Governing(bot, path)
+	if !ok {
+		return kbSetup{emb: s.def, lex: lexical.English}, nil
+	}
+	fp := fmt.Sprintf("%s\x00%s\x00%d", bot, st.Path, st.Seq)
+	s.mu.Lock()
+	e, ok := s.setups[fp]
+	s.mu.Unlock()
+	if ok {
 		return e, nil
 	}
-	return kbSetup{emb: s.def, lex: lexical.English}, nil
+	e, err = kbSetupFrom(st, s.def)
+	if err != nil {
+		return kbSetup{}, fmt.Errorf("settings of %s: %w", events.Key(bot, events.DisplayPath(st.Path)), err)
+	}
+	s.mu.Lock()
+	s.setups[fp] = e
+	s.mu.Unlock()
+	return e, nil
+}
+
+// settingsView starts watching the settings bucket on first use, for the
+// service's lifetime (until Close), and returns the view once it holds
+// the bucket's current values.
+func (s *Service) settingsView(ctx context.Context) (*bus.SettingsView, error) {
+	s.viewMu.Lock()
+	defer s.viewMu.Unlock()
+	if s.view == nil {
+		kv, err := bus.EnsureSettings(ctx, s.js)
+		if err != nil {
+			return nil, err
+		}
+		vctx, cancel := context.WithCancel(context.Background())
+		v, err := bus.WatchSettings(vctx, kv, nil)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		s.view, s.stopView = v, cancel
+	}
+	select {
+	case <-s.view.Ready():
+		return s.view, nil
+	case <-s.view.Done():
+		err := s.view.Err()
+		s.view, s.stopView = nil, nil // the next sync watches again
+		return nil, err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for the settings of %s: %w", bus.SettingsBucket, ctx.Err())
+	}
 }

@@ -31,12 +31,10 @@ type Config struct {
 	// ReadyWait is how long a new stream waits for the replica to finish
 	// its start-up replay of DRIVE before it is refused with 503.
 	ReadyWait time.Duration
-	// ReadTimeout bounds one storage read (a theme file, a config.csv).
+	// ReadTimeout bounds one storage read of a theme file.
 	ReadTimeout time.Duration
-	// MaxFileBytes is the largest theme file served; MaxConfigBytes the
-	// largest config.csv read.
-	MaxFileBytes   int64
-	MaxConfigBytes int64
+	// MaxFileBytes is the largest theme file served.
+	MaxFileBytes int64
 	// ReplayLimit is the most changes replayed for one resume; beyond it
 	// the client gets a snapshot. ReplayTimeout bounds that replay.
 	ReplayLimit   int
@@ -45,19 +43,18 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultHeartbeat      = 15 * time.Second
-	MaxHeartbeat          = 15 * time.Second
-	DefaultClientBuffer   = 32
-	DefaultMaxConns       = 10000
-	DefaultMaxConnsPerIP  = 64
-	DefaultWriteTimeout   = 10 * time.Second
-	DefaultRetry          = 2 * time.Second
-	DefaultReadyWait      = 10 * time.Second
-	DefaultReadTimeout    = 10 * time.Second
-	DefaultMaxFileBytes   = 8 << 20
-	DefaultMaxConfigBytes = 1 << 20
-	DefaultReplayLimit    = 1000
-	DefaultReplayTimeout  = 10 * time.Second
+	DefaultHeartbeat     = 15 * time.Second
+	MaxHeartbeat         = 15 * time.Second
+	DefaultClientBuffer  = 32
+	DefaultMaxConns      = 10000
+	DefaultMaxConnsPerIP = 64
+	DefaultWriteTimeout  = 10 * time.Second
+	DefaultRetry         = 2 * time.Second
+	DefaultReadyWait     = 10 * time.Second
+	DefaultReadTimeout   = 10 * time.Second
+	DefaultMaxFileBytes  = 8 << 20
+	DefaultReplayLimit   = 1000
+	DefaultReplayTimeout = 10 * time.Second
 )
 
 // WithDefaults returns c with every zero field set to its default.
@@ -72,9 +69,6 @@ func (c Config) WithDefaults() Config {
 	setDur(&c.ReadTimeout, DefaultReadTimeout)
 	if c.MaxFileBytes == 0 {
 		c.MaxFileBytes = DefaultMaxFileBytes
-	}
-	if c.MaxConfigBytes == 0 {
-		c.MaxConfigBytes = DefaultMaxConfigBytes
 	}
 	setInt(&c.ReplayLimit, DefaultReplayLimit)
 	setDur(&c.ReplayTimeout, DefaultReplayTimeout)
@@ -114,8 +108,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("themer: ReadTimeout %s must be positive", c.ReadTimeout)
 	case c.MaxFileBytes < 1:
 		return fmt.Errorf("themer: MaxFileBytes (%s) %d must be at least 1", EnvMaxFileBytes, c.MaxFileBytes)
-	case c.MaxConfigBytes < 1:
-		return fmt.Errorf("themer: MaxConfigBytes %d must be at least 1", c.MaxConfigBytes)
 	case c.ReplayLimit < 1:
 		return fmt.Errorf("themer: ReplayLimit (%s) %d must be at least 1", EnvReplayLimit, c.ReplayLimit)
 	case c.ReplayTimeout <= 0:

@@ -12,9 +12,11 @@ import (
 	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
-// replicaFilters are the subjects every replica follows.
+// replicaFilters are the subjects every replica follows: theme changes.
+// Settings come from the settings bucket (settings.go), not from config
+// changes.
 func replicaFilters() []string {
-	return []string{events.FilterKind(events.KindTheme), events.FilterKind(events.KindConfig)}
+	return []string{events.FilterKind(events.KindTheme)}
 }
 
 // consume follows DRIVE from its first message with an ordered consumer of
@@ -56,7 +58,7 @@ func (s *Service) consume(ctx context.Context) error {
 			}
 			continue
 		}
-		pending := s.handle(ctx, msg)
+		pending := s.handle(msg)
 		if pending == 0 {
 			s.markReady()
 		}
@@ -65,7 +67,7 @@ func (s *Service) consume(ctx context.Context) error {
 
 // handle applies one DRIVE message and returns how many messages the
 // consumer still had pending after it.
-func (s *Service) handle(ctx context.Context, msg jetstream.Msg) uint64 {
+func (s *Service) handle(msg jetstream.Msg) uint64 {
 	var seq, pending uint64
 	if md, err := msg.Metadata(); err == nil {
 		seq, pending = md.Sequence.Stream, md.NumPending
@@ -85,8 +87,6 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) uint64 {
 			}
 			return nil
 		})
-	case events.KindConfig:
-		err = s.applyConfig(ctx, &c)
 	default:
 		s.hub.advance(seq)
 	}
@@ -94,27 +94,4 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) uint64 {
 		s.log.Warn("applying a change", "bot", c.Bot, "path", events.DisplayPath(c.Path), "seq", seq, "err", err)
 	}
 	return pending
-}
-
-// applyConfig re-reads the bot's config.csv after a config change and
-// sends theme.vars when the theme settings differ. A read that fails keeps
-// the previous settings; the next change of the file reads it again.
-func (s *Service) applyConfig(ctx context.Context, c *events.Change) error {
-	values := Values{}
-	if c.Op != events.OpDeleted {
-		var err error
-		if values, err = s.readValues(ctx, c.Bot, c.Path); err != nil {
-			s.hub.advance(c.Seq)
-			return err
-		}
-	}
-	_, err := s.hub.update(c.Bot, c.Seq, func(t *Theme) []streamEvent {
-		changed := !t.Values.Equal(values)
-		t.Values, t.ConfigLoaded = values, true
-		if !changed {
-			return nil
-		}
-		return []streamEvent{{EventVars, varsEvent(values)}}
-	})
-	return err
 }

@@ -6,23 +6,26 @@
 // # Where changes come from
 //
 // Every replica reads the DRIVE stream through its own ordered consumer
-// filtered to drive.*.theme.> and drive.*.config.> (never a shared durable:
-// each replica must see every change, not a share of them). At start it
-// replays the stream from the beginning, which rebuilds the current state of
-// every bot (DRIVE keeps the latest change of every file without age limit),
-// and only then answers streams (Config.ReadyWait).
+// filtered to drive.*.theme.> (never a shared durable: each replica must
+// see every change, not a share of them). At start it replays the stream
+// from the beginning, which rebuilds the current state of every bot (DRIVE
+// keeps the latest change of every file without age limit), and only then
+// answers streams (Config.ReadyWait).
 //
 // A theme change updates the bot's file table (path relative to the
-// .gbtheme folder and the content hash, the change's etag). A config change
-// makes the themer re-read that bot's config.csv through the storage reader
-// and take the five theme keys from it with pkg/botpkg's parser
-// (Config.Theme: theme-color1, theme-color2, theme-logo, theme-title,
-// theme-logo-text). That is the one mechanism for
-// settings: the compiler's outcomes (outcome.compiler.<bot> with a
-// ConfigDiff) are not consumed, since re-reading the file gives the same
-// answer without depending on another service being up. A bot that has no
-// config event yet gets its own config.csv (botpkg.ConfigPath) read once
-// when the first browser asks for it.
+// .gbtheme folder and the content hash, the change's etag).
+//
+// Settings are a published fact, not a file the themer reads: the
+// compiler, which owns config.csv, publishes the settings of every version
+// without errors in the KV bucket SETTINGS (see package bus), and every
+// replica watches it (settings.go), from its current values on, before it
+// replays DRIVE. A bot's theme settings are the five theme keys
+// (botpkg.Config.Theme: theme-color1, theme-color2, theme-logo,
+// theme-title, theme-logo-text) of the config.csv that speaks for the bot
+// (botpkg.PrimaryConfig: <bot>.gbot/config.csv, else the first by path).
+// A config.csv with errors is not published, so its last good settings
+// stay in force; one that is removed takes its settings with it. The
+// themer never reads config.csv from storage.
 //
 // # The stream
 //
@@ -42,12 +45,16 @@
 // ("caf%E9.css") and fetches that very file.
 //
 // The id of every event is the DRIVE stream sequence of the change it comes
-// from (the snapshot: the last sequence this replica applied). A reconnect
-// with Last-Event-ID N (or ?lastEventId=N) replays that bot's changes after
-// N from JetStream with an ordered consumer starting at N+1, up to the
-// sequence the live feed takes over from, so nothing is lost or repeated.
-// An id the stream has never reached (a stream that was reset) or a replay
-// longer than Config.ReplayLimit gets a fresh snapshot instead.
+// from (the snapshot: the last sequence this replica applied; a theme.vars,
+// whose settings are not on DRIVE: the sequence applied when it was sent).
+// A reconnect with Last-Event-ID N (or ?lastEventId=N) replays that bot's
+// theme changes after N from JetStream with an ordered consumer starting
+// at N+1, up to the sequence the live feed takes over from, so nothing is
+// lost or repeated, and ends with the current theme.vars (setting the
+// same variables again is harmless; a change of them made while the
+// client was away is not lost). An id the stream has never reached (a
+// stream that was reset) or a replay longer than Config.ReplayLimit gets a
+// fresh snapshot instead.
 //
 // theme.vars carries the CSS custom properties for :root, named after the
 // config keys: --theme-color1 and --theme-color2 (colours, kept only when

@@ -65,7 +65,6 @@ func (s *Service) handleDemo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	s.ensureConfig(r.Context(), bot)
 	snap := snapshotOf(bot, s.hub.theme(bot))
 	d := demoData{
 		Bot: bot, Title: snap.Values["theme-title"], LogoText: snap.Values["theme-logo-text"],

@@ -14,7 +14,7 @@ func TestDemoPage(t *testing.T) {
 	apply(t, s, 1, main)
 	apply(t, s, 2, store.put(t, "harbor", "harbor.gbtheme/a.css", "p{}"))
 	apply(t, s, 3, store.put(t, "harbor", "harbor.gbtheme/app.js", "1"))
-	store.put(t, "harbor", "harbor.gbot/config.csv", "theme-color1,#0a7\ntheme-title,<b>Harbor</b>\n")
+	s.setValues("harbor", Values{"theme-color1": "#0a7", "theme-title": "<b>Harbor</b>"}, 4)
 
 	rec := httptest.NewRecorder()
 	s.Routes().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/bots/harbor/", nil))

@@ -33,7 +33,6 @@ func (s *Service) handleEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	s.ensureConfig(ctx, bot)
 	sub, theme, seq, err := s.hub.subscribe(bot)
 	if err != nil {
 		w.Header().Set("Retry-After", retryAfter(s.cfg.Retry))
@@ -69,10 +68,10 @@ func (s *Service) handleEvents(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case f := <-sub.ch:
-			if f.seq <= last {
+			if f.seq <= last && !f.always {
 				continue // already sent by the replay
 			}
-			last = f.seq
+			last = max(last, f.seq)
 			if sw.write(f.data) != nil || sw.flush() != nil {
 				return
 			}
@@ -118,8 +117,9 @@ func lastEventID(r *http.Request) (uint64, bool) {
 }
 
 // startFrames is what a new stream begins with: for a client resuming
-// after id N, its bot's changes in (N, seq] replayed from JetStream; for
-// a new client (or an id that cannot be resumed) a snapshot with id seq.
+// after id N, its bot's changes in (N, seq] replayed from JetStream and
+// the current theme.vars; for a new client (or an id that cannot be
+// resumed) a snapshot with id seq.
 // last is the sequence the live feed continues after.
 func (s *Service) startFrames(ctx context.Context, bot string, r *http.Request, theme Theme, seq uint64) ([]frame, uint64) {
 	if after, ok := lastEventID(r); ok {
@@ -141,7 +141,25 @@ func (s *Service) startFrames(ctx context.Context, bot string, r *http.Request, 
 // from a stream that was reset since.
 var errFutureID = errors.New("last event id is beyond the end of the stream")
 
+// resume replays what a client missed after id after. Settings do not
+// travel on DRIVE, so it always ends with the current theme.vars (with
+// the id the live feed continues after): setting the same variables again
+// is harmless, and a change of them the client missed is not lost.
 func (s *Service) resume(ctx context.Context, bot string, after, seq uint64, theme Theme) ([]frame, uint64, error) {
+	frames, last, err := s.missed(ctx, bot, after, seq)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := encodeFrame(last, EventVars, varsEvent(theme.Values))
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(frames, f), last, nil
+}
+
+// missed is the frames of bot's changes in (after, seq] and the sequence
+// the live feed continues after.
+func (s *Service) missed(ctx context.Context, bot string, after, seq uint64) ([]frame, uint64, error) {
 	if after == seq {
 		return nil, seq, nil // nothing missed
 	}
@@ -158,7 +176,7 @@ func (s *Service) resume(ctx context.Context, bot string, after, seq uint64, the
 		}
 		return nil, after, nil
 	}
-	frames, err := s.replay(ctx, bot, after, seq, theme.Values)
+	frames, err := s.replay(ctx, bot, after, seq)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -15,6 +15,9 @@ var ErrShuttingDown = errors.New("themer is shutting down")
 type frame struct {
 	seq  uint64
 	data []byte
+	// always: sent even at or below the position a client has (a
+	// settings change, which has no DRIVE sequence of its own).
+	always bool
 }
 
 // encodeFrame writes an SSE event: id, event name, one data line (JSON
@@ -130,18 +133,43 @@ func (h *hub) update(bot string, seq uint64, fn func(t *Theme) []streamEvent) (i
 	if len(frames) == 0 {
 		return 0, nil
 	}
-	for s := range e.subs {
-		for _, f := range frames {
-			select {
-			case s.ch <- f:
-			default:
-				s.drop(reasonSlow)
-				delete(e.subs, s)
-				h.dropped.Add(1)
-			}
-		}
+	for _, f := range frames {
+		h.send(e, f)
 	}
 	return len(e.subs), nil
+}
+
+// send hands f to every subscriber of e (locked) without waiting: one
+// whose buffer is full is dropped.
+func (h *hub) send(e *botEntry, f frame) {
+	for s := range e.subs {
+		select {
+		case s.ch <- f:
+		default:
+			s.drop(reasonSlow)
+			delete(e.subs, s)
+			h.dropped.Add(1)
+		}
+	}
+}
+
+// updateAt is update with the applied position, read under bot's lock, as
+// the id, for a change that is not on DRIVE (settings): its frames are
+// sent to every subscriber whatever position it has (frame.always).
+func (h *hub) updateAt(bot string, fn func(t *Theme) []streamEvent) error {
+	e := h.lock(bot)
+	defer e.mu.Unlock()
+	evs := fn(&e.theme)
+	seq := h.applied.Load()
+	for _, ev := range evs {
+		f, err := encodeFrame(seq, ev.name, ev.data)
+		if err != nil {
+			return err
+		}
+		f.always = true
+		h.send(e, f)
+	}
+	return nil
 }
 
 // advance records seq as applied; sequences only grow.

@@ -20,18 +20,17 @@ var ErrReplayTooLong = errors.New("replay longer than the limit")
 // pulls from (after the replay ended or its client left).
 const replayInactive = 10 * time.Second
 
-// replay reads bot's theme and config changes with stream sequences in
-// (after, upto] from DRIVE with an ordered consumer starting at after+1,
-// and returns their events. A config change replays as the bot's current
-// theme.vars (values), sent once, at the position of the last one.
-func (s *Service) replay(ctx context.Context, bot string, after, upto uint64, values Values) ([]frame, error) {
+// replay reads bot's theme changes with stream sequences in (after, upto]
+// from DRIVE with an ordered consumer starting at after+1, and returns
+// their events.
+func (s *Service) replay(ctx context.Context, bot string, after, upto uint64) ([]frame, error) {
 	if after >= upto {
 		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReplayTimeout)
 	defer cancel()
 	cons, err := s.js.OrderedConsumer(ctx, events.StreamDrive, jetstream.OrderedConsumerConfig{
-		FilterSubjects:    []string{events.FilterBotKind(bot, events.KindTheme), events.FilterBotKind(bot, events.KindConfig)},
+		FilterSubjects:    []string{events.FilterBotKind(bot, events.KindTheme)},
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:       after + 1,
 		InactiveThreshold: replayInactive,
@@ -48,7 +47,6 @@ func (s *Service) replay(ctx context.Context, bot string, after, upto uint64, va
 		return nil, nil
 	}
 	var frames []frame
-	varsAt := -1
 	for n := 0; ; n++ {
 		if n >= s.cfg.ReplayLimit {
 			return nil, fmt.Errorf("%w: %s after %d: more than %d changes", ErrReplayTooLong, bot, after, s.cfg.ReplayLimit)
@@ -77,16 +75,6 @@ func (s *Service) replay(ctx context.Context, bot string, after, upto uint64, va
 				}
 				frames = append(frames, f)
 			}
-		case c.Kind == events.KindConfig:
-			f, err := encodeFrame(seq, EventVars, varsEvent(values))
-			if err != nil {
-				return nil, err
-			}
-			if varsAt >= 0 {
-				frames = append(frames[:varsAt], frames[varsAt+1:]...)
-			}
-			varsAt = len(frames)
-			frames = append(frames, f)
 		}
 		if seq == upto || md.NumPending == 0 {
 			break

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/drivemon/drivemon/internal/testinfra"
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
 )
@@ -29,6 +30,9 @@ type rig struct {
 	stop  context.CancelFunc
 	done  chan error
 	base  atomic.Uint64
+	// lastTheme is the sequence of the last change published that the
+	// themer follows on DRIVE.
+	lastTheme atomic.Uint64
 }
 
 func newRig(t *testing.T, cfg Config) *rig {
@@ -75,13 +79,47 @@ func (r *rig) publish(t testing.TB, c events.Change) uint64 {
 	if ack.Duplicate {
 		t.Fatalf("change %s was a duplicate", c.Path)
 	}
+	if c.Kind != events.KindConfig {
+		r.lastTheme.Store(ack.Sequence)
+	}
 	return ack.Sequence
 }
 
-// write changes a file in storage and publishes the change.
+// write changes a file in storage and publishes the change; it returns
+// the change's stream sequence. A config.csv is then compiled as the
+// compiler does it (its settings published in the settings bucket with
+// that sequence) once the themer has applied every change published
+// before, and write returns when the themer holds the settings, with the
+// position it was at: the id of the theme.vars it sent, if any.
 func (r *rig) write(t testing.TB, bot, path, content string) uint64 {
 	t.Helper()
-	return r.publish(t, r.store.put(t, bot, path, content))
+	seq := r.publish(t, r.store.put(t, bot, path, content))
+	if events.Classify(path).Kind != events.KindConfig {
+		return seq
+	}
+	r.waitApplied(t, r.lastTheme.Load())
+	cfg, problems := botpkg.Validate([]byte(content))
+	if botpkg.HasErrors(problems) {
+		t.Fatalf("%q: %v", content, problems)
+	}
+	st := cfg.Settings()
+	st.Bot, st.Path, st.Seq = bot, path, seq
+	ctx := context.Background()
+	kv, err := bus.EnsureSettings(ctx, r.js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bus.PutSettings(ctx, kv, st); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.svc.hub.theme(bot).Settings != seq {
+		if time.Now().After(deadline) {
+			t.Fatalf("the themer did not apply the settings of %s at %d", path, seq)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return r.svc.hub.applied.Load()
 }
 
 // waitApplied waits until the themer applied seq.

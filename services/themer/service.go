@@ -12,22 +12,23 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
-	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
-// Reader is the part of the storage the themer uses (drive.Reader).
+// Reader is the part of the storage the themer uses (drive.Reader): it
+// reads theme files, never config.csv.
 type Reader interface {
 	Read(ctx context.Context, bot, path string, max int64) ([]byte, drive.Object, error)
 }
 
 // JetStream is the part of jetstream.JetStream the themer uses: ordered
-// consumers on DRIVE, and the stream's position to recognise an id from a
-// stream that was since reset.
+// consumers on DRIVE, the stream's position to recognise an id from a
+// stream that was since reset, and the settings bucket (bus.SettingsBucket).
 type JetStream interface {
 	OrderedConsumer(ctx context.Context, stream string, cfg jetstream.OrderedConsumerConfig) (jetstream.Consumer, error)
 	Stream(ctx context.Context, stream string) (jetstream.Stream, error)
+	bus.KVEnsurer
 }
 
 // Deps are the themer's injected dependencies; all are required but Log.
@@ -83,10 +84,14 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	}, nil
 }
 
-// Run consumes DRIVE's theme and config changes until ctx ends, then tells
-// every open stream to retry later and closes it.
+// Run watches the settings bucket and consumes DRIVE's theme changes
+// until ctx ends, then tells every open stream to retry later and closes
+// it.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.hub.close()
+	if err := s.watchSettings(ctx); err != nil {
+		return err
+	}
 	return s.consume(ctx)
 }
 
@@ -140,39 +145,4 @@ func (s *Service) waitReady(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("%w after %s", ErrNotReady, s.cfg.ReadyWait)
 	}
-}
-
-// readValues reads the theme settings of a config.csv; a missing file has
-// none.
-func (s *Service) readValues(ctx context.Context, bot, path string) (Values, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadTimeout)
-	defer cancel()
-	data, _, err := s.storage.Read(ctx, bot, path, s.cfg.MaxConfigBytes)
-	if errors.Is(err, drive.ErrNotFound) {
-		return Values{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", events.Key(bot, path), err)
-	}
-	return ParseThemeValues(data), nil
-}
-
-// ensureConfig reads the bot's own config.csv (botpkg.ConfigPath) for a
-// bot no config change has been seen for yet, so its first browser gets
-// its variables.
-func (s *Service) ensureConfig(ctx context.Context, bot string) {
-	if s.hub.theme(bot).ConfigLoaded {
-		return
-	}
-	values, err := s.readValues(ctx, bot, botpkg.ConfigPath(bot))
-	if err != nil {
-		s.log.Warn("reading config for a new stream", "bot", bot, "err", err)
-		return
-	}
-	_, _ = s.hub.update(bot, 0, func(t *Theme) []streamEvent {
-		if !t.ConfigLoaded {
-			t.Values, t.ConfigLoaded = values, true
-		}
-		return nil
-	})
 }

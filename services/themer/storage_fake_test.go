@@ -106,3 +106,11 @@ func (noJetStream) OrderedConsumer(context.Context, string, jetstream.OrderedCon
 func (noJetStream) Stream(context.Context, string) (jetstream.Stream, error) {
 	return nil, errors.New("no JetStream in this test")
 }
+
+func (noJetStream) KeyValue(context.Context, string) (jetstream.KeyValue, error) {
+	return nil, errors.New("no JetStream in this test")
+}
+
+func (noJetStream) CreateOrUpdateKeyValue(context.Context, jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	return nil, errors.New("no JetStream in this test")
+}

@@ -26,17 +26,19 @@ type Theme struct {
 	// Files by Path. Two .gbtheme folders in one package share this
 	// table; the later change to a relative path wins.
 	Files map[string]File
-	// Values are the theme settings of config.csv.
+	// Values are the theme settings of the config.csv that speaks for
+	// the bot, as the compiler published them.
 	Values Values
-	// ConfigLoaded is set once config.csv was read (or found missing).
-	ConfigLoaded bool
+	// Settings is the version (DRIVE sequence) of those settings, 0 for
+	// none.
+	Settings uint64
 }
 
 func newTheme() Theme { return Theme{Files: map[string]File{}, Values: Values{}} }
 
 // clone returns a copy that shares nothing with t.
 func (t Theme) clone() Theme {
-	c := Theme{Files: make(map[string]File, len(t.Files)), Values: Values{}, ConfigLoaded: t.ConfigLoaded}
+	c := Theme{Files: make(map[string]File, len(t.Files)), Values: Values{}, Settings: t.Settings}
 	for k, f := range t.Files {
 		c.Files[k] = f
 	}

@@ -12,14 +12,6 @@ import (
 // values; the variable of key k is "--" + k on :root.
 type Values map[string]string
 
-// ParseThemeValues reads the theme settings of a config.csv
-// (botpkg.Config.Theme): lines botpkg.Parse rejects and other keys are
-// left out; the last occurrence of a key wins.
-func ParseThemeValues(data []byte) Values {
-	cfg, _ := botpkg.Parse(data)
-	return Values(cfg.Theme())
-}
-
 // Equal reports whether two value sets hold the same settings.
 func (v Values) Equal(o Values) bool { return maps.Equal(v, o) }
 

@@ -4,49 +4,6 @@ import (
 	"testing"
 )
 
-func TestParseThemeValues(t *testing.T) {
-	tests := []struct {
-		name string
-		csv  string
-		want Values
-	}{
-		{
-			name: "theme keys among others, header skipped",
-			csv:  "name,value\ntheme-color1,#0a7\nllm-model,gpt\ntheme-title, Harbor Bot \n",
-			want: Values{"theme-color1": "#0a7", "theme-title": "Harbor Bot"},
-		},
-		{
-			name: "first comma splits, value keeps its commas",
-			csv:  "key,value\ntheme-color2,rgb(1, 2, 3)\n",
-			want: Values{"theme-color2": "rgb(1, 2, 3)"},
-		},
-		{
-			name: "comments, blanks and lone commas skipped",
-			csv:  "# comment\n\n,\n  theme-logo , https://x/logo.png\r\n",
-			want: Values{"theme-logo": "https://x/logo.png"},
-		},
-		{
-			name: "keys match case-insensitively, last wins",
-			csv:  "Theme-Color1,red\ntheme-color1,blue\n",
-			want: Values{"theme-color1": "blue"},
-		},
-		{
-			name: "byte order mark and lines without comma",
-			csv:  "\uFEFFtheme-logo-text,Harbor\nnot a setting\n",
-			want: Values{"theme-logo-text": "Harbor"},
-		},
-		{name: "empty file", csv: "", want: Values{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := ParseThemeValues([]byte(tt.csv))
-			if !got.Equal(tt.want) {
-				t.Fatalf("ParseThemeValues = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestCSSVars(t *testing.T) {
 	tests := []struct {
 		name   string

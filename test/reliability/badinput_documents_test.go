@@ -100,9 +100,7 @@ func writeHostileDocuments(r *rig) []hostileDocument {
 }
 
 // checkHostileDocuments: each hostile document was extracted once, failed
-// saying why, was parked once, and nothing retried it. (A try may fail
-// before extraction, on reading the bot's config.csv that the scenario
-// rewrites meanwhile: that one is retried.)
+// saying why, was parked once, and nothing retried it.
 func checkHostileDocuments(t *testing.T, r *rig, docs []hostileDocument) {
 	t.Helper()
 	parked := map[string]int{}

@@ -186,7 +186,7 @@ func streamReplicas(ctx context.Context, js jetstream.JetStream) (map[string]int
 func TestIntegrationClusterLeaderLoss(t *testing.T) {
 	cl := startCluster(t, 3)
 	r := newRig(t, rigOptions{dir: true, natsURLs: cl.urls(), replicas: 3})
-	// The indexer's buckets first: two replicas creating them at once, each
+	// The indexer's buckets and the settings first: two replicas creating them at once, each
 	// a new 3-replica group, can take longer than a JetStream request's 5 s
 	// on a loaded machine, and the indexer gives up at its start then (in
 	// compose, its restart policy starts it again).
@@ -201,6 +201,12 @@ func TestIntegrationClusterLeaderLoss(t *testing.T) {
 			return err == nil, fmt.Sprint(err)
 		})
 	}
+	waitFor(t, "KV bucket "+bus.SettingsBucket, time.Minute, func() (bool, string) {
+		ctx, cancel := context.WithTimeout(r.ctx, 20*time.Second)
+		defer cancel()
+		_, err := bus.EnsureSettings(ctx, r.js)
+		return err == nil, fmt.Sprint(err)
+	})
 	r.stack(2, 2)
 	n := sized(1000, 1000) // 2 000 PUTs: the scenario's size at both scales
 

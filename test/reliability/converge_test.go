@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/services/compiler"
 	"github.com/drivemon/drivemon/services/compiler/analysis"
 	"github.com/drivemon/drivemon/services/compiler/store"
@@ -240,11 +242,9 @@ func (r *rig) diff() ([]string, convergence) {
 	idx, chunks := r.diffIndexer(ctx, kbs)
 	out = append(out, idx...)
 	c.Chunks = chunks
-	var values themer.Values = themer.Values{}
-	for _, f := range configs {
-		if strings.EqualFold(f.obj.Path, r.bot+".gbot/config.csv") {
-			values = themer.ParseThemeValues(f.data)
-		}
+	values, problem := r.themeValues(ctx, configs)
+	if problem != "" {
+		out = append(out, problem)
 	}
 	r.mu.Lock()
 	themers := slices.Clone(r.themers)
@@ -258,6 +258,31 @@ func (r *rig) diff() ([]string, convergence) {
 		out = append(out, r.diffThemer(ctx, th, theme, values)...)
 	}
 	return out, c
+}
+
+// themeValues is what the themers must show: the theme keys of the bot's
+// config.csv, or, when it has errors, those of the last good version the
+// compiler published (the file's own keys are not in force).
+func (r *rig) themeValues(ctx context.Context, configs []cached) (themer.Values, string) {
+	path := botpkg.ConfigPath(r.bot)
+	for _, f := range configs {
+		if !strings.EqualFold(f.obj.Path, path) {
+			continue
+		}
+		if cfg, problems := botpkg.Validate(f.data); !botpkg.HasErrors(problems) {
+			return themer.Values(cfg.Theme()), ""
+		}
+		kv, err := bus.EnsureSettings(ctx, r.js)
+		if err != nil {
+			return nil, fmt.Sprintf("settings bucket: %v", err)
+		}
+		st, _, err := bus.GetSettings(ctx, kv, r.bot, f.obj.Path)
+		if err != nil {
+			return nil, err.Error()
+		}
+		return themer.Values(st.Theme), ""
+	}
+	return themer.Values{}, ""
 }
 
 func (r *rig) diffCompiler(ctx context.Context, dialogs, configs []cached) []string {

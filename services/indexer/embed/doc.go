@@ -14,7 +14,8 @@
 //     bot by the config.csv keys embedding-url, embedding-model,
 //     embedding-key, embedding-dimensions, embedding-batch-size and
 //     embedding-batch-tokens (botpkg.Config.Embedding reads and validates
-//     them; FromSettings builds the client). Batches are bounded both by count and by an
+//     them; FromEmbedding builds the client from the published settings,
+//     FromSettings from a config.csv). Batches are bounded both by count and by an
 //     estimate of their tokens (bytes/3, rounded up; default budget 512
 //     tokens, the physical batch of a default llama.cpp server, since a
 //     batch larger than that crashed upstream's server). Requests time out,

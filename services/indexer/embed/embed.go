@@ -43,6 +43,13 @@ func FromSettings(cfg *botpkg.Config, base HTTPConfig) (*HTTP, error) {
 		}
 		return nil, fmt.Errorf("%w: %s", ErrBadConfig, strings.Join(msgs, "; "))
 	}
+	return FromEmbedding(emb, base)
+}
+
+// FromEmbedding returns the embedder of validated embedding settings (as
+// the compiler publishes them): an HTTP client when URL is set, otherwise
+// nil (meaning: use the default).
+func FromEmbedding(emb botpkg.Embedding, base HTTPConfig) (*HTTP, error) {
 	if emb.URL == "" {
 		return nil, nil
 	}

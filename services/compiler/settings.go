@@ -1,0 +1,134 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/pkg/botpkg"
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
+	"github.com/drivemon/drivemon/services/compiler/diag"
+	"github.com/drivemon/drivemon/services/compiler/store"
+)
+
+// settingsBucket opens the settings bucket (bus.SettingsBucket) once.
+type settingsBucket struct {
+	mu sync.Mutex
+	kv jetstream.KeyValue
+}
+
+func (s *Service) settingsKV(ctx context.Context) (jetstream.KeyValue, error) {
+	s.settings.mu.Lock()
+	defer s.settings.mu.Unlock()
+	if s.settings.kv != nil {
+		return s.settings.kv, nil
+	}
+	kv, err := bus.EnsureSettings(ctx, s.js)
+	if err != nil {
+		return nil, err
+	}
+	s.settings.kv = kv
+	return kv, nil
+}
+
+// publishSettings publishes the settings of a config.csv version the store
+// now holds (written, or already stored by an earlier try whose publish
+// failed). A version with errors is not published: the settings of its
+// last good version stay in force, and a warning on the outcome says so.
+func (s *Service) publishSettings(ctx context.Context, c *events.Change, path, etag string, cfg *botpkg.Config, diags []diag.Diagnostic, out *events.Outcome) error {
+	kv, err := s.settingsKV(ctx)
+	if err != nil {
+		return err
+	}
+	if first, bad := firstError(diags); bad {
+		prev, ok, err := bus.GetSettings(ctx, kv, c.Bot, path)
+		if err != nil {
+			return err
+		}
+		out.Diagnostics = append(out.Diagnostics, events.Diagnostic{Severity: string(diag.Warning), Line: first.Line, Col: first.Col,
+			Message: keptMessage(c.Bot, path, first.Line, prev, ok)})
+		return nil
+	}
+	st := cfg.Settings()
+	st.Bot, st.Path, st.Seq, st.ETag = c.Bot, path, c.Seq, etag
+	_, err = bus.PutSettings(ctx, kv, st)
+	return err
+}
+
+// keptMessage says which settings stay in force while path has errors.
+func keptMessage(bot, path string, line int, prev botpkg.Settings, ok bool) string {
+	file := events.Key(bot, events.DisplayPath(path))
+	if !ok {
+		return fmt.Sprintf("%s has errors (the first on line %d), so its settings are not published; no earlier version was, so the services keep their defaults", file, line)
+	}
+	return fmt.Sprintf("%s has errors (the first on line %d), so its settings are not published; the previous settings (its version at DRIVE sequence %d) stay in force", file, line, prev.Seq)
+}
+
+func firstError(ds []diag.Diagnostic) (diag.Diagnostic, bool) {
+	for _, d := range ds {
+		if d.Severity == diag.Error {
+			return d, true
+		}
+	}
+	return diag.Diagnostic{}, false
+}
+
+// unpublishSettings writes the tombstone of a removed config.csv.
+func (s *Service) unpublishSettings(ctx context.Context, c *events.Change, path string) error {
+	kv, err := s.settingsKV(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = bus.PutSettings(ctx, kv, botpkg.Settings{Bot: c.Bot, Path: path, Seq: c.Seq, Deleted: true})
+	return err
+}
+
+// publishStored is the start scan: it publishes the settings of every
+// config.csv in the store that has no errors, so a bucket that is new (an
+// upgrade) or was lost is filled without waiting for the files to change.
+// Versions the bucket already holds are left alone (PutSettings compares
+// sequences); a stored version with errors publishes nothing, as when it
+// was compiled.
+func (s *Service) publishStored(ctx context.Context) error {
+	kv, err := s.settingsKV(ctx)
+	if err != nil {
+		return err
+	}
+	bots, err := s.store.Bots(ctx)
+	if err != nil {
+		return fmt.Errorf("listing bots for the settings scan: %w", err)
+	}
+	n := 0
+	for _, b := range bots {
+		if b.Configs == 0 {
+			continue
+		}
+		cfgs, err := s.store.Configs(ctx, b.Bot)
+		if err != nil {
+			return fmt.Errorf("listing the configs of %s: %w", b.Bot, err)
+		}
+		for _, sc := range cfgs {
+			wrote, err := publishStoredConfig(ctx, kv, &sc)
+			if err != nil {
+				return err
+			}
+			if wrote {
+				n++
+			}
+		}
+	}
+	s.log.Info("settings scan", "bots", len(bots), "published", n)
+	return nil
+}
+
+func publishStoredConfig(ctx context.Context, kv bus.SettingsStore, sc *store.Config) (bool, error) {
+	if diag.HasErrors(sc.Diagnostics) {
+		return false, nil
+	}
+	st := settingsConfig(sc.Settings).Settings()
+	st.Bot, st.Path, st.Seq, st.ETag = sc.Bot, sc.Path, sc.Seq, sc.ETag
+	return bus.PutSettings(ctx, kv, st)
+}
