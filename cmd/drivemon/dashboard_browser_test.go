@@ -101,8 +101,13 @@ func TestIntegrationBrowserFleet(t *testing.T) {
 	}
 	_, httpAddr, stdout := startDevLog(t, dir)
 	// 50 bots × 2 files, the broken dialog, the KB document and a tool.
+	// The KB document counts as failed, or as ok when its first sync ran
+	// before bot-01's settings were published (its change may reach DRIVE
+	// before the config.csv's): the indexer then syncs it again with them,
+	// and it fails, which the dashboard shows below.
 	eventually(t, "the ready line", func() bool {
-		return strings.Contains(stdout.String(), "ready: 103 files, 102 ok, 1 failed (see dashboard)\n")
+		out := stdout.String()
+		return strings.Contains(out, "ready: 103 files, 102 ok, 1 failed (see dashboard)\n") || strings.Contains(out, "ready: 103 files, 103 ok\n")
 	})
 	tab := testinfra.Browser(t)
 	shots := os.Getenv("DRIVEMON_SCREENSHOTS")

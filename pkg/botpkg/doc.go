@@ -50,7 +50,8 @@
 // reports, and `drivemon check` reports it), Params (param-* keys, which
 // become script variables). Settings gathers the views the services act
 // on (Theme, Embedding, kb-language) with the version they come from: the
-// compiler publishes it for every config.csv without errors, and the
+// compiler publishes it for every config.csv version (one with errors
+// carries the last good version's values), and the
 // themer and the indexer take their settings from there, never from the
 // file. IsSecretKey tells which settings are secrets
 // (*-key, *-token, *-password, *-secret) and must never be shown. Diff

@@ -12,8 +12,12 @@ const KBLanguage = "kb-language"
 
 // Settings is what one config.csv sets that services act on: the typed
 // views, not the file. The compiler publishes it (package bus, KV bucket
-// SETTINGS) for every version of a config.csv without errors; the themer
-// and the indexer read it from there, never the file.
+// SETTINGS) for every version of a config.csv; the themer and the indexer
+// read it from there, never the file.
+//
+// Every version is published, so a service can tell whether it holds the
+// settings of the latest change to a config.csv (Seq); a version with
+// errors carries the values of the last good one (Errors, Kept).
 //
 // It holds one secret, the embedding key, because the indexer calls the
 // embedding model with it; every other setting, secrets among them, stays
@@ -28,6 +32,12 @@ type Settings struct {
 	// Deleted marks a removed config.csv (a tombstone: it keeps Seq so a
 	// late write of an older version cannot bring it back).
 	Deleted bool `json:"deleted,omitempty"`
+	// Errors marks a version with errors: its settings are not used, the
+	// values here are those of the version at Kept, the last without
+	// errors (none when Kept is 0: the defaults). Publishing it tells the
+	// services the version was seen, so they wait for no other.
+	Errors bool   `json:"errors,omitempty"`
+	Kept   uint64 `json:"kept,omitempty"`
 
 	Theme      map[string]string `json:"theme,omitempty"` // Config.Theme
 	Embedding  Embedding         `json:"embedding"`       // Config.Embedding, its Key included

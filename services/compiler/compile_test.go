@@ -209,7 +209,7 @@ func TestProcessStatuses(t *testing.T) {
 				}
 				// Nothing was published before: the defaults stay.
 				if d := o.Diagnostics[1]; d.Severity != "warning" || d.Line != 2 ||
-					d.Message != "harbor/harbor.gbot/config.csv has errors (the first on line 2), so its settings are not published; no earlier version was, so the services keep their defaults" {
+					d.Message != "harbor/harbor.gbot/config.csv has errors (the first on line 2), so its settings are not used; no earlier version was without errors, so the services keep their defaults" {
 					t.Fatalf("second diagnostic = %+v", d)
 				}
 			},

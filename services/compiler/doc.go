@@ -38,13 +38,15 @@
 // failed publish is retried with the change. A removed config.csv leaves
 // a tombstone (deleted, with its sequence). A version with errors (any
 // error botpkg.Validate reports, or a file over the size limit) is stored
-// with its diagnostics but not published: the settings of the last good
-// version stay in force, and the outcome carries a warning at the first
-// error's line that names the file and says so (or that no version was
-// published, so the services keep their defaults). At start, before it
-// consumes, the compiler publishes every stored config.csv without errors
-// that the bucket does not hold at that version or later (a new or lost
-// bucket is filled without waiting for the files to change).
+// with its diagnostics, and its settings are not used: it is published
+// (so the indexer knows it was seen) marked errors, carrying the settings
+// of the last good version (kept, its sequence), which stay in force; the
+// outcome carries a warning at the first error's line that names the file
+// and says so (or that no version was without errors, so the services
+// keep their defaults). At start, before it consumes, the compiler
+// publishes every stored config.csv version the bucket does not hold at
+// that version or later (a new or lost bucket is filled without waiting
+// for the files to change).
 //
 // The bucket holds one secret, embedding-key, because the indexer calls
 // the embedding model with it; every other setting of config.csv, secrets

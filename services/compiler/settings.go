@@ -36,35 +36,56 @@ func (s *Service) settingsKV(ctx context.Context) (jetstream.KeyValue, error) {
 
 // publishSettings publishes the settings of a config.csv version the store
 // now holds (written, or already stored by an earlier try whose publish
-// failed). A version with errors is not published: the settings of its
-// last good version stay in force, and a warning on the outcome says so.
+// failed). A version with errors does not change the settings: the last
+// good version's stay in force (published again, marked, at this
+// version's sequence), and a warning on the outcome says so.
 func (s *Service) publishSettings(ctx context.Context, c *events.Change, path, etag string, cfg *botpkg.Config, diags []diag.Diagnostic, out *events.Outcome) error {
 	kv, err := s.settingsKV(ctx)
 	if err != nil {
 		return err
 	}
-	if first, bad := firstError(diags); bad {
-		prev, ok, err := bus.GetSettings(ctx, kv, c.Bot, path)
-		if err != nil {
-			return err
-		}
-		out.Diagnostics = append(out.Diagnostics, events.Diagnostic{Severity: string(diag.Warning), Line: first.Line, Col: first.Col,
-			Message: keptMessage(c.Bot, path, first.Line, prev, ok)})
-		return nil
+	kept, err := publishVersion(ctx, kv, c.Bot, path, c.Seq, etag, cfg, diags)
+	if err != nil {
+		return err
 	}
+	if first, bad := firstError(diags); bad {
+		out.Diagnostics = append(out.Diagnostics, events.Diagnostic{Severity: string(diag.Warning), Line: first.Line, Col: first.Col,
+			Message: keptMessage(c.Bot, path, first.Line, kept)})
+	}
+	return nil
+}
+
+// publishVersion publishes version seq of bot's config.csv at path (see
+// botpkg.Settings) and returns, for a version with errors, the sequence
+// of the version whose settings stay in force (0: none, the defaults).
+func publishVersion(ctx context.Context, kv bus.SettingsStore, bot, path string, seq uint64, etag string, cfg *botpkg.Config, diags []diag.Diagnostic) (uint64, error) {
 	st := cfg.Settings()
-	st.Bot, st.Path, st.Seq, st.ETag = c.Bot, path, c.Seq, etag
-	_, err = bus.PutSettings(ctx, kv, st)
-	return err
+	if _, bad := firstError(diags); bad {
+		prev, ok, err := bus.GetSettings(ctx, kv, bot, path)
+		if err != nil {
+			return 0, err
+		}
+		st = botpkg.Settings{}
+		if ok {
+			st, st.Kept = prev, prev.Seq
+			if prev.Errors {
+				st.Kept = prev.Kept
+			}
+		}
+		st.Errors = true
+	}
+	st.Bot, st.Path, st.Seq, st.ETag = bot, path, seq, etag
+	_, err := bus.PutSettings(ctx, kv, st)
+	return st.Kept, err
 }
 
 // keptMessage says which settings stay in force while path has errors.
-func keptMessage(bot, path string, line int, prev botpkg.Settings, ok bool) string {
+func keptMessage(bot, path string, line int, kept uint64) string {
 	file := events.Key(bot, events.DisplayPath(path))
-	if !ok {
-		return fmt.Sprintf("%s has errors (the first on line %d), so its settings are not published; no earlier version was, so the services keep their defaults", file, line)
+	if kept == 0 {
+		return fmt.Sprintf("%s has errors (the first on line %d), so its settings are not used; no earlier version was without errors, so the services keep their defaults", file, line)
 	}
-	return fmt.Sprintf("%s has errors (the first on line %d), so its settings are not published; the previous settings (its version at DRIVE sequence %d) stay in force", file, line, prev.Seq)
+	return fmt.Sprintf("%s has errors (the first on line %d), so its settings are not used; the previous settings (its version at DRIVE sequence %d) stay in force", file, line, kept)
 }
 
 func firstError(ds []diag.Diagnostic) (diag.Diagnostic, bool) {
@@ -86,12 +107,11 @@ func (s *Service) unpublishSettings(ctx context.Context, c *events.Change, path 
 	return err
 }
 
-// publishStored is the start scan: it publishes the settings of every
-// config.csv in the store that has no errors, so a bucket that is new (an
-// upgrade) or was lost is filled without waiting for the files to change.
-// Versions the bucket already holds are left alone (PutSettings compares
-// sequences); a stored version with errors publishes nothing, as when it
-// was compiled.
+// publishStored is the start scan: it publishes every config.csv version
+// in the store, so a bucket that is new (an upgrade) or was lost is
+// filled without waiting for the files to change. Versions the bucket
+// already holds are left alone (PutSettings compares sequences); a stored
+// version with errors keeps what the bucket has, as when it was compiled.
 func (s *Service) publishStored(ctx context.Context) error {
 	kv, err := s.settingsKV(ctx)
 	if err != nil {
@@ -125,10 +145,9 @@ func (s *Service) publishStored(ctx context.Context) error {
 }
 
 func publishStoredConfig(ctx context.Context, kv bus.SettingsStore, sc *store.Config) (bool, error) {
-	if diag.HasErrors(sc.Diagnostics) {
-		return false, nil
+	if cur, _, err := bus.GetSettings(ctx, kv, sc.Bot, sc.Path); err != nil || cur.Seq >= sc.Seq {
+		return false, err
 	}
-	st := settingsConfig(sc.Settings).Settings()
-	st.Bot, st.Path, st.Seq, st.ETag = sc.Bot, sc.Path, sc.Seq, sc.ETag
-	return bus.PutSettings(ctx, kv, st)
+	_, err := publishVersion(ctx, kv, sc.Bot, sc.Path, sc.Seq, sc.ETag, settingsConfig(sc.Settings), sc.Diagnostics)
+	return err == nil, err
 }

@@ -40,8 +40,14 @@ func TestSettingsPublished(t *testing.T) {
 	}
 
 	bad := u.mustRun(t, u.files.write(t, "harbor", configPath, "theme-color1,red\nembedding-batch-tokens,lots\n"))
-	if s, _ := u.published(t, "harbor", configPath); s.Seq != goodSeq || s.Theme[botpkg.ThemeColor1] != "#0a7" {
+	// Published as seen (its sequence), with the good version's settings.
+	if s, _ := u.published(t, "harbor", configPath); s.Seq != u.seq || !s.Errors || s.Kept != goodSeq || s.Theme[botpkg.ThemeColor1] != "#0a7" || s.Embedding.Key != "sk-1" {
 		t.Fatalf("a bad version replaced the good one: %+v", s)
+	}
+	// A second bad version keeps the same good one.
+	u.mustRun(t, u.files.write(t, "harbor", configPath, "theme-color1\n"))
+	if s, _ := u.published(t, "harbor", configPath); s.Seq != u.seq || !s.Errors || s.Kept != goodSeq || s.Theme[botpkg.ThemeColor1] != "#0a7" {
+		t.Fatalf("a second bad version: %+v", s)
 	}
 	var kept *events.Diagnostic
 	for i, d := range bad.Diagnostics {
@@ -49,7 +55,7 @@ func TestSettingsPublished(t *testing.T) {
 			kept = &bad.Diagnostics[i]
 		}
 	}
-	want := "harbor/harbor.gbot/config.csv has errors (the first on line 2), so its settings are not published; the previous settings (its version at DRIVE sequence 1) stay in force"
+	want := "harbor/harbor.gbot/config.csv has errors (the first on line 2), so its settings are not used; the previous settings (its version at DRIVE sequence 1) stay in force"
 	if kept == nil || kept.Message != want || kept.Line != 2 || kept.Severity != "warning" {
 		t.Fatalf("outcome diagnostics %+v; want a warning %q", bad.Diagnostics, want)
 	}
@@ -74,9 +80,12 @@ func TestSettingsPublished(t *testing.T) {
 	if s, ok := v.published(t, "other", "other.gbot/config.csv"); !ok || s.Theme[botpkg.ThemeTitle] != "Other" || s.Seq != u.seq-1 {
 		t.Fatalf("the scan published %+v, %v", s, ok)
 	}
-	for _, k := range [][2]string{{"broken", "broken.gbot/config.csv"}, {"harbor", configPath}} {
-		if s, ok := v.published(t, k[0], k[1]); ok {
-			t.Fatalf("the scan published %s: %+v", k[1], s)
-		}
+	// A stored version with errors: seen, with no settings (the bucket
+	// had none to keep); a removed file: nothing.
+	if s, ok := v.published(t, "broken", "broken.gbot/config.csv"); !ok || !s.Errors || s.Kept != 0 || len(s.Theme) != 0 || s.Seq != u.seq {
+		t.Fatalf("the scan published %+v, %v for a config with errors", s, ok)
+	}
+	if s, ok := v.published(t, "harbor", configPath); ok {
+		t.Fatalf("the scan published a removed config: %+v", s)
 	}
 }

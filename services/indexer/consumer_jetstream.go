@@ -47,27 +47,10 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 			errs = append(errs, err)
 			continue
 		}
-		o := events.OutcomeFor(ServiceName, &c)
-		o.Path, o.KB, o.Kind, o.Attempt = p, events.Classify(p).KB, events.KindKB, attempt
-		o.Millis = time.Since(start).Milliseconds()
-		o.Status = res.Status
-		if res.ETag != "" {
-			o.ETag = res.ETag
-		}
 		if err != nil {
-			o.Status, o.Error = events.StatusFailed, err.Error()
 			errs = append(errs, err)
-		} else {
-			total, embedded, deleted := res.Total, res.Embedded, res.Deleted
-			o.ChunksTotal, o.ChunksEmbedded, o.ChunksDeleted = &total, &embedded, &deleted
 		}
-		if perr := s.writes.Do(ctx, "stream "+events.StreamOutcomes, func(ctx context.Context) error {
-			return bus.PublishOutcome(ctx, s.js, &o)
-		}); perr != nil {
-			s.log.Warn("publishing outcome", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "err", perr)
-		}
-		s.log.Info("indexed", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "seq", c.Seq, "status", o.Status, "chunks", res.Total,
-			"embedded", res.Embedded, "deleted", res.Deleted, "ms", o.Millis, "err", err)
+		s.report(ctx, &c, p, attempt, start, res, err)
 	}
 	err = errors.Join(errs...)
 	if err != nil && errors.Is(err, errPermanent) && !errors.Is(err, errBusy) {
@@ -77,6 +60,31 @@ func (s *Service) Handle(ctx context.Context, msg jetstream.Msg) error {
 		return fmt.Errorf("indexing change %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// report publishes the outcome of the sync of path for change c (an
+// outcome that cannot be published is logged and dropped) and logs it.
+func (s *Service) report(ctx context.Context, c *events.Change, p string, attempt int, start time.Time, res Result, err error) {
+	o := events.OutcomeFor(ServiceName, c)
+	o.Path, o.KB, o.Kind, o.Attempt = p, events.Classify(p).KB, events.KindKB, attempt
+	o.Millis = time.Since(start).Milliseconds()
+	o.Status = res.Status
+	if res.ETag != "" {
+		o.ETag = res.ETag
+	}
+	if err != nil {
+		o.Status, o.Error = events.StatusFailed, err.Error()
+	} else {
+		total, embedded, deleted := res.Total, res.Embedded, res.Deleted
+		o.ChunksTotal, o.ChunksEmbedded, o.ChunksDeleted = &total, &embedded, &deleted
+	}
+	if perr := s.writes.Do(ctx, "stream "+events.StreamOutcomes, func(ctx context.Context) error {
+		return bus.PublishOutcome(ctx, s.js, &o)
+	}); perr != nil {
+		s.log.Warn("publishing outcome", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "err", perr)
+	}
+	s.log.Info("indexed", "bot", c.Bot, "path", events.DisplayPath(p), "etag", o.ETag, "seq", c.Seq, "status", o.Status, "chunks", res.Total,
+		"embedded", res.Embedded, "deleted", res.Deleted, "ms", o.Millis, "err", err)
 }
 
 // openConsumer returns the durable consumer cfg.Consumer names (the

@@ -102,11 +102,18 @@
 // for the bucket's current values before it takes a change, so a replica
 // that starts later has them) and uses those of the first of
 // botpkg.GoverningConfigs that has any ("<x>.gbot/config.csv", x the
-// package prefix of the KB folder, then "<bot>.gbot/config.csv"). The
-// compiler publishes only versions without errors (botpkg.Validate, what
-// `drivemon check` reports): a version with an invalid embedding-* value
-// leaves the previous settings in force, and its outcome says so. New
-// settings apply from the next sync of each document. Without
+// package prefix of the KB folder, then "<bot>.gbot/config.csv"). A
+// version with errors (botpkg.Validate, what `drivemon check` reports: an
+// invalid embedding-* value, say) leaves the previous settings in force,
+// and the compiler's outcome says so. A KB change waits (up to
+// Config.LeaseWait, then it is retried with backoff) until the settings
+// of the latest change of each of those config.csv files on DRIVE are
+// published, so a config.csv and a document written together are indexed
+// with the new settings. When a bot's settings change (and at start, in
+// case they changed while the indexer was down) its indexed documents
+// whose embedder or analyzer the new settings change are synced again
+// (resync.go), each with an outcome: a document whose change reached
+// DRIVE before its config.csv's gets them without changing. Without
 // embedding-url the built-in lexical embedder is used (embed.Hashed: word
 // and character n-grams, not semantic). The key
 // kb-language chooses the stemmer ("portuguese", "pt", "pt-BR"…; English

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
@@ -53,6 +54,9 @@ func (s *Service) Sync(ctx context.Context, bot, path string, seq uint64) (Resul
 	if cl.Kind != events.KindKB {
 		return Result{}, fmt.Errorf("syncing %s: %w", events.Key(bot, path), ErrNotKB)
 	}
+	if err := s.awaitSettings(ctx, bot, path, seq); err != nil {
+		return Result{}, err
+	}
 	st, err := s.state(ctx)
 	if err != nil {
 		return Result{}, err
@@ -80,7 +84,7 @@ func (s *Service) Sync(ctx context.Context, bot, path string, seq uint64) (Resul
 		s.log.Warn("index disagrees with the document state; re-indexing", "bot", bot, "path", events.DisplayPath(path), "etag", prev.ETag, "state_chunks", prev.Chunks)
 		prev = DocState{Seq: prev.Seq}
 	}
-	res, next, err := s.sync(lctx, bot, path, cl.KB, prev)
+	res, next, err := s.syncSettled(lctx, bot, path, cl.KB, prev)
 	if err != nil {
 		if lctx.Err() != nil && ctx.Err() == nil {
 			err = fmt.Errorf("%w (the document lease was lost)", err)
@@ -103,6 +107,38 @@ func (s *Service) Sync(ctx context.Context, bot, path string, seq uint64) (Resul
 		return res, err
 	}
 	return res, nil
+}
+
+// syncSettled is sync, done again (at most twice more) when the settings
+// that govern path changed while it ran: a settings change handled by the
+// re-sync loop (resync.go) meanwhile found the document's state not yet
+// written, so this sync must pick the new settings up itself.
+func (s *Service) syncSettled(ctx context.Context, bot, path, kb string, prev DocState) (Result, DocState, error) {
+	for try := 0; ; try++ {
+		stamp := s.settingsStamp(bot, path)
+		res, next, err := s.sync(ctx, bot, path, kb, prev)
+		if err != nil || try == 2 || s.settingsStamp(bot, path) == stamp {
+			return res, next, err
+		}
+		next.Seq = prev.Seq
+		prev = next
+	}
+}
+
+// settingsStamp identifies the versions of the settings that may govern
+// path (0 before the view exists).
+func (s *Service) settingsStamp(bot, path string) uint64 {
+	s.viewMu.Lock()
+	view := s.view
+	s.viewMu.Unlock()
+	if view == nil {
+		return 0
+	}
+	var sum uint64
+	for _, cfg := range botpkg.GoverningConfigs(bot, path) {
+		sum = sum*31 + view.Version(bot, cfg)
+	}
+	return sum
 }
 
 // indexAgrees reports whether the index holds the points prev says it

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drivemon/drivemon/pkg/botpkg"
 	"github.com/drivemon/drivemon/pkg/drive"
 	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/bus"
@@ -42,6 +43,8 @@ type JetStream interface {
 	bus.MsgPublisher
 	CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error)
 	Consumer(ctx context.Context, stream, name string) (jetstream.Consumer, error)
+	// Stream opens DRIVE, to learn the latest change of a config.csv.
+	Stream(ctx context.Context, stream string) (jetstream.Stream, error)
 }
 
 // Deps are the indexer's injected dependencies.
@@ -89,6 +92,7 @@ type Service struct {
 	viewMu   sync.Mutex
 	view     *bus.SettingsView // the published settings (settingsView)
 	stopView context.CancelFunc
+	resync   *resyncer // bots whose settings changed (resync.go)
 }
 
 // New checks cfg and wires a Service. It opens the vector index from cfg
@@ -105,7 +109,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		cfg: cfg, js: deps.JetStream, reader: deps.Reader, index: deps.Index, def: deps.Embedder,
 		chunkOpts: chunk.Options{Size: cfg.ChunkSize, Overlap: cfg.ChunkOverlap},
 		log:       deps.Logger, owner: deps.Owner, setups: map[string]kbSetup{}, observe: deps.Observe,
-		writes: &host.Writes{},
+		writes: &host.Writes{}, resync: newResyncer(),
 	}
 	limits := extract.DefaultLimits()
 	limits.Timeout = cfg.ExtractTimeout
@@ -184,6 +188,7 @@ func (s *Service) Run(ctx context.Context) error {
 	wcfg.Observe = s.observe
 	s.log.Info("indexing", "consumer", wcfg.Name, "workers", s.cfg.Workers)
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { s.resyncLoop(ctx); return nil })
 	for range s.cfg.Workers {
 		w := worker.New(cons, s.js, s.Handle, wcfg, s.log)
 		g.Go(func() error { return w.Run(ctx) })
@@ -239,6 +244,48 @@ func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, erro
 	return e, nil
 }
 
+// awaitSettings waits until the published settings are those of the
+// latest change of every config.csv that may govern path (its last
+// message on DRIVE), so a document is never indexed with settings the
+// compiler has not caught up with (a config.csv and a document written
+// together). seq 0 (a sync not from a change) waits for nothing. After
+// Config.LeaseWait it fails, and the change is retried with backoff.
+func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint64) error {
+	if seq == 0 {
+		return nil
+	}
+	view, err := s.settingsView(ctx)
+	if err != nil {
+		return err
+	}
+	drive, err := s.js.Stream(ctx, events.StreamDrive)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", events.StreamDrive, err)
+	}
+	for _, cfg := range botpkg.GoverningConfigs(bot, path) {
+		c := events.Change{Bot: bot, Kind: events.KindConfig, Path: cfg}
+		m, err := drive.GetLastMsgForSubject(ctx, events.ChangeSubject(&c))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("looking up the last change of %s: %w", events.Key(bot, cfg), err)
+		}
+		deadline := time.Now().Add(s.cfg.LeaseWait)
+		for view.Version(bot, cfg) < m.Sequence {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the settings of %s at DRIVE sequence %d are not published yet (the compiler publishes them)", events.Key(bot, cfg), m.Sequence)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
 // settingsView starts watching the settings bucket on first use, for the
 // service's lifetime (until Close), and returns the view once it holds
 // the bucket's current values.
@@ -251,7 +298,7 @@ func (s *Service) settingsView(ctx context.Context) (*bus.SettingsView, error) {
 			return nil, err
 		}
 		vctx, cancel := context.WithCancel(context.Background())
-		v, err := bus.WatchSettings(vctx, kv, nil)
+		v, err := bus.WatchSettings(vctx, kv, s.resync.changed)
 		if err != nil {
 			cancel()
 			return nil, err

@@ -17,14 +17,14 @@
 //
 // Settings are a published fact, not a file the themer reads: the
 // compiler, which owns config.csv, publishes the settings of every version
-// without errors in the KV bucket SETTINGS (see package bus), and every
+// in the KV bucket SETTINGS (see package bus), and every
 // replica watches it (settings.go), from its current values on, before it
 // replays DRIVE. A bot's theme settings are the five theme keys
 // (botpkg.Config.Theme: theme-color1, theme-color2, theme-logo,
 // theme-title, theme-logo-text) of the config.csv that speaks for the bot
 // (botpkg.PrimaryConfig: <bot>.gbot/config.csv, else the first by path).
-// A config.csv with errors is not published, so its last good settings
-// stay in force; one that is removed takes its settings with it. The
+// A version with errors carries its last good version's settings, which
+// stay in force; a config.csv that is removed takes its settings with it. The
 // themer never reads config.csv from storage.
 //
 // # The stream

@@ -16,14 +16,15 @@
 // IndexerConsumer are the services' own.
 //
 // Settings: the compiler publishes the settings of each config.csv version
-// without errors (a botpkg.Settings) in the KV bucket SettingsBucket under
+// (a botpkg.Settings; one with errors carries the last good version's) in
+// the KV bucket SettingsBucket under
 // SettingsKey (PutSettings: never over a later version, by DRIVE sequence;
 // a removed file leaves a tombstone with its sequence, so a late older
 // write cannot bring it back). The themer and the indexer follow it with
 // WatchSettings: a SettingsView holds every value the bucket had when the
 // watch began (Ready), then each change, so a service that starts later
 // still gets the settings; Governing and Primary answer with botpkg's
-// rules which config.csv applies.
+// rules which config.csv applies, Version which version of one it holds.
 //
 // Origins: when drivemon itself writes a file, the writer first records
 // an OriginMark under OriginKey in the KV bucket OriginsBucket

@@ -106,9 +106,11 @@ func PutSettings(ctx context.Context, kv SettingsStore, s botpkg.Settings) (bool
 type SettingsView struct {
 	mu    sync.RWMutex
 	byKey map[string]botpkg.Settings
-	ready chan struct{}
-	err   error
-	done  chan struct{}
+	// versions is the Seq of every key, tombstones included.
+	versions map[string]uint64
+	ready    chan struct{}
+	err      error
+	done     chan struct{}
 }
 
 // WatchSettings watches kv until ctx ends. onChange, if set, is called
@@ -121,7 +123,7 @@ func WatchSettings(ctx context.Context, kv jetstream.KeyValue, onChange func(bot
 	if err != nil {
 		return nil, fmt.Errorf("watching %s: %w", SettingsBucket, err)
 	}
-	v := &SettingsView{byKey: map[string]botpkg.Settings{}, ready: make(chan struct{}), done: make(chan struct{})}
+	v := &SettingsView{byKey: map[string]botpkg.Settings{}, versions: map[string]uint64{}, ready: make(chan struct{}), done: make(chan struct{})}
 	go v.run(ctx, w, onChange)
 	return v, nil
 }
@@ -157,9 +159,15 @@ func (v *SettingsView) apply(e jetstream.KeyValueEntry) (string, bool) {
 	defer v.mu.Unlock()
 	old, had := v.byKey[e.Key()]
 	var s botpkg.Settings
-	if e.Operation() != jetstream.KeyValuePut || json.Unmarshal(e.Value(), &s) != nil || s.Deleted {
+	if e.Operation() != jetstream.KeyValuePut || json.Unmarshal(e.Value(), &s) != nil {
 		delete(v.byKey, e.Key())
+		delete(v.versions, e.Key())
 		return old.Bot, had
+	}
+	v.versions[e.Key()] = s.Seq
+	if s.Deleted {
+		delete(v.byKey, e.Key())
+		return s.Bot, had
 	}
 	v.byKey[e.Key()] = s
 	return s.Bot, !had || old.Seq != s.Seq || !old.Equal(s)
@@ -177,6 +185,14 @@ func (v *SettingsView) Err() error {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	return v.err
+}
+
+// Version is the DRIVE sequence of the latest version (or removal) of
+// bot's config.csv at path the view holds, 0 for none.
+func (v *SettingsView) Version(bot, path string) uint64 {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.versions[SettingsKey(bot, path)]
 }
 
 // Governing returns the settings that apply to path in bot's package: those
