@@ -89,3 +89,15 @@ func Load(name string, settings []Setting, env Lookup) error {
 	}
 	return errors.Join(errs...)
 }
+
+// DurationText is d as a default is typed: 2m rather than 2m0s.
+func DurationText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -150,3 +150,14 @@ func TestCheckREADME(t *testing.T) {
 		})
 	}
 }
+
+func TestDurationText(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		15 * time.Second: "15s", 2 * time.Minute: "2m", 90 * time.Second: "1m30s",
+		time.Hour: "1h", 61 * time.Minute: "1h1m", 50 * time.Millisecond: "50ms", 0: "0s",
+	} {
+		if got := host.DurationText(d); got != want {
+			t.Errorf("DurationText(%d) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -119,58 +119,33 @@ const (
 )
 
 // Settings are the compiler's own settings, as flags and variables.
-var Settings = []host.Setting{
-	{Env: EnvPostgresDSN, Flag: "pg-dsn", Usage: "PostgreSQL store shared by every replica (prefer the variable: it holds a password)"},
-	{Env: EnvDataDir, Flag: "data-dir", Usage: "folder of the embedded SQLite store instead (one replica)"},
-	{Env: EnvConcurrency, Flag: "concurrency", Usage: "changes one replica compiles at once, 1-64 (default 4)"},
-	{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest .bas or config.csv read (default and most 1048576)"},
-	{Env: EnvReadTimeout, Flag: "read-timeout", Usage: "bound of one storage read or listing (default 10s)"},
-	{Env: EnvHandlerTimeout, Flag: "handler-timeout", Usage: "bound of one change (default 2m)"},
-	{Env: EnvRetryMin, Flag: "retry-min", Usage: "first backoff after a transient failure (default 1s)"},
-	{Env: EnvRetryMax, Flag: "retry-max", Usage: "longest backoff (default 1m)"},
-	{Env: EnvConsumer, Flag: "consumer", Usage: "durable consumer on DRIVE (default compiler); another name must exist already (a replay consumer)"},
+var Settings = settings(new(Config))
+
+// settings is the table of the compiler's settings, storing into c.
+func settings(c *Config) []host.Setting {
+	return []host.Setting{
+		{Env: EnvPostgresDSN, Flag: "pg-dsn", Usage: "PostgreSQL store shared by every replica (prefer the variable: it holds a password)", Dest: host.String(&c.PostgresDSN)},
+		{Env: EnvDataDir, Flag: "data-dir", Usage: "folder of the embedded SQLite store instead (one replica)", Dest: host.String(&c.DataDir)},
+		{Env: EnvConcurrency, Flag: "concurrency", Usage: "changes one replica compiles at once, 1-64", Default: strconv.Itoa(DefaultConcurrency), Dest: host.Int(&c.Concurrency)},
+		{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest .bas or config.csv read (at most the default)", Default: strconv.FormatInt(DefaultMaxFileBytes, 10), Dest: host.Int64(&c.MaxFileBytes)},
+		{Env: EnvReadTimeout, Flag: "read-timeout", Usage: "bound of one storage read or listing", Default: host.DurationText(DefaultReadTimeout), Dest: host.Duration(&c.ReadTimeout)},
+		{Env: EnvHandlerTimeout, Flag: "handler-timeout", Usage: "bound of one change", Default: host.DurationText(DefaultHandlerTimeout), Dest: host.Duration(&c.HandlerTimeout)},
+		{Env: EnvRetryMin, Flag: "retry-min", Usage: "first backoff after a transient failure", Default: host.DurationText(DefaultRetryMin), Dest: host.Duration(&c.RetryMin)},
+		{Env: EnvRetryMax, Flag: "retry-max", Usage: "longest backoff", Default: host.DurationText(DefaultRetryMax), Dest: host.Duration(&c.RetryMax)},
+		{Env: EnvConsumer, Flag: "consumer", Usage: "durable consumer on DRIVE; another name must exist already (a replay consumer)", Default: bus.ConsumerCompiler, Dest: host.String(&c.Consumer)},
+	}
 }
 
-// FromEnv reads a Config from the environment (lookup is os.LookupEnv in
-// production), fills defaults and validates it. Durations use Go syntax
-// ("10s").
+// FromEnv reads a Config from the variables of Settings (lookup is the
+// environment with the flags in front; nil is os.LookupEnv), fills
+// defaults and validates it. Durations use Go syntax ("10s").
 func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	get := func(k string) string {
-		v, _ := lookup(k)
-		return v
-	}
-	c := Config{PostgresDSN: get(EnvPostgresDSN), DataDir: get(EnvDataDir), Consumer: get(EnvConsumer)}
-	for _, d := range []struct {
-		env string
-		dst *time.Duration
-	}{
-		{EnvReadTimeout, &c.ReadTimeout}, {EnvHandlerTimeout, &c.HandlerTimeout},
-		{EnvRetryMin, &c.RetryMin}, {EnvRetryMax, &c.RetryMax},
-	} {
-		if v := get(d.env); v != "" {
-			p, err := time.ParseDuration(v)
-			if err != nil {
-				return c, fmt.Errorf("compiler: %s=%q: %w", d.env, v, err)
-			}
-			*d.dst = p
-		}
-	}
-	if v := get(EnvConcurrency); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return c, fmt.Errorf("compiler: %s=%q: %w", EnvConcurrency, v, err)
-		}
-		c.Concurrency = n
-	}
-	if v := get(EnvMaxFileBytes); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return c, fmt.Errorf("compiler: %s=%q: %w", EnvMaxFileBytes, v, err)
-		}
-		c.MaxFileBytes = n
+	var c Config
+	if err := host.Load("compiler", settings(&c), lookup); err != nil {
+		return c, err
 	}
 	c = c.WithDefaults()
 	return c, c.Validate()

@@ -135,13 +135,13 @@ var Settings = settings(new(Config))
 // settings is the table of the themer's settings, storing into c.
 func settings(c *Config) []host.Setting {
 	return []host.Setting{
-		{Env: EnvHeartbeat, Flag: "heartbeat", Usage: "comment line keeping idle event streams open (at most 15s)", Default: DefaultHeartbeat.String(), Dest: host.Duration(&c.Heartbeat)},
+		{Env: EnvHeartbeat, Flag: "heartbeat", Usage: "comment line keeping idle event streams open (at most 15s)", Default: host.DurationText(DefaultHeartbeat), Dest: host.Duration(&c.Heartbeat)},
 		{Env: EnvClientBuffer, Flag: "client-buffer", Usage: "events that may wait for one browser; a slower one is dropped", Default: strconv.Itoa(DefaultClientBuffer), Dest: host.Int(&c.ClientBuffer)},
 		{Env: EnvMaxConns, Flag: "max-conns", Usage: "open event streams per replica", Default: strconv.Itoa(DefaultMaxConns), Dest: host.Int(&c.MaxConns)},
 		{Env: EnvMaxConnsPerIP, Flag: "max-conns-per-ip", Usage: "open event streams per client address", Default: strconv.Itoa(DefaultMaxConnsPerIP), Dest: host.Int(&c.MaxConnsPerIP)},
-		{Env: EnvWriteTimeout, Flag: "write-timeout", Usage: "bound of one write to a browser", Default: DefaultWriteTimeout.String(), Dest: host.Duration(&c.WriteTimeout)},
-		{Env: EnvRetry, Flag: "retry", Usage: "reconnection delay sent to browsers", Default: DefaultRetry.String(), Dest: host.Duration(&c.Retry)},
-		{Env: EnvReadyWait, Flag: "ready-wait", Usage: "how long a new stream waits for the start-up replay", Default: DefaultReadyWait.String(), Dest: host.Duration(&c.ReadyWait)},
+		{Env: EnvWriteTimeout, Flag: "write-timeout", Usage: "bound of one write to a browser", Default: host.DurationText(DefaultWriteTimeout), Dest: host.Duration(&c.WriteTimeout)},
+		{Env: EnvRetry, Flag: "retry", Usage: "reconnection delay sent to browsers", Default: host.DurationText(DefaultRetry), Dest: host.Duration(&c.Retry)},
+		{Env: EnvReadyWait, Flag: "ready-wait", Usage: "how long a new stream waits for the start-up replay", Default: host.DurationText(DefaultReadyWait), Dest: host.Duration(&c.ReadyWait)},
 		{Env: EnvMaxFileBytes, Flag: "max-file-bytes", Usage: "largest theme file served", Default: strconv.Itoa(DefaultMaxFileBytes), Dest: host.Int64(&c.MaxFileBytes)},
 		{Env: EnvReplayLimit, Flag: "replay-limit", Usage: "most changes replayed on a resume; beyond, a snapshot", Default: strconv.Itoa(DefaultReplayLimit), Dest: host.Int(&c.ReplayLimit)},
 	}
