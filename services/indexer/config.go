@@ -9,6 +9,7 @@ import (
 	"github.com/drivemon/drivemon/pkg/events/bus"
 	"github.com/drivemon/drivemon/pkg/host"
 	"github.com/drivemon/drivemon/services/indexer/chunk"
+	"github.com/drivemon/drivemon/services/indexer/embed"
 )
 
 // Config is the indexer's setup. The zero value plus DataDir (or
@@ -129,53 +130,39 @@ const (
 )
 
 // Settings are the indexer's own settings, as flags and variables.
-var Settings = []host.Setting{
-	{Env: EnvQdrantAddr, Flag: "qdrant-addr", Usage: "Qdrant as host:gRPC port, e.g. qdrant:6334"},
-	{Env: EnvQdrantAPIKey, Flag: "qdrant-api-key", Usage: "Qdrant API key (prefer the variable: flags show in ps)"},
-	{Env: EnvQdrantTLS, Flag: "qdrant-tls", Usage: "true for TLS to Qdrant"},
-	{Env: EnvDataDir, Flag: "data-dir", Usage: "folder of the embedded vector index instead of Qdrant"},
-	{Env: EnvWorkers, Flag: "workers", Usage: "changes one replica indexes at once, 1-64 (default 2)"},
-	{Env: EnvChunkSize, Flag: "chunk-size", Usage: "characters per chunk (default 1000)"},
-	{Env: EnvChunkOverlap, Flag: "chunk-overlap", Usage: "characters shared by neighbouring chunks (default 200)"},
-	{Env: EnvDimensions, Flag: "dimensions", Usage: "vector size of the built-in embedder (default 384)"},
-	{Env: EnvLeaseTTL, Flag: "lease-ttl", Usage: "how long a crashed replica's per-document lease blocks the others (default 60s)"},
-	{Env: EnvExtractTimeout, Flag: "extract-timeout", Usage: "bound of the text extraction of one document (default 60s)"},
-	{Env: EnvConsumer, Flag: "consumer", Usage: "durable consumer on DRIVE (default indexer); another name must exist already (a replay consumer)"},
+var Settings = settings(new(Config))
+
+// settings is the table of the indexer's settings, storing into c. The
+// overlap has no default of its own: 200 with the default chunk size, else
+// 0 (withDefaults).
+func settings(c *Config) []host.Setting {
+	return []host.Setting{
+		{Env: EnvQdrantAddr, Flag: "qdrant-addr", Usage: "Qdrant as host:gRPC port, e.g. qdrant:6334", Dest: host.String(&c.QdrantAddr)},
+		{Env: EnvQdrantAPIKey, Flag: "qdrant-api-key", Usage: "Qdrant API key (prefer the variable: flags show in ps)", Dest: host.String(&c.QdrantAPIKey)},
+		{Env: EnvQdrantTLS, Flag: "qdrant-tls", Usage: "true for TLS to Qdrant", Default: "false", Dest: host.Bool(&c.QdrantTLS)},
+		{Env: EnvDataDir, Flag: "data-dir", Usage: "folder of the embedded vector index instead of Qdrant", Dest: host.String(&c.DataDir)},
+		{Env: EnvWorkers, Flag: "workers", Usage: "changes one replica indexes at once, 1-64", Default: strconv.Itoa(DefaultWorkers), Dest: host.Int(&c.Workers)},
+		{Env: EnvChunkSize, Flag: "chunk-size", Usage: "characters per chunk", Default: strconv.Itoa(chunk.DefaultSize), Dest: host.Int(&c.ChunkSize)},
+		{Env: EnvChunkOverlap, Flag: "chunk-overlap", Usage: "characters shared by neighbouring chunks (default " + strconv.Itoa(chunk.DefaultOverlap) + " with the default size, else 0)", Dest: host.Int(&c.ChunkOverlap)},
+		{Env: EnvDimensions, Flag: "dimensions", Usage: "vector size of the built-in embedder", Default: strconv.Itoa(embed.DefaultHashedDimensions), Dest: host.Int(&c.Dimensions)},
+		{Env: EnvLeaseTTL, Flag: "lease-ttl", Usage: "how long a crashed replica's per-document lease blocks the others", Default: host.DurationText(DefaultLeaseTTL), Dest: host.Duration(&c.LeaseTTL)},
+		{Env: EnvExtractTimeout, Flag: "extract-timeout", Usage: "bound of the text extraction of one document", Default: host.DurationText(DefaultExtractTimeout), Dest: host.Duration(&c.ExtractTimeout)},
+		{Env: EnvConsumer, Flag: "consumer", Usage: "durable consumer on DRIVE; another name must exist already (a replay consumer)", Default: bus.ConsumerIndexer, Dest: host.String(&c.Consumer)},
+	}
 }
 
-// FromEnv reads a Config, defaults filled, from environment variables
-// through getenv (os.Getenv in main): INDEXER_DATA, QDRANT_ADDR, QDRANT_API_KEY,
-// QDRANT_TLS, INDEXER_WORKERS, INDEXER_CHUNK_SIZE, INDEXER_CHUNK_OVERLAP,
-// INDEXER_DIMENSIONS, INDEXER_LEASE_TTL, INDEXER_EXTRACT_TIMEOUT,
-// INDEXER_CONSUMER.
+// FromEnv reads a Config from the variables of Settings through getenv
+// (the environment with the flags in front), fills defaults and
+// validates it.
 func FromEnv(getenv func(string) string) (Config, error) {
-	c := Config{DataDir: getenv(EnvDataDir), QdrantAddr: getenv(EnvQdrantAddr), QdrantAPIKey: getenv(EnvQdrantAPIKey),
-		Consumer: getenv(EnvConsumer)}
-	var err error
-	if v := getenv(EnvQdrantTLS); v != "" {
-		if c.QdrantTLS, err = strconv.ParseBool(v); err != nil {
-			return c, fmt.Errorf("%s = %q: %w", EnvQdrantTLS, v, err)
-		}
+	var c Config
+	lookup := func(k string) (string, bool) { v := getenv(k); return v, v != "" }
+	if err := host.Load("indexer", settings(&c), lookup); err != nil {
+		return c, err
 	}
-	for _, n := range []struct {
-		key string
-		dst *int
-	}{{EnvWorkers, &c.Workers}, {EnvChunkSize, &c.ChunkSize}, {EnvChunkOverlap, &c.ChunkOverlap}, {EnvDimensions, &c.Dimensions}} {
-		if v := getenv(n.key); v != "" {
-			if *n.dst, err = strconv.Atoi(v); err != nil {
-				return c, fmt.Errorf("%s = %q: want an integer", n.key, v)
-			}
-		}
-	}
-	for _, d := range []struct {
-		key string
-		dst *time.Duration
-	}{{EnvLeaseTTL, &c.LeaseTTL}, {EnvExtractTimeout, &c.ExtractTimeout}} {
-		if v := getenv(d.key); v != "" {
-			if *d.dst, err = time.ParseDuration(v); err != nil {
-				return c, fmt.Errorf("%s = %q: want a duration like 30s", d.key, v)
-			}
-		}
+	// The overlap's default goes with the default size only.
+	if strings.TrimSpace(getenv(EnvChunkOverlap)) == "" && strings.TrimSpace(getenv(EnvChunkSize)) == "" {
+		c.ChunkOverlap = chunk.DefaultOverlap
 	}
 	c = c.withDefaults()
 	return c, c.Validate()

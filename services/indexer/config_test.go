@@ -35,6 +35,12 @@ func TestConfig(t *testing.T) {
 		{name: "dimensions out of range", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_DIMENSIONS": "9000"}, errHas: "INDEXER_DIMENSIONS"},
 		{name: "bad dimensions", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_DIMENSIONS": "big"}, errHas: "INDEXER_DIMENSIONS"},
 		{name: "bad chunk size", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CHUNK_SIZE": "x"}, errHas: "INDEXER_CHUNK_SIZE"},
+		{name: "chunk defaults", env: map[string]string{"INDEXER_DATA": "d"},
+			check: func(c Config) bool { return c.ChunkSize == 1000 && c.ChunkOverlap == 200 && c.Dimensions == 384 }},
+		{name: "a size alone has no overlap", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CHUNK_SIZE": "100"},
+			check: func(c Config) bool { return c.ChunkSize == 100 && c.ChunkOverlap == 0 }},
+		{name: "an overlap alone keeps the default size", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CHUNK_OVERLAP": "50"},
+			check: func(c Config) bool { return c.ChunkSize == 1000 && c.ChunkOverlap == 50 }},
 		{name: "bad consumer name", env: map[string]string{"INDEXER_DATA": "d", "INDEXER_CONSUMER": "kb.replay"}, errHas: "INDEXER_CONSUMER"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +62,14 @@ func TestConfig(t *testing.T) {
 // has its flag and help (Settings), and every setting is a variable read.
 func TestSettingsCoverEveryVariable(t *testing.T) {
 	if err := host.CheckSettings(Settings, testinfra.EnvConstants(t, ".")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestREADMESettings: deploy/README.md's table of the indexer is its
+// settings table: every variable with its flag and default, nothing else.
+func TestREADMESettings(t *testing.T) {
+	if err := host.CheckREADMEFile("../../deploy/README.md", "(`services/indexer`", Settings); err != nil {
 		t.Fatal(err)
 	}
 }
