@@ -2,6 +2,7 @@ package botsync
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -285,4 +286,28 @@ func TestIntegrationWatchListsWithoutJournal(t *testing.T) {
 		t.Errorf("%d listings in %d quiet passes", n, len(quiet)-1)
 	}
 	(&harness{local: e.local, remote: &s3Side{t: e.tree, c: e.s3.Client, bucket: e.bucket}}).want(t, map[string]string{"a.bas": "A", "b.md": "B"})
+}
+
+// TestWatchThousandFileMkdirTree: 1 000 files made under a `mkdir -p` tree
+// while watching (folders made before their watch existed) all reach
+// REMOTE, a folder here, byte for byte.
+func TestWatchThousandFileMkdirTree(t *testing.T) {
+	h := newHarness(t, "folder")
+	f, err := NewFilter(DefaultExcludes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Syncer{Local: mustDir(t, h.local), Remote: h.remote.tree(), Opt: Options{Mode: TwoWay, Filter: f, Host: "laptop",
+		StateFile: BasePath(h.local, h.remote.tree().String())}}
+	passes, stop := watching(t, s, WatchOptions{Interval: time.Hour})
+	eventually(t, "the first pass", func() bool { return passes.Load() >= 1 })
+	want := map[string]string{}
+	for i := range 1000 {
+		p := fmt.Sprintf("harbor.gbkb/k%d/a/b/c%d/doc%04d.md", i%10, i%7, i)
+		want[p] = fmt.Sprintf("document %d\n", i)
+		h.put(t, p, want[p]) // MkdirAll, then the file: mkdir -p && write
+	}
+	eventually(t, "1 000 files on REMOTE", func() bool { return len(h.remote.snapshot(t)) == len(want) })
+	stop()
+	h.want(t, want)
 }
