@@ -68,7 +68,8 @@
 // its sequence the cursor, kept in the base — or, without one, a listing
 // every Interval. What changed is looked at by PassOver: one Hash per side
 // per path, no listing, so a quiet moment with a Journal costs REMOTE no
-// request at all. A restart with a cursor the stream still holds lists
+// request at all. A watch holds LOCAL's lock, so it reads the base once
+// and keeps it in memory (saved after every pass). A restart with a cursor the stream still holds lists
 // LOCAL only and resumes the journal; otherwise it starts with a full
 // pass. The paths of a pass with failures are tried again after 1 s,
 // doubling to 1 min.

@@ -62,6 +62,11 @@ func (s Summary) String() string {
 type Syncer struct {
 	Local, Remote Tree
 	Opt           Options
+
+	// kept is the base between the passes of a watch, which holds LOCAL's
+	// lock: read from the state file once, not at every pass.
+	kept *Base
+	keep bool
 }
 
 // saveInterval is the most time between two saves of the base during a
@@ -92,7 +97,7 @@ func (s *Syncer) Pass(ctx context.Context, report func(Action)) (Summary, error)
 func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, report func(Action)) (Summary, error) {
 	start := time.Now()
 	var sum Summary
-	base, err := LoadBase(s.Opt.StateFile, s.Remote.String())
+	base, err := s.loadBase()
 	if err != nil {
 		return sum, err
 	}
@@ -154,6 +159,18 @@ func (s *Syncer) PassOver(ctx context.Context, paths []string, cursor uint64, re
 		}
 	}
 	return sum, ctx.Err()
+}
+
+// loadBase reads the base, or reuses the one a watch keeps.
+func (s *Syncer) loadBase() (*Base, error) {
+	if s.kept != nil {
+		return s.kept, nil
+	}
+	base, err := LoadBase(s.Opt.StateFile, s.Remote.String())
+	if err == nil && s.keep && !s.Opt.DryRun {
+		s.kept = base
+	}
+	return base, err
 }
 
 // transferWorkers is how many of a pass's copies run at once.

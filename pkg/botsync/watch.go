@@ -47,6 +47,8 @@ func (s *Syncer) Watch(ctx context.Context, o WatchOptions, report func(Action))
 		return fmt.Errorf("watching: LOCAL %s is not a folder", s.Local)
 	}
 	o = o.withDefaults()
+	s.keep = true
+	defer func() { s.keep, s.kept = false, nil }()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pending := newChanges()
@@ -142,7 +144,7 @@ func (s *Syncer) start(ctx context.Context, o WatchOptions, local *DirTree) ([]s
 	if err != nil {
 		return nil, 0, err
 	}
-	base, err := LoadBase(s.Opt.StateFile, s.Remote.String())
+	base, err := s.loadBase()
 	if err != nil {
 		return nil, 0, err
 	}
