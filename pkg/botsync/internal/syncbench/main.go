@@ -74,6 +74,11 @@ type env struct {
 	work                     string
 }
 
+// step says on stderr what the run is doing.
+func step(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
 func run(ctx context.Context, n, edits, bisyncs int, rcloneBin string) error {
 	e := &env{access: os.Getenv("DRIVEMON_TEST_S3_ACCESS_KEY"), secret: os.Getenv("DRIVEMON_TEST_S3_SECRET_KEY"), rclone: rcloneBin}
 	minioAddr := os.Getenv("DRIVEMON_TEST_S3_ENDPOINT")
@@ -122,6 +127,7 @@ func run(ctx context.Context, n, edits, bisyncs int, rcloneBin string) error {
 	}
 	defer e.drop(dBucket, rBucket)
 
+	step("(a) drivemon push")
 	// (a) initial push.
 	s, err := e.syncer(dLocal, dBucket, botsync.Push)
 	if err != nil {
@@ -134,6 +140,7 @@ func run(ctx context.Context, n, edits, bisyncs int, rcloneBin string) error {
 	if err != nil || sum.Uploaded != n {
 		return fmt.Errorf("drivemon push: %v, %s", err, sum)
 	}
+	step("(a) rclone sync")
 	e.count.n.Store(0)
 	t0 = time.Now()
 	if out, err := e.rcloneRun("sync", rLocal, "bench:"+rBucket); err != nil {
@@ -141,6 +148,7 @@ func run(ctx context.Context, n, edits, bisyncs int, rcloneBin string) error {
 	}
 	rPush, rPushReq := time.Since(t0), e.count.n.Load()
 
+	step("(c) drivemon quiet listing pass")
 	// (c) a quiet pass without the journal: one listing of REMOTE.
 	s.Opt.Mode = botsync.TwoWay
 	e.count.n.Store(0)
@@ -149,6 +157,7 @@ func run(ctx context.Context, n, edits, bisyncs int, rcloneBin string) error {
 	}
 	dListReq := e.count.n.Load()
 
+	step("rclone bisync --resync, quiet runs")
 	// rclone bisync needs a first --resync.
 	if out, err := e.rcloneRun("bisync", rLocal, "bench:"+rBucket, "--resync"); err != nil {
 		return fmt.Errorf("rclone bisync --resync: %w\n%s", err, out)
@@ -164,11 +173,13 @@ func run(ctx context.Context, n, edits, bisyncs int, rcloneBin string) error {
 	}
 	rQuietFast := e.count.n.Load()
 
+	step("(b, c) drivemon watch with the journal")
 	// (b) and (c): drivemon's watch with the DRIVE stream.
 	dQuietReq, lat, err := e.watch(ctx, s, dBucket, dLocal, n, edits)
 	if err != nil {
 		return err
 	}
+	step("(b) rclone bisync after one edit, %d runs", bisyncs)
 	var rLat []time.Duration
 	for i := 0; i < bisyncs; i++ {
 		p := filepath.Join(rLocal, editPath(i, n))
