@@ -26,19 +26,28 @@ import (
 // counter counts the HTTP requests an S3 client sends: the client's own
 // trace of what a sync asks of REMOTE.
 type counter struct {
-	base          http.RoundTripper
-	all, listings atomic.Int64
+	base                http.RoundTripper
+	all, listings, gets atomic.Int64
 }
 
 func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.all.Add(1)
-	if r.Method == http.MethodGet && r.URL.Query().Has("list-type") {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Query().Has("list-type"):
 		c.listings.Add(1)
+	case r.Method == http.MethodGet && strings.Trim(r.URL.Path, "/") != e2eBucketOnly(r):
+		c.gets.Add(1) // an object's content
 	}
 	return c.base.RoundTrip(r)
 }
 
-func (c *counter) reset() { c.all.Store(0); c.listings.Store(0) }
+func (c *counter) reset() { c.all.Store(0); c.listings.Store(0); c.gets.Store(0) }
+
+// e2eBucketOnly is the request's path when it names a bucket alone.
+func e2eBucketOnly(r *http.Request) string {
+	b, _, _ := strings.Cut(strings.Trim(r.URL.Path, "/"), "/")
+	return b
+}
 
 // watchEnv is a LOCAL folder and a bucket <bot>.gbai reached through a
 // counting client, and an embedded JetStream with drivemon's streams.
@@ -201,8 +210,37 @@ func TestIntegrationWatchWithJournal(t *testing.T) {
 	eventually(t, "deep file uploaded", func() bool { c, _ := e.object(t, "harbor.gbkb/faq/a/b/deep.md"); return c == "deep" })
 
 	// A remote PUT, published on DRIVE, reaches LOCAL.
+	time.Sleep(300 * time.Millisecond)
+	e.count.reset()
 	e.put(t, "harbor.gbot/config.csv", "name,value\ntheme,blue\n", events.OpUpdated)
 	eventually(t, "remote edit downloaded", localIs(t, e.local, "harbor.gbot/config.csv", "name,value\ntheme,blue\n"))
+	if n := e.count.gets.Load(); n != 1 {
+		t.Errorf("a remote edit made %d object GETs, want 1 (the download)", n)
+	}
+
+	// A remote move, published as the detector does, is a local rename:
+	// nothing downloaded.
+	time.Sleep(300 * time.Millisecond)
+	e.count.reset()
+	ctx := context.Background()
+	if _, err := e.s3.Client.CopyObject(ctx, minio.CopyDestOptions{Bucket: e.bucket, Object: "harbor.gbkb/faq/moved.md"},
+		minio.CopySrcOptions{Bucket: e.bucket, Object: "harbor.gbkb/faq/a/b/deep.md"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s3.Client.RemoveObject(ctx, e.bucket, "harbor.gbkb/faq/a/b/deep.md", minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	moved := events.NewChange(e.bot, events.OpMoved, "harbor.gbkb/faq/moved.md")
+	moved.From, moved.Source, moved.DetectedBy = "harbor.gbkb/faq/a/b/deep.md", events.SourceS3, events.DetectedByNotify
+	moved.Size, moved.MTime = 4, time.Now().UnixMilli()
+	e.publish(t, &moved)
+	eventually(t, "remote move renamed locally", localIs(t, e.local, "harbor.gbkb/faq/moved.md", "deep"))
+	if _, err := os.Stat(filepath.Join(e.local, "harbor.gbkb/faq/a/b/deep.md")); err == nil {
+		t.Error("the move's old path is still there locally")
+	}
+	if n := e.count.gets.Load(); n != 0 {
+		t.Errorf("a remote move downloaded %d objects, want 0 (a local rename)", n)
+	}
 
 	// Quiet: changes of another bot and of a folder source move the
 	// cursor and cost no S3 request.
@@ -229,11 +267,11 @@ func TestIntegrationWatchWithJournal(t *testing.T) {
 
 	// While stopped: a local edit and a remote one. A restart lists
 	// neither side of S3 and applies both.
-	writeFile(t, e.local, "harbor.gbkb/faq/a/b/deep.md", "deeper")
+	writeFile(t, e.local, "harbor.gbkb/faq/moved.md", "deeper")
 	e.put(t, "harbor.gbdialog/start.bas.txt", "new remote file", events.OpCreated)
 	e.count.reset()
 	_, stop = watching(t, e.syncer(t), o)
-	eventually(t, "offline local edit uploaded", func() bool { c, _ := e.object(t, "harbor.gbkb/faq/a/b/deep.md"); return c == "deeper" })
+	eventually(t, "offline local edit uploaded", func() bool { c, _ := e.object(t, "harbor.gbkb/faq/moved.md"); return c == "deeper" })
 	eventually(t, "offline remote file downloaded", localIs(t, e.local, "harbor.gbdialog/start.bas.txt", "new remote file"))
 	stop()
 	if n := e.count.listings.Load(); n != 0 {
@@ -242,7 +280,7 @@ func TestIntegrationWatchWithJournal(t *testing.T) {
 	want := map[string]string{
 		"harbor.gbdialog/start.bas":     "TALK 2\n",
 		"harbor.gbdialog/start.bas.txt": "new remote file",
-		"harbor.gbkb/faq/a/b/deep.md":   "deeper",
+		"harbor.gbkb/faq/moved.md":      "deeper",
 		"harbor.gbot/config.csv":        "name,value\ntheme,blue\n",
 	}
 	(&harness{local: e.local, remote: &s3Side{t: e.tree, c: e.s3.Client, bucket: e.bucket}}).want(t, want)
