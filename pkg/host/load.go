@@ -23,7 +23,8 @@ func String(p *string) Value {
 	return valueFunc(func(s string) error { *p = s; return nil })
 }
 
-// List stores comma-separated items, each trimmed.
+// List stores comma-separated items, each trimmed (an empty one is kept,
+// for the service to refuse by name).
 func List(p *[]string) Value {
 	return valueFunc(func(s string) error {
 		*p = nil
@@ -43,6 +44,20 @@ func parsed[T any](p *T, parse func(string) (T, error), want string) Value {
 			return errors.New(want)
 		}
 		*p = v
+		return nil
+	})
+}
+
+// Words stores comma-separated items, each trimmed, the empty ones left
+// out.
+func Words(p *[]string) Value {
+	return valueFunc(func(s string) error {
+		*p = nil
+		for _, f := range strings.Split(s, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				*p = append(*p, f)
+			}
+		}
 		return nil
 	})
 }

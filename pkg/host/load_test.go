@@ -18,6 +18,7 @@ type loadConf struct {
 	on    bool
 	items []string
 	none  string
+	words []string
 }
 
 func (c *loadConf) settings() []host.Setting {
@@ -29,6 +30,7 @@ func (c *loadConf) settings() []host.Setting {
 		{Env: "SVC_ON", Flag: "on", Usage: "a switch", Default: "true", Dest: host.Bool(&c.on)},
 		{Env: "SVC_ITEMS", Flag: "items", Usage: "a list", Default: "a,b", Dest: host.List(&c.items)},
 		{Env: "SVC_NONE", Flag: "none", Usage: "no default", Dest: host.String(&c.none)},
+		{Env: "SVC_WORDS", Flag: "words", Usage: "words", Dest: host.Words(&c.words)},
 	}
 }
 
@@ -47,13 +49,13 @@ func TestLoadDefaultsEnvFlags(t *testing.T) {
 	}
 
 	env := map[string]string{"SVC_NAME": " ann ", "SVC_N": "7", "SVC_SIZE": "10", "SVC_WAIT": "15s",
-		"SVC_ON": "false", "SVC_ITEMS": "x, y ,z", "SVC_NONE": "set", "SVC_OTHER": "ignored"}
+		"SVC_ON": "false", "SVC_ITEMS": "x, y ,,z", "SVC_NONE": "set", "SVC_WORDS": " a,, b ,", "SVC_OTHER": "ignored"}
 	c = loadConf{}
 	if err := host.Load("svc", c.settings(), envOf(env)); err != nil {
 		t.Fatal(err)
 	}
 	if c.name != "ann" || c.n != 7 || c.size != 10 || c.wait != 15*time.Second || c.on ||
-		strings.Join(c.items, "|") != "x|y|z" || c.none != "set" {
+		strings.Join(c.items, "|") != "x|y||z" || c.none != "set" || strings.Join(c.words, "|") != "a|b" {
 		t.Fatalf("from the environment: %+v", c)
 	}
 

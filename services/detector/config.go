@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +85,14 @@ type Config struct {
 // DefaultIgnore are editor and system temporary files.
 var DefaultIgnore = []string{"*.swp", "*.swx", "*.swpx", "*~", ".#*", "#*#", "4913", ".DS_Store", "*.tmp", ".goutputstream-*"}
 
+// Defaults of the settings with a variable.
+const (
+	DefaultSettle       = 50 * time.Millisecond
+	DefaultRescan       = 5 * time.Minute
+	DefaultBotsInterval = 30 * time.Second
+	DefaultReconcile    = 5 * time.Minute
+)
+
 // WithDefaults returns c with every unset setting at its default.
 func (c Config) WithDefaults() Config {
 	set := func(d *time.Duration, v time.Duration) {
@@ -93,12 +100,12 @@ func (c Config) WithDefaults() Config {
 			*d = v
 		}
 	}
-	set(&c.Settle, 50*time.Millisecond)
+	set(&c.Settle, DefaultSettle)
 	set(&c.MaxSettle, 10*c.Settle)
-	set(&c.Rescan, 5*time.Minute)
+	set(&c.Rescan, DefaultRescan)
 	set(&c.RootPoll, 250*time.Millisecond)
-	set(&c.BotsInterval, 30*time.Second)
-	set(&c.ReconcileDefault, 5*time.Minute)
+	set(&c.BotsInterval, DefaultBotsInterval)
+	set(&c.ReconcileDefault, DefaultReconcile)
 	set(&c.RetryMin, 50*time.Millisecond)
 	set(&c.RetryMax, 2*time.Second)
 	set(&c.AckTimeout, 5*time.Second)
@@ -205,85 +212,75 @@ const (
 
 // Settings are the detector's own settings, as flags and variables
 // (host.CommonSettings hold the storage ones it watches).
-var Settings = []host.Setting{
-	{Env: EnvSettle, Flag: "settle", Usage: "quiet time before a path is looked at (default 50ms)"},
-	{Env: EnvMaxSettle, Flag: "max-settle", Usage: "longest wait of a path that keeps changing: it is looked at least this often (default 10 × settle)"},
-	{Env: EnvRescan, Flag: "rescan", Usage: "period of the folder's full reconciliation (default 5m)"},
-	{Env: EnvIgnore, Flag: "ignore", Usage: "comma-separated base-name patterns never reported (replaces the defaults: editor and system temporary files)"},
-	{Env: EnvIgnorePaths, Flag: "ignore-paths", Usage: "comma-separated folders never watched nor reported"},
-	{Env: EnvStateBucket, Flag: "state-bucket", Usage: "JetStream KV bucket of the per-file state (default " + DefaultStateBucket + ")"},
-	{Env: EnvBotsInterval, Flag: "s3-bots-interval", Usage: "how often S3 is listed for new or removed bots (default 30s)"},
-	{Env: EnvReconcile, Flag: "s3-reconcile", Usage: "S3 listing period per kind, e.g. kb=10m,dialog=1m,default=5m"},
-	{Env: EnvRawSubject, Flag: "s3-raw-subject", Usage: "subject MinIO's NATS targets publish on or below, e.g. raw.s3.fast (default raw.s3 when S3 is set)"},
-	{Env: EnvNotifyARN, Flag: "s3-notify-arn", Usage: "comma-separated MinIO targets every bot bucket found is set to notify, e.g. arn:minio:sqs::FAST:nats,arn:minio:sqs::DURABLE:nats"},
-	{Env: EnvBots, Flag: "s3-bots", Usage: "comma-separated bots the S3 source is limited to (default all)"},
+var Settings = settings(new(Config))
+
+// settings is the table of the detector's own settings, storing into c.
+// Max settle (10 × settle), the ignore patterns and the raw subject
+// (raw.s3 when S3 is set) have defaults computed by WithDefaults.
+func settings(c *Config) []host.Setting {
+	return []host.Setting{
+		{Env: EnvSettle, Flag: "settle", Usage: "quiet time before a path is looked at", Default: host.DurationText(DefaultSettle), Dest: host.Duration(&c.Settle)},
+		{Env: EnvMaxSettle, Flag: "max-settle", Usage: "longest wait of a path that keeps changing: it is looked at least this often (default 10 × settle)", Dest: host.Duration(&c.MaxSettle)},
+		{Env: EnvRescan, Flag: "rescan", Usage: "period of the folder's full reconciliation", Default: host.DurationText(DefaultRescan), Dest: host.Duration(&c.Rescan)},
+		{Env: EnvIgnore, Flag: "ignore", Usage: "comma-separated base-name patterns never reported (replaces the defaults: editor and system temporary files)", Dest: host.Words(&c.Ignore)},
+		{Env: EnvIgnorePaths, Flag: "ignore-paths", Usage: "comma-separated folders never watched nor reported", Dest: host.Words(&c.IgnorePaths)},
+		{Env: EnvStateBucket, Flag: "state-bucket", Usage: "JetStream KV bucket of the per-file state", Default: DefaultStateBucket, Dest: host.String(&c.StateBucket)},
+		{Env: EnvBotsInterval, Flag: "s3-bots-interval", Usage: "how often S3 is listed for new or removed bots", Default: host.DurationText(DefaultBotsInterval), Dest: host.Duration(&c.BotsInterval)},
+		{Env: EnvReconcile, Flag: "s3-reconcile", Usage: "S3 listing period per kind, e.g. kb=10m,dialog=1m,default=5m", Default: "default=" + host.DurationText(DefaultReconcile), Dest: reconcile{c}},
+		{Env: EnvRawSubject, Flag: "s3-raw-subject", Usage: "subject MinIO's NATS targets publish on or below, e.g. raw.s3.fast (default raw.s3 when S3 is set)", Dest: host.String(&c.RawSubject)},
+		{Env: EnvNotifyARN, Flag: "s3-notify-arn", Usage: "comma-separated MinIO targets every bot bucket found is set to notify, e.g. arn:minio:sqs::FAST:nats,arn:minio:sqs::DURABLE:nats", Dest: host.Words(&c.NotifyARNs)},
+		{Env: EnvBots, Flag: "s3-bots", Usage: "comma-separated bots the S3 source is limited to (default all)", Dest: host.Words(&c.Bots)},
+	}
 }
 
-// FromEnv reads a Config from environment variables (getenv is os.Getenv
-// in main), with defaults for what is unset.
-func FromEnv(getenv func(string) string) (Config, error) {
-	var c Config
-	var errs []error
-	dur := func(name string, d *time.Duration) {
-		if v := getenv(name); v != "" {
-			x, err := time.ParseDuration(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-			}
-			*d = x
-		}
+// storage is the shared storage settings (host.CommonSettings) the
+// detector watches, storing into c.
+func storage(c *Config) []host.Setting {
+	return []host.Setting{
+		{Env: EnvDir, Dest: host.String(&c.Dir)},
+		{Env: EnvS3Endpoint, Dest: host.String(&c.S3.Endpoint)},
+		{Env: EnvS3AccessKey, Dest: host.String(&c.S3.AccessKey)},
+		{Env: EnvS3SecretKey, Dest: host.String(&c.S3.SecretKey)},
+		{Env: EnvS3Region, Dest: host.String(&c.S3.Region)},
+		{Env: EnvS3Secure, Dest: host.Bool(&c.S3.Secure)},
+		{Env: EnvS3Bucket, Dest: host.String(&c.S3.Bucket)},
 	}
-	list := func(name string) []string {
-		v := getenv(name)
-		if v == "" {
-			return nil
+}
+
+// reconcile is the Value of DRIVEMON_S3_RECONCILE: kind=duration pairs,
+// "default" for the kinds not named.
+type reconcile struct{ c *Config }
+
+func (r reconcile) Set(s string) error {
+	for _, kv := range strings.Split(s, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
 		}
-		var out []string
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	c.Dir = getenv(EnvDir)
-	dur(EnvSettle, &c.Settle)
-	dur(EnvMaxSettle, &c.MaxSettle)
-	dur(EnvRescan, &c.Rescan)
-	c.Ignore = list(EnvIgnore)
-	c.IgnorePaths = list(EnvIgnorePaths)
-	c.S3 = drive.S3Config{Endpoint: getenv(EnvS3Endpoint), AccessKey: getenv(EnvS3AccessKey), SecretKey: getenv(EnvS3SecretKey),
-		Region: getenv(EnvS3Region), Bucket: getenv(EnvS3Bucket)}
-	if v := getenv(EnvS3Secure); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", EnvS3Secure, v, err))
-		}
-		c.S3.Secure = b
-	}
-	dur(EnvBotsInterval, &c.BotsInterval)
-	for _, kv := range list(EnvReconcile) {
 		k, v, ok := strings.Cut(kv, "=")
 		d, err := time.ParseDuration(v)
 		if !ok || err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not kind=duration", EnvReconcile, kv))
-			continue
+			return fmt.Errorf("%q is not kind=duration", kv)
 		}
 		if k == "default" {
-			c.ReconcileDefault = d
+			r.c.ReconcileDefault = d
 			continue
 		}
-		if c.Reconcile == nil {
-			c.Reconcile = map[events.Kind]time.Duration{}
+		if r.c.Reconcile == nil {
+			r.c.Reconcile = map[events.Kind]time.Duration{}
 		}
-		c.Reconcile[events.Kind(k)] = d
+		r.c.Reconcile[events.Kind(k)] = d
 	}
-	c.RawSubject = getenv(EnvRawSubject)
-	c.NotifyARNs = list(EnvNotifyARN)
-	c.Bots = list(EnvBots)
-	c.StateBucket = getenv(EnvStateBucket)
-	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("detector config: %w", err)
+	return nil
+}
+
+// FromEnv reads a Config from the variables of Settings and of the shared
+// storage settings through getenv (the environment with the flags in
+// front), with defaults for what is unset.
+func FromEnv(getenv func(string) string) (Config, error) {
+	var c Config
+	lookup := func(k string) (string, bool) { v := getenv(k); return v, v != "" }
+	if err := host.Load("detector config", append(settings(&c), storage(&c)...), lookup); err != nil {
+		return c, err
 	}
 	c = c.WithDefaults()
 	return c, c.Validate()

@@ -108,3 +108,11 @@ func TestSettingsCoverEveryVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestREADMESettings: deploy/README.md's table of the detector is its
+// settings table: every variable with its flag and default, nothing else.
+func TestREADMESettings(t *testing.T) {
+	if err := host.CheckREADMEFile("../../deploy/README.md", "(`services/detector`", Settings); err != nil {
+		t.Fatal(err)
+	}
+}
