@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 
 	"github.com/drivemon/drivemon/pkg/drive"
 )
@@ -52,48 +51,24 @@ type Common struct {
 	StreamReplicas int
 }
 
-// LoadCommon reads the shared settings, with httpAddr as the service's
-// default listen address.
+// LoadCommon reads the shared settings (CommonSettings), with httpAddr
+// as the service's default listen address.
 func LoadCommon(name, httpAddr string, env Lookup) (Common, error) {
-	c := Common{Name: name, NATSURL: DefaultNATSURL, HTTPAddr: httpAddr, LogFormat: "json", StreamReplicas: 1}
-	get := func(k string) string {
-		v, _ := env(k)
-		return v
-	}
-	if v := get(EnvNATSURL); v != "" {
-		c.NATSURL = v
-	}
-	if v := get(EnvHTTPAddr); v != "" {
-		c.HTTPAddr = v
-	}
-	if v := get(EnvLogLevel); v != "" {
-		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			return c, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, v)
-		}
-	}
-	if v := get(EnvLogFormat); v != "" {
-		c.LogFormat = v
-	}
-	if v := get(EnvStreamReplicas); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return c, fmt.Errorf("%s=%q: want a number of replicas, 1 to %d", EnvStreamReplicas, v, MaxStreamReplicas)
-		}
-		c.StreamReplicas = n
-	}
-	c.Dir = get(EnvDir)
-	c.S3 = drive.S3Config{
-		Endpoint: get(EnvS3Endpoint), AccessKey: get(EnvS3AccessKey), SecretKey: get(EnvS3SecretKey),
-		Region: get(EnvS3Region), Bucket: get(EnvS3Bucket),
-	}
-	if v := get(EnvS3Secure); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return c, fmt.Errorf("%s=%q: want true or false", EnvS3Secure, v)
-		}
-		c.S3.Secure = b
+	c := Common{Name: name, HTTPAddr: httpAddr}
+	if err := Load("", commonSettings(&c), env); err != nil {
+		return c, err
 	}
 	return c, c.Validate()
+}
+
+// logLevel is the Value of DRIVEMON_LOG_LEVEL.
+type logLevel struct{ p *slog.Level }
+
+func (l logLevel) Set(s string) error {
+	if err := l.p.UnmarshalText([]byte(s)); err != nil {
+		return errors.New("want debug, info, warn or error")
+	}
+	return nil
 }
 
 // Validate names the first bad setting.

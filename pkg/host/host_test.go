@@ -41,6 +41,7 @@ func TestLoadCommon(t *testing.T) {
 		{"replicas over max", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_STREAM_REPLICAS": "6"}, "DRIVEMON_STREAM_REPLICAS=6: want 1 to 5"},
 		{"replicas zero", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_STREAM_REPLICAS": "0"}, "DRIVEMON_STREAM_REPLICAS=0"},
 		{"replicas not a number", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_STREAM_REPLICAS": "three"}, "DRIVEMON_STREAM_REPLICAS"},
+		{"errors carry no service name", map[string]string{"DRIVEMON_DIR": "/b", "DRIVEMON_LOG_LEVEL": "loud"}, `^DRIVEMON_LOG_LEVEL="loud": want debug, info, warn or error`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := host.LoadCommon("svc", "127.0.0.1:1", env(tt.env))
@@ -48,12 +49,14 @@ func TestLoadCommon(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if c.NATSURL != host.DefaultNATSURL {
-					t.Fatalf("NATS URL default %q", c.NATSURL)
+				if c.NATSURL != host.DefaultNATSURL || c.HTTPAddr != "127.0.0.1:1" || c.LogFormat != "json" || c.LogLevel != slog.LevelInfo ||
+					(c.StreamReplicas != 1 && tt.env["DRIVEMON_STREAM_REPLICAS"] == "") {
+					t.Fatalf("defaults: %+v", c)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(tt.want, "^")) ||
+				strings.HasPrefix(tt.want, "^") && !strings.HasPrefix(err.Error(), tt.want[1:]) {
 				t.Fatalf("LoadCommon = %v, want an error naming %s", err, tt.want)
 			}
 		})

@@ -83,7 +83,8 @@ func Bool(p *bool) Value { return parsed(p, strconv.ParseBool, "want true or fal
 // Default; a setting with neither keeps its zero value. Values are
 // trimmed. A bad value is an error naming the service, the variable, the
 // value and what was wanted: `files: FILES_MAX_BYTES="10MB": want a whole
-// number`; every bad value is reported.
+// number` (without the "files: " when name is ""); every bad value is
+// reported.
 func Load(name string, settings []Setting, env Lookup) error {
 	var errs []error
 	for _, s := range settings {
@@ -99,7 +100,11 @@ func Load(name string, settings []Setting, env Lookup) error {
 			continue
 		}
 		if err := s.Dest.Set(v); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %s=%q: %w", name, s.Env, v, err))
+			err = fmt.Errorf("%s=%q: %w", s.Env, v, err)
+			if name != "" {
+				err = fmt.Errorf("%s: %w", name, err)
+			}
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -27,19 +27,24 @@ type Setting struct {
 }
 
 // CommonSettings are the settings every service shares (LoadCommon).
-var CommonSettings = []Setting{
-	{Env: EnvNATSURL, Flag: "nats-url", Usage: "NATS server URL", Default: DefaultNATSURL},
-	{Env: EnvHTTPAddr, Flag: "http-addr", Usage: "listen address of the API, /healthz, /readyz and /metrics"},
-	{Env: EnvLogLevel, Flag: "log-level", Usage: "debug, info, warn or error", Default: "info"},
-	{Env: EnvLogFormat, Flag: "log-format", Usage: "json or text", Default: "json"},
-	{Env: EnvDir, Flag: "dir", Usage: "storage: a folder of <bot>.gbai packages"},
-	{Env: EnvS3Endpoint, Flag: "s3-endpoint", Usage: "storage: an S3-compatible server as host:port"},
-	{Env: EnvS3AccessKey, Flag: "s3-access-key", Usage: "S3 access key"},
-	{Env: EnvS3SecretKey, Flag: "s3-secret-key", Usage: "S3 secret key (prefer the variable: flags show in ps)"},
-	{Env: EnvS3Region, Flag: "s3-region", Usage: "S3 region, if the server wants one"},
-	{Env: EnvS3Secure, Flag: "s3-secure", Usage: "true for HTTPS to S3", Default: "false"},
-	{Env: EnvS3Bucket, Flag: "s3-bucket", Usage: "one bucket holding every bot as a <bot>.gbai/ prefix"},
-	{Env: EnvStreamReplicas, Flag: "stream-replicas", Usage: "replicas of every stream and KV bucket (3 on a three-node NATS cluster)", Default: "1"},
+var CommonSettings = commonSettings(new(Common))
+
+// commonSettings is the table of the shared settings, storing into c.
+func commonSettings(c *Common) []Setting {
+	return []Setting{
+		{Env: EnvNATSURL, Flag: "nats-url", Usage: "NATS server URL", Default: DefaultNATSURL, Dest: String(&c.NATSURL)},
+		{Env: EnvHTTPAddr, Flag: "http-addr", Usage: "listen address of the API, /healthz, /readyz and /metrics", Dest: String(&c.HTTPAddr)},
+		{Env: EnvLogLevel, Flag: "log-level", Usage: "debug, info, warn or error", Default: "info", Dest: logLevel{&c.LogLevel}},
+		{Env: EnvLogFormat, Flag: "log-format", Usage: "json or text", Default: "json", Dest: String(&c.LogFormat)},
+		{Env: EnvDir, Flag: "dir", Usage: "storage: a folder of <bot>.gbai packages", Dest: String(&c.Dir)},
+		{Env: EnvS3Endpoint, Flag: "s3-endpoint", Usage: "storage: an S3-compatible server as host:port", Dest: String(&c.S3.Endpoint)},
+		{Env: EnvS3AccessKey, Flag: "s3-access-key", Usage: "S3 access key", Dest: String(&c.S3.AccessKey)},
+		{Env: EnvS3SecretKey, Flag: "s3-secret-key", Usage: "S3 secret key (prefer the variable: flags show in ps)", Dest: String(&c.S3.SecretKey)},
+		{Env: EnvS3Region, Flag: "s3-region", Usage: "S3 region, if the server wants one", Dest: String(&c.S3.Region)},
+		{Env: EnvS3Secure, Flag: "s3-secure", Usage: "true for HTTPS to S3", Default: "false", Dest: Bool(&c.S3.Secure)},
+		{Env: EnvS3Bucket, Flag: "s3-bucket", Usage: "one bucket holding every bot as a <bot>.gbai/ prefix", Dest: String(&c.S3.Bucket)},
+		{Env: EnvStreamReplicas, Flag: "stream-replicas", Usage: "replicas of every stream and KV bucket (3 on a three-node NATS cluster)", Default: "1", Dest: Int(&c.StreamReplicas)},
+	}
 }
 
 // Args is a service's command line, parsed: the flags given, by variable,
