@@ -77,6 +77,11 @@ type Build func(ctx context.Context, env Env) (Service, []Check, error)
 // failure.
 func Main(name, httpAddr string, settings []Setting, build Build) {
 	all := append(slices.Clone(CommonSettings), settings...)
+	for i := range all {
+		if all[i].Env == EnvHTTPAddr {
+			all[i].Default = httpAddr // for --help; LoadCommon has it too
+		}
+	}
 	args, err := ParseArgs(name, all, os.Args[1:])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
