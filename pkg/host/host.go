@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -84,7 +85,7 @@ func Main(name, httpAddr string, settings []Setting, build Build) {
 	}
 	args, err := ParseArgs(name, all, os.Args[1:])
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		fmt.Fprintln(os.Stderr, prefixed(name, err))
 		os.Exit(2)
 	}
 	if args.Help {
@@ -100,9 +101,21 @@ func Main(name, httpAddr string, settings []Setting, build Build) {
 	}
 	stop()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, args.Explain(err))
+		fmt.Fprintln(os.Stderr, prefixed(name, args.Explain(err)))
 		os.Exit(1)
 	}
+}
+
+// prefixed is err's message with each line starting with "name: ", once:
+// a settings error (Load) already names its service.
+func prefixed(name string, err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, name+": ") {
+			lines[i] = name + ": " + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Run loads the settings, connects, builds the service (a service's
