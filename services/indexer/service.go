@@ -249,7 +249,10 @@ func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, erro
 // message on DRIVE), so a document is never indexed with settings the
 // compiler has not caught up with (a config.csv and a document written
 // together). seq 0 (a sync not from a change) waits for nothing. After
-// Config.LeaseWait it fails, and the change is retried with backoff.
+// Config.LeaseWait it goes on with the settings in force, and says so in
+// the log: the compiler may be down (its store unreachable), and the
+// indexer must not stop with it. When the settings arrive, the documents
+// whose embedder or analyzer they change are synced again (resync).
 func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint64) error {
 	if seq == 0 {
 		return nil
@@ -274,7 +277,9 @@ func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint6
 		deadline := time.Now().Add(s.cfg.LeaseWait)
 		for view.Version(bot, cfg) < m.Sequence {
 			if time.Now().After(deadline) {
-				return fmt.Errorf("the settings of %s at DRIVE sequence %d are not published yet (the compiler publishes them)", events.Key(bot, cfg), m.Sequence)
+				s.log.Warn("indexing with the settings in force: the settings of the latest config.csv are not published yet (the compiler publishes them); the document is synced again when they are",
+					"bot", bot, "path", events.DisplayPath(path), "config", events.DisplayPath(cfg), "config_seq", m.Sequence, "waited", s.cfg.LeaseWait)
+				break
 			}
 			select {
 			case <-ctx.Done():

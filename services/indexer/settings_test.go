@@ -87,15 +87,26 @@ func TestIntegrationSyncAwaitsSettings(t *testing.T) {
 		t.Fatalf("indexed without the settings: inspection %d, inspect %d", stats.DF["inspection"], stats.DF["inspect"])
 	}
 
-	// A version the compiler never publishes: the sync gives up after
-	// LeaseWait with an error (the change is retried with backoff).
+	// A version the compiler never publishes (the compiler is down): after
+	// LeaseWait the sync goes on with the settings in force (none were
+	// published: the defaults, English stems) rather than stopping.
 	g := newFixture(t, func(c *Config) { c.LeaseWait = 200 * time.Millisecond })
 	g.reader.put(bot, cfgPath, []byte("kb-language,pt\n"))
 	g.publish(t, bot, events.OpCreated, cfgPath)
-	g.reader.put(bot, path, []byte("# Valves\n"))
-	_, err = g.svc.Sync(ctx, bot, path, lastSeq(t, g, bot, cfgPath)+1)
-	if err == nil || !strings.Contains(err.Error(), "not published yet") {
-		t.Fatalf("Sync = %v, want an error saying the settings are not published yet", err)
+	g.reader.put(bot, path, []byte("# Valves\n\nPenalties for late inspection of relief valves.\n"))
+	start = time.Now()
+	if _, err := g.svc.Sync(ctx, bot, path, lastSeq(t, g, bot, cfgPath)+1); err != nil {
+		t.Fatalf("Sync with settings never published = %v, want the settings in force used", err)
+	}
+	if waited := time.Since(start); waited < 200*time.Millisecond {
+		t.Fatalf("the sync did not wait LeaseWait for the settings (%s)", waited)
+	}
+	stats, err = g.index.LexicalStats(ctx, collectionOf(bot, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.DF["inspect"] == 0 {
+		t.Fatalf("not indexed with the settings in force (English): %v", stats.DF)
 	}
 }
 

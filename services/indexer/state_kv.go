@@ -93,10 +93,7 @@ func (d *DocState) UnmarshalJSON(data []byte) error {
 func stateKey(bot, path string) string { return bot + "." + events.PathToken(path) }
 
 // KVCreator is the part of jetstream.JetStream the state needs.
-type KVCreator interface {
-	KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error)
-	CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
-}
+type KVCreator = bus.KVEnsurer
 
 // stateStore keeps DocStates and per-document leases in JetStream KV.
 // Every access goes through w: each try has its own deadline and a

@@ -114,3 +114,7 @@ func (noJetStream) KeyValue(context.Context, string) (jetstream.KeyValue, error)
 func (noJetStream) CreateOrUpdateKeyValue(context.Context, jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	return nil, errors.New("no JetStream in this test")
 }
+
+func (noJetStream) CreateKeyValue(context.Context, jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	return nil, errors.New("no JetStream in this test")
+}

@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -239,5 +240,50 @@ func TestIntegrationEnsureKeyValue(t *testing.T) {
 	}
 	if e, err := kv.Get(ctx, "k"); err != nil || string(e.Value()) != "v" {
 		t.Fatalf("the update lost data: %v", err)
+	}
+}
+
+// TestIntegrationEnsureConcurrentCreate: processes starting together all
+// open a stream and a KV bucket that does not exist yet; one creates each
+// and none sends an update (nats-server races a stream update against
+// consumers being created, so a start must never update an equal stream).
+func TestIntegrationEnsureConcurrentCreate(t *testing.T) {
+	n, js := testinfra.JetStream(t)
+	nc, _ := n.Connect(t)
+	ctx := context.Background()
+	updates, err := nc.SubscribeSync("$JS.EVENT.ADVISORY.STREAM.UPDATED.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := jetstream.StreamConfig{Name: "RACE", Subjects: []string{"race.>"}, Description: "test", MaxAge: time.Hour, Duplicates: 2 * time.Minute}
+	bucket := jetstream.KeyValueConfig{Bucket: "RACEKV", Description: "test", History: 1}
+	start := make(chan struct{})
+	errs := make(chan error, 16)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			<-start
+			_, err := bus.EnsureStream(ctx, js, stream)
+			errs <- err
+			_, err = bus.EnsureKeyValue(ctx, js, bucket)
+			errs <- err
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, err := updates.NextMsg(500 * time.Millisecond); err == nil {
+		t.Fatalf("a concurrent start updated a stream: %s", m.Subject)
+	}
+	if _, err := js.Stream(ctx, "RACE"); err != nil {
+		t.Fatalf("stream not created: %v", err)
+	}
+	if _, err := js.KeyValue(ctx, "RACEKV"); err != nil {
+		t.Fatalf("bucket not created: %v", err)
 	}
 }

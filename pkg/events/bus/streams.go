@@ -104,6 +104,7 @@ func Streams(o StreamOptions) []jetstream.StreamConfig {
 // StreamCreator is the part of jetstream.JetStream EnsureStreams needs.
 type StreamCreator interface {
 	Stream(ctx context.Context, name string) (jetstream.Stream, error)
+	CreateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error)
 	CreateOrUpdateStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error)
 }
 
@@ -126,23 +127,35 @@ func EnsureStreams(ctx context.Context, js StreamCreator, o StreamOptions) error
 // it only when its settings differ. Every drivemon stream (and KV bucket,
 // see EnsureKeyValue) is opened this way: an update rewrites the stream's
 // store configuration, and nats-server races that against consumers being
-// created at the same moment by other clients.
+// created at the same moment by other clients. So a missing stream is
+// created with a create-only request (CreateOrUpdateStream would send an
+// update first, which lands as one when another process created the
+// stream in between), and only a stream found with other settings is
+// updated.
 func EnsureStream(ctx context.Context, js StreamCreator, want jetstream.StreamConfig) (jetstream.Stream, error) {
 	s, err := js.Stream(ctx, want.Name)
-	have := 0
-	if err == nil {
-		have = s.CachedInfo().Config.Replicas
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		create := want
+		create.Replicas = replicas(ctx, want.Replicas, 0)
+		s, err = js.CreateStream(ctx, create)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return nil, fmt.Errorf("creating stream %s: %w", want.Name, err)
+		}
+		s, err = js.Stream(ctx, want.Name) // created meanwhile, otherwise
 	}
-	want.Replicas = replicas(ctx, want.Replicas, have)
-	switch {
-	case err == nil && sameStream(s.CachedInfo().Config, want):
-		return s, nil
-	case err != nil && !errors.Is(err, jetstream.ErrStreamNotFound):
+	if err != nil {
 		return nil, fmt.Errorf("looking up stream %s: %w", want.Name, err)
+	}
+	want.Replicas = replicas(ctx, want.Replicas, s.CachedInfo().Config.Replicas)
+	if sameStream(s.CachedInfo().Config, want) {
+		return s, nil
 	}
 	s, err = js.CreateOrUpdateStream(ctx, want)
 	if err != nil {
-		return nil, fmt.Errorf("creating stream %s: %w", want.Name, err)
+		return nil, fmt.Errorf("updating stream %s: %w", want.Name, err)
 	}
 	return s, nil
 }
@@ -150,26 +163,37 @@ func EnsureStream(ctx context.Context, js StreamCreator, want jetstream.StreamCo
 // KVEnsurer is the part of jetstream.JetStream EnsureKeyValue needs.
 type KVEnsurer interface {
 	KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error)
+	CreateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
 	CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
 }
 
-// EnsureKeyValue returns the KV bucket want defines, creating it, or
-// updating it only when its history, TTL, storage, description or
-// replicas differ (see EnsureStream for why; replicas as there).
+// EnsureKeyValue returns the KV bucket want defines, creating it (create
+// only, as EnsureStream does), or updating it only when its history, TTL,
+// storage, description or replicas differ (replicas as EnsureStream).
 func EnsureKeyValue(ctx context.Context, js KVEnsurer, want jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	kv, err := js.KeyValue(ctx, want.Bucket)
-	if err == nil {
-		want.Replicas = replicas(ctx, want.Replicas, bucketReplicas(ctx, kv))
-		if same, serr := sameBucket(ctx, kv, want); serr == nil && same {
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		create := want
+		create.Replicas = replicas(ctx, want.Replicas, 0)
+		kv, err = js.CreateKeyValue(ctx, create)
+		if err == nil {
 			return kv, nil
 		}
-	} else if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		if !errors.Is(err, jetstream.ErrBucketExists) {
+			return nil, fmt.Errorf("creating KV bucket %s: %w", want.Bucket, err)
+		}
+		kv, err = js.KeyValue(ctx, want.Bucket) // created meanwhile, otherwise
+	}
+	if err != nil {
 		return nil, fmt.Errorf("looking up KV bucket %s: %w", want.Bucket, err)
 	}
-	want.Replicas = replicas(ctx, want.Replicas, 0)
+	want.Replicas = replicas(ctx, want.Replicas, bucketReplicas(ctx, kv))
+	if same, serr := sameBucket(ctx, kv, want); serr == nil && same {
+		return kv, nil
+	}
 	kv, err = js.CreateOrUpdateKeyValue(ctx, want)
 	if err != nil {
-		return nil, fmt.Errorf("creating KV bucket %s: %w", want.Bucket, err)
+		return nil, fmt.Errorf("updating KV bucket %s: %w", want.Bucket, err)
 	}
 	return kv, nil
 }
