@@ -106,10 +106,12 @@
 // version with errors (botpkg.Validate, what `drivemon check` reports: an
 // invalid embedding-* value, say) leaves the previous settings in force,
 // and the compiler's outcome says so. A KB change waits (up to
-// Config.LeaseWait, then it is retried with backoff) until the settings
-// of the latest change of each of those config.csv files on DRIVE are
-// published, so a config.csv and a document written together are indexed
-// with the new settings. When a bot's settings change (and at start, in
+// Config.LeaseWait) until the settings of the latest change of each of
+// those config.csv files on DRIVE are published, so a config.csv and a
+// document written together are indexed with the new settings; past
+// that wait (the compiler down with its PostgreSQL, say) it is indexed
+// with the settings in force, with a warning in the log, and synced again
+// when the new ones arrive: indexing never stops with the compiler. When a bot's settings change (and at start, in
 // case they changed while the indexer was down) its indexed documents
 // whose embedder or analyzer the new settings change are synced again
 // (resync.go), each with an outcome: a document whose change reached
