@@ -293,7 +293,8 @@ func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint6
 
 // settingsView starts watching the settings bucket on first use, for the
 // service's lifetime (until Close), and returns the view once it holds
-// the bucket's current values.
+// the bucket's current values; a watch that has not delivered them within
+// Config.LeaseWait is dropped with an error (the change is retried).
 func (s *Service) settingsView(ctx context.Context) (*bus.SettingsView, error) {
 	s.viewMu.Lock()
 	defer s.viewMu.Unlock()
@@ -319,5 +320,11 @@ func (s *Service) settingsView(ctx context.Context) (*bus.SettingsView, error) {
 		return nil, err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for the settings of %s: %w", bus.SettingsBucket, ctx.Err())
+	case <-time.After(s.cfg.LeaseWait):
+		// A watch started while NATS reconnects can stall before its
+		// first values: drop it, so the retry of this change starts anew.
+		s.stopView()
+		s.view, s.stopView = nil, nil
+		return nil, fmt.Errorf("waiting for the settings of %s: no current values within %s", bus.SettingsBucket, s.cfg.LeaseWait)
 	}
 }
