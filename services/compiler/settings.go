@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -26,7 +27,10 @@ func (s *Service) settingsKV(ctx context.Context) (jetstream.KeyValue, error) {
 	if s.settings.kv != nil {
 		return s.settings.kv, nil
 	}
-	kv, err := bus.EnsureSettings(ctx, s.js)
+	// Bounded: a reply lost while NATS restarts must not hold the change.
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	kv, err := bus.EnsureSettings(rctx, s.js)
 	if err != nil {
 		return nil, err
 	}

@@ -244,6 +244,10 @@ func (s *Service) setupFor(ctx context.Context, bot, path string) (kbSetup, erro
 	return e, nil
 }
 
+// requestTimeout bounds one JetStream API request of a change's handling
+// whose context has no deadline.
+const requestTimeout = 5 * time.Second
+
 // awaitSettings waits until the published settings are those of the
 // latest change of every config.csv that may govern path (its last
 // message on DRIVE), so a document is never indexed with settings the
@@ -261,13 +265,19 @@ func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint6
 	if err != nil {
 		return err
 	}
-	drive, err := s.js.Stream(ctx, events.StreamDrive)
+	// Each request is bounded: a reply lost while NATS restarts would
+	// otherwise hold the change (and its message) for good.
+	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	drive, err := s.js.Stream(rctx, events.StreamDrive)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", events.StreamDrive, err)
 	}
 	for _, cfg := range botpkg.GoverningConfigs(bot, path) {
 		c := events.Change{Bot: bot, Kind: events.KindConfig, Path: cfg}
-		m, err := drive.GetLastMsgForSubject(ctx, events.ChangeSubject(&c))
+		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		m, err := drive.GetLastMsgForSubject(rctx, events.ChangeSubject(&c))
+		cancel()
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue
 		}
@@ -299,7 +309,9 @@ func (s *Service) settingsView(ctx context.Context) (*bus.SettingsView, error) {
 	s.viewMu.Lock()
 	defer s.viewMu.Unlock()
 	if s.view == nil {
-		kv, err := bus.EnsureSettings(ctx, s.js)
+		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		kv, err := bus.EnsureSettings(rctx, s.js)
+		cancel()
 		if err != nil {
 			return nil, err
 		}

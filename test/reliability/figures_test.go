@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"testing"
@@ -32,6 +33,12 @@ func (r *rig) consumerInfo(stream, name string) (*jetstream.ConsumerInfo, error)
 // nothing unacknowledged: no message is left in a retry loop.
 func (r *rig) settled(limit time.Duration, names ...string) time.Duration {
 	r.t.Helper()
+	// Shortly before giving up, show where the services' goroutines are:
+	// a message held unacknowledged is a handler waiting on something.
+	dump := time.AfterFunc(limit-time.Second, func() {
+		r.t.Logf("not settled yet; the services' goroutines:\n%s", serviceStacks())
+	})
+	defer dump.Stop()
 	return waitFor(r.t, "consumers "+strings.Join(names, ", ")+" settled", limit, func() (bool, string) {
 		var state []string
 		ok := true
@@ -131,4 +138,20 @@ func (r *rig) report(t *testing.T, scenario string, c convergence, extra map[str
 		parts = append(parts, fmt.Sprintf("%s=%v", k, extra[k]))
 	}
 	t.Logf("FIGURES %s", strings.Join(parts, " "))
+}
+
+// serviceStacks is the stacks of the goroutines running drivemon's
+// services' code.
+func serviceStacks() string {
+	var b strings.Builder
+	if err := pprof.Lookup("goroutine").WriteTo(&b, 2); err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, g := range strings.Split(b.String(), "\n\n") {
+		if strings.Contains(g, "drivemon/services/") {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, "\n\n")
 }
