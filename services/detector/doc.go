@@ -7,7 +7,12 @@
 // # Sources
 //
 // A Source turns what a storage says into observations ("this path now
-// holds this", "this path is gone"); the engine decides what is a change.
+// holds this", "this path is gone") and hands them to a Sink, the narrow
+// port the engine implements: observe a path, reject a path that cannot
+// enter the system, set a package present or gone, reconcile a listing,
+// list the packages the state holds, count a duplicate notification. The
+// engine decides what is a change; a source never reaches into it, so a
+// source's tests can record exactly what it hands over.
 // The folder source (source_dir.go, with pkg/fswatch, which `drivemon
 // sync` shares) keeps one inotify watch per folder
 // (fsnotify has no recursive watch on Linux): a new folder is watched and

@@ -165,8 +165,18 @@ func (e *engine) submit(ctx context.Context, o observation, done func(error)) er
 	}
 }
 
-// do submits o and waits until it was handled.
-func (e *engine) do(ctx context.Context, o observation) error {
+var _ Sink = (*engine)(nil)
+
+// Observe counts o found and queues it (Sink).
+func (e *engine) Observe(ctx context.Context, o observation) error {
+	e.cnt.found.Add(1)
+	return e.submit(ctx, o, nil)
+}
+
+// ObserveAndWait counts o found, queues it and waits until it was handled
+// (Sink).
+func (e *engine) ObserveAndWait(ctx context.Context, o observation) error {
+	e.cnt.found.Add(1)
 	res := make(chan error, 1)
 	if err := e.submit(ctx, o, func(err error) { res <- err }); err != nil {
 		return err
@@ -178,6 +188,10 @@ func (e *engine) do(ctx context.Context, o observation) error {
 		return ctx.Err()
 	}
 }
+
+// Duplicate counts a notification skipped as another copy of an event
+// already handled (Sink).
+func (e *engine) Duplicate() { e.cnt.duplicates.Add(1) }
 
 // decide compares an observation (with its ETag known, or absent) with the
 // current entry. It returns the change to publish (nil: none) and the entry
@@ -326,9 +340,9 @@ func (e *engine) applyMove(ctx context.Context, o observation) error {
 	return errors.Join(errTo, errFrom)
 }
 
-// setPackage records that bot's package is present or gone, publishing
+// SetPackage records that bot's package is present or gone, publishing
 // target_found or target_lost when that is news.
-func (e *engine) setPackage(ctx context.Context, bot string, present bool, by events.Detection) error {
+func (e *engine) SetPackage(ctx context.Context, bot string, present bool, by events.Detection) error {
 	key := e.state.pkgKey(bot)
 	for range maxCAS {
 		cur, rev, err := e.getState(ctx, key)
@@ -356,12 +370,12 @@ func (e *engine) setPackage(ctx context.Context, bot string, present bool, by ev
 	return fmt.Errorf("package %s: state keeps changing underneath", bot)
 }
 
-// reconcile diffs a complete listing of (part of) bot's package against the
+// Reconcile diffs a complete listing of (part of) bot's package against the
 // state: new and changed files are submitted, and files in the state that
 // covers selects but the listing lacks are submitted as absent. A listing
 // that fails part way deletes nothing. It returns when every submitted
 // observation was handled, or ctx ended.
-func (e *engine) reconcile(ctx context.Context, bot string, listing iter.Seq2[drive.Object, error], covers func(path string) bool) (err error) {
+func (e *engine) Reconcile(ctx context.Context, bot string, listing iter.Seq2[drive.Object, error], covers func(path string) bool) (err error) {
 	known, err := e.loadState(ctx, bot)
 	if err != nil {
 		return err
@@ -376,7 +390,7 @@ func (e *engine) reconcile(ctx context.Context, bot string, listing iter.Seq2[dr
 	for obj, err := range listing {
 		if err != nil {
 			if errors.Is(err, events.ErrBadPath) {
-				e.reject(ctx, bot, "", err)
+				e.Reject(ctx, bot, "", err)
 				continue
 			}
 			return fmt.Errorf("reconciling %s: %w", bot, err)
@@ -492,9 +506,9 @@ func (e *engine) loadState(ctx context.Context, bot string) (files map[string]kn
 	return files, err
 }
 
-// storedBots returns the bots whose package the state marks present,
+// StoredBots returns the bots whose package the state marks present,
 // retried while NATS is away.
-func (e *engine) storedBots(ctx context.Context) (bots []string, err error) {
+func (e *engine) StoredBots(ctx context.Context) (bots []string, err error) {
 	err = e.retryBounded(ctx, "reading the packages' state", 0, func(ctx context.Context) error {
 		bots, err = e.state.bots(ctx, e.timing.ack)
 		return err
@@ -560,10 +574,10 @@ func (e *engine) retryBounded(ctx context.Context, what string, bound time.Durat
 	}
 }
 
-// reject reports a path that cannot enter the system (.., NUL, absolute):
+// Reject reports a path that cannot enter the system (.., NUL, absolute):
 // a log line and a failed outcome on outcome.detector.<bot>, once per
 // process and path. It is never published as a change.
-func (e *engine) reject(ctx context.Context, bot, path string, reason error) {
+func (e *engine) Reject(ctx context.Context, bot, path string, reason error) {
 	e.cnt.rejected.Add(1)
 	id := bot + "\x00" + path + "\x00" + reason.Error()
 	e.rejMu.Lock()

@@ -135,11 +135,11 @@ func (s *s3Source) rawConsumer(ctx context.Context) (jetstream.Consumer, error) 
 // state advanced. The second copy of an event is skipped (copies). A
 // malformed message is logged and parked on the DEAD stream, never
 // retried.
-func (s *s3Source) consume(ctx context.Context, eng *engine, cons jetstream.Consumer) error {
+func (s *s3Source) consume(ctx context.Context, sink Sink, cons jetstream.Consumer) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for range rawWorkers {
 		w := worker.New(cons, s.js, func(ctx context.Context, msg jetstream.Msg) error {
-			return s.handleRaw(ctx, eng, msg.Data())
+			return s.handleRaw(ctx, sink, msg.Data())
 		}, worker.Config{Name: s.cfg.RawConsumer, MaxDeliver: rawMaxDeliver, MinBackoff: s.cfg.RetryMin, MaxBackoff: s.cfg.RetryMax}, s.log)
 		g.Go(func() error { return w.Run(ctx) })
 	}
@@ -156,7 +156,7 @@ const rawWorkers = 8
 var errMalformed = errors.New("malformed S3 notification")
 
 // handleRaw handles one raw notification body.
-func (s *s3Source) handleRaw(ctx context.Context, eng *engine, data []byte) error {
+func (s *s3Source) handleRaw(ctx context.Context, sink Sink, data []byte) error {
 	var ev rawEvent
 	if err := json.Unmarshal(data, &ev); err != nil {
 		s.log.Warn("malformed S3 notification; parked", "err", err, "body", clip(data))
@@ -176,10 +176,10 @@ func (s *s3Source) handleRaw(ctx context.Context, eng *engine, data []byte) erro
 		}
 		id := r.copyID()
 		if id != "" && s.copies.seen(id) {
-			eng.cnt.duplicates.Add(1)
+			sink.Duplicate()
 			continue
 		}
-		if err := s.handleObject(ctx, eng, bucket, key); err != nil {
+		if err := s.handleObject(ctx, sink, bucket, key); err != nil {
 			return err
 		}
 		if id != "" {
@@ -193,14 +193,14 @@ func (s *s3Source) handleRaw(ctx context.Context, eng *engine, data []byte) erro
 	return nil
 }
 
-// handleObject confirms one notified object and hands it to the engine.
-func (s *s3Source) handleObject(ctx context.Context, eng *engine, bucket, key string) error {
+// handleObject hands one notified object to the sink.
+func (s *s3Source) handleObject(ctx context.Context, sink Sink, bucket, key string) error {
 	bot, path, ok := s.s3.Unlocate(bucket, key)
 	if !ok || !s.allowed(bot) || path == "" || strings.HasSuffix(path, "/") {
 		return nil // not a bot package, or a folder marker
 	}
 	if _, err := events.CleanPath(path); err != nil {
-		eng.reject(ctx, bot, path, err)
+		sink.Reject(ctx, bot, path, err)
 		return nil
 	}
 	s.mu.Lock()
@@ -213,14 +213,13 @@ func (s *s3Source) handleObject(ctx context.Context, eng *engine, bucket, key st
 			return fmt.Errorf("confirming %s: %w", events.Key(bot, events.DisplayPath(path)), err)
 		}
 		if err == nil {
-			if err := s.found(ctx, eng, bot); err != nil {
+			if err := s.found(ctx, sink, bot); err != nil {
 				return err
 			}
 		}
 	}
-	eng.cnt.found.Add(1)
 	// Unconfirmed: the engine looks at the object (Stat) in its turn.
-	return eng.do(ctx, observation{Bot: bot, Path: path, By: events.DetectedByNotify})
+	return sink.ObserveAndWait(ctx, observation{Bot: bot, Path: path, By: events.DetectedByNotify})
 }
 
 func isBadPath(err error) bool { return errors.Is(err, events.ErrBadPath) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -18,7 +19,7 @@ import (
 	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
-// Source watches one kind of storage and feeds what it sees to its engine:
+// Source watches one kind of storage and feeds what it sees to a Sink:
 // single observations from notifications or watches, and complete listings
 // for reconciliation. Implementations: the folder source (source_dir.go)
 // and the S3 source (source_s3.go).
@@ -29,7 +30,36 @@ type Source interface {
 	Stat(ctx context.Context, bot, path string) (drive.Object, error)
 	// Run watches until ctx ends. It calls scanned once, after its first
 	// full reconciliation was handled.
-	Run(ctx context.Context, eng *engine, scanned func()) error
+	Run(ctx context.Context, sink Sink, scanned func()) error
+}
+
+// Sink is all a Source may do with what it saw. The engine (engine.go)
+// implements it: it decides what is a change, publishes it and keeps the
+// state, retrying while NATS is away.
+type Sink interface {
+	// Observe counts o found and queues it; an error means ctx ended first.
+	Observe(ctx context.Context, o observation) error
+	// ObserveAndWait counts o found and waits until it was handled; an
+	// error means ctx ended or o was not handled (a later look finds it).
+	ObserveAndWait(ctx context.Context, o observation) error
+	// Reject reports a path that cannot enter the system (.., NUL,
+	// absolute) with reason: a log line and a failed outcome, never a change.
+	Reject(ctx context.Context, bot, path string, reason error)
+	// SetPackage records bot's package as present or gone, publishing
+	// target_found or target_lost when that is news; an error means the
+	// state was not advanced.
+	SetPackage(ctx context.Context, bot string, present bool, by events.Detection) error
+	// Reconcile diffs a complete listing of bot's files against the state
+	// where covers holds (nil: everywhere) and waits until every difference
+	// was handled; an error means ctx ended or the listing failed part way
+	// (then nothing is deleted).
+	Reconcile(ctx context.Context, bot string, listing iter.Seq2[drive.Object, error], covers func(path string) bool) error
+	// StoredBots lists the bots whose package the state marks present; an
+	// error means ctx ended.
+	StoredBots(ctx context.Context) ([]string, error)
+	// Duplicate counts a notification skipped as another copy of an event
+	// already handled.
+	Duplicate()
 }
 
 // Deps are the detector's injected dependencies.

@@ -50,10 +50,10 @@ func (d *dirSource) Stat(ctx context.Context, bot, path string) (drive.Object, e
 // a root that disappears (deleted, renamed, replaced by a file) loses every
 // package in it (target_lost, then deleted for each file); one that
 // (re)appears is scanned and watched again.
-func (d *dirSource) Run(ctx context.Context, eng *engine, scanned func()) error {
+func (d *dirSource) Run(ctx context.Context, sink Sink, scanned func()) error {
 	for ctx.Err() == nil {
 		if !isDir(d.root) {
-			if err := d.loseAll(ctx, eng); err != nil {
+			if err := d.loseAll(ctx, sink); err != nil {
 				return err
 			}
 			scanned() // nothing to scan
@@ -63,7 +63,7 @@ func (d *dirSource) Run(ctx context.Context, eng *engine, scanned func()) error 
 			}
 			d.log.Info("folder appeared", "root", d.root)
 		}
-		if err := d.watch(ctx, eng, scanned); err != nil {
+		if err := d.watch(ctx, sink, scanned); err != nil {
 			return err
 		}
 	}
@@ -71,16 +71,16 @@ func (d *dirSource) Run(ctx context.Context, eng *engine, scanned func()) error 
 }
 
 // loseAll marks every package the state still holds as lost.
-func (d *dirSource) loseAll(ctx context.Context, eng *engine) error {
-	bots, err := eng.storedBots(ctx)
+func (d *dirSource) loseAll(ctx context.Context, sink Sink) error {
+	bots, err := sink.StoredBots(ctx)
 	if err != nil {
 		return err
 	}
 	for _, bot := range bots {
-		if err := eng.setPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
+		if err := sink.SetPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
 			return err
 		}
-		if err := eng.reconcile(ctx, bot, empty, nil); err != nil {
+		if err := sink.Reconcile(ctx, bot, empty, nil); err != nil {
 			return err
 		}
 	}
@@ -113,7 +113,7 @@ func isDir(p string) bool {
 // owned by the loop goroutine.
 type rootWatch struct {
 	*dirSource
-	eng     *engine
+	sink    Sink
 	w       *fsnotify.Watcher
 	folders *fswatch.Folders
 	bots    map[string]string // bot → its package folder
@@ -127,12 +127,12 @@ type rootWatch struct {
 }
 
 // watch runs until the root disappears (nil) or ctx ends.
-func (d *dirSource) watch(ctx context.Context, eng *engine, scanned func()) error {
+func (d *dirSource) watch(ctx context.Context, sink Sink, scanned func()) error {
 	w, err := fsnotify.NewBufferedWatcher(4096)
 	if err != nil {
 		return fmt.Errorf("watching %s: %w", d.root, err)
 	}
-	rw := &rootWatch{dirSource: d, eng: eng, w: w, folders: fswatch.NewFolders(w, d.ignored, d.log),
+	rw := &rootWatch{dirSource: d, sink: sink, w: w, folders: fswatch.NewFolders(w, d.ignored, d.log),
 		bots: map[string]string{}, settler: fswatch.NewSettler(d.cfg.Settle, d.cfg.MaxSettle)}
 	defer func() {
 		rw.settler.Stop()
@@ -394,7 +394,7 @@ func (rw *rootWatch) flush(ctx context.Context, p string) {
 		return
 	}
 	if _, err := events.CleanPath(inner); err != nil {
-		rw.eng.reject(ctx, bot, inner, err)
+		rw.sink.Reject(ctx, bot, inner, err)
 		return
 	}
 	switch {
@@ -425,8 +425,7 @@ func (rw *rootWatch) flush(ctx context.Context, p string) {
 }
 
 func (rw *rootWatch) submit(ctx context.Context, o observation) {
-	rw.eng.cnt.found.Add(1)
-	_ = rw.eng.submit(ctx, o, nil)
+	_ = rw.sink.Observe(ctx, o) // an error: ctx ended
 }
 
 // addTree watches folder p and every folder below it; with scan, every
@@ -502,7 +501,7 @@ func (rw *rootWatch) discover(ctx context.Context, full bool) error {
 		return nil
 	}
 	// Packages the state holds that are gone (removed while we were down).
-	bots, err := rw.eng.storedBots(ctx)
+	bots, err := rw.sink.StoredBots(ctx)
 	if err != nil {
 		return err
 	}
@@ -518,7 +517,7 @@ func (rw *rootWatch) discover(ctx context.Context, full bool) error {
 func (rw *rootWatch) openPackage(ctx context.Context, bot, p string) {
 	rw.bots[bot] = p
 	rw.dir.SetPackage(bot, p)
-	if err := rw.eng.setPackage(ctx, bot, true, events.DetectedByWatch); err != nil {
+	if err := rw.sink.SetPackage(ctx, bot, true, events.DetectedByWatch); err != nil {
 		rw.log.Warn("package found but not published", "bot", bot, "err", err)
 	}
 	rw.addTree(ctx, p, false)
@@ -533,11 +532,11 @@ func (rw *rootWatch) closePackage(ctx context.Context, bot string) {
 		delete(rw.bots, bot)
 		rw.dir.SetPackage(bot, "")
 	}
-	if err := rw.eng.setPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
+	if err := rw.sink.SetPackage(ctx, bot, false, events.DetectedByWatch); err != nil {
 		rw.log.Warn("package lost but not published", "bot", bot, "err", err)
 	}
 	rw.background(func() {
-		if err := rw.eng.reconcile(ctx, bot, empty, nil); err != nil && ctx.Err() == nil {
+		if err := rw.sink.Reconcile(ctx, bot, empty, nil); err != nil && ctx.Err() == nil {
 			rw.log.Warn("deleting the files of a lost package", "bot", bot, "err", err)
 		}
 	})
@@ -569,7 +568,7 @@ func (rw *rootWatch) reconcileAsync(ctx context.Context, bot, pkgDir, sub string
 	}
 	listing := rw.files(bot, pkgDir, sub)
 	rw.background(func() {
-		if err := rw.eng.reconcile(ctx, bot, listing, covers); err != nil && ctx.Err() == nil {
+		if err := rw.sink.Reconcile(ctx, bot, listing, covers); err != nil && ctx.Err() == nil {
 			rw.log.Warn("reconciliation incomplete; nothing deleted", "bot", bot, "err", err)
 		}
 	})

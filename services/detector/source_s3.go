@@ -70,7 +70,7 @@ func (s *s3Source) interval(k events.Kind) time.Duration {
 // Run discovers bots, reconciles them all once (the initial scan, which is
 // also the catch-up after a restart), then consumes notifications and
 // reconciles each kind on its own period.
-func (s *s3Source) Run(ctx context.Context, eng *engine, scanned func()) error {
+func (s *s3Source) Run(ctx context.Context, sink Sink, scanned func()) error {
 	var raw jetstream.Consumer
 	if s.cfg.RawSubject != "" {
 		// Before any bucket's notification is set: MinIO's publish to a
@@ -83,13 +83,13 @@ func (s *s3Source) Run(ctx context.Context, eng *engine, scanned func()) error {
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	if raw != nil {
-		g.Go(func() error { return s.consume(ctx, eng, raw) })
+		g.Go(func() error { return s.consume(ctx, sink, raw) })
 	}
 	g.Go(func() error {
-		if err := s.discover(ctx, eng); err != nil {
+		if err := s.discover(ctx, sink); err != nil {
 			return err
 		}
-		s.reconcileDue(ctx, eng, true)
+		s.reconcileDue(ctx, sink, true)
 		scanned()
 		tick := s.cfg.BotsInterval
 		for _, k := range events.Kinds {
@@ -106,18 +106,18 @@ func (s *s3Source) Run(ctx context.Context, eng *engine, scanned func()) error {
 			}
 			if time.Since(lastDiscover) >= s.cfg.BotsInterval {
 				lastDiscover = time.Now()
-				if err := s.discover(ctx, eng); err != nil {
+				if err := s.discover(ctx, sink); err != nil {
 					return err
 				}
 			}
-			s.reconcileDue(ctx, eng, false)
+			s.reconcileDue(ctx, sink, false)
 		}
 	})
 	return g.Wait()
 }
 
 // discover finds new and removed bots. A failed listing changes nothing.
-func (s *s3Source) discover(ctx context.Context, eng *engine) error {
+func (s *s3Source) discover(ctx context.Context, sink Sink) error {
 	bots, err := s.s3.Bots(ctx)
 	if err != nil {
 		s.log.Warn("listing bots failed; keeping the known ones", "err", err)
@@ -129,11 +129,11 @@ func (s *s3Source) discover(ctx context.Context, eng *engine) error {
 			continue
 		}
 		present[bot] = true
-		if err := s.found(ctx, eng, bot); err != nil {
+		if err := s.found(ctx, sink, bot); err != nil {
 			return err
 		}
 	}
-	stored, err := eng.storedBots(ctx)
+	stored, err := sink.StoredBots(ctx)
 	if err != nil {
 		return err
 	}
@@ -153,10 +153,10 @@ func (s *s3Source) discover(ctx context.Context, eng *engine) error {
 		}
 	}
 	for _, bot := range gone {
-		if err := eng.setPackage(ctx, bot, false, events.DetectedByReconcile); err != nil {
+		if err := sink.SetPackage(ctx, bot, false, events.DetectedByReconcile); err != nil {
 			return err
 		}
-		if err := eng.reconcile(ctx, bot, empty, nil); err != nil {
+		if err := sink.Reconcile(ctx, bot, empty, nil); err != nil {
 			s.log.Warn("deleting the files of a lost bot", "bot", bot, "err", err)
 		}
 	}
@@ -165,7 +165,7 @@ func (s *s3Source) discover(ctx context.Context, eng *engine) error {
 
 // found records a bot as present (target_found when new) and configures
 // its bucket's notifications.
-func (s *s3Source) found(ctx context.Context, eng *engine, bot string) error {
+func (s *s3Source) found(ctx context.Context, sink Sink, bot string) error {
 	s.mu.Lock()
 	known := s.known[bot]
 	s.known[bot] = true
@@ -173,7 +173,7 @@ func (s *s3Source) found(ctx context.Context, eng *engine, bot string) error {
 	if known {
 		return nil
 	}
-	if err := eng.setPackage(ctx, bot, true, events.DetectedByReconcile); err != nil {
+	if err := sink.SetPackage(ctx, bot, true, events.DetectedByReconcile); err != nil {
 		return err
 	}
 	if len(s.cfg.NotifyARNs) > 0 {
@@ -211,7 +211,7 @@ func (s *s3Source) configureNotify(ctx context.Context, bucket string) error {
 }
 
 // reconcileDue reconciles, bot by bot, the kinds whose period has passed.
-func (s *s3Source) reconcileDue(ctx context.Context, eng *engine, force bool) {
+func (s *s3Source) reconcileDue(ctx context.Context, sink Sink, force bool) {
 	s.mu.Lock()
 	var bots []string
 	for bot := range s.known {
@@ -232,7 +232,7 @@ func (s *s3Source) reconcileDue(ctx context.Context, eng *engine, force bool) {
 		if len(due) == 0 {
 			continue
 		}
-		if err := s.reconcileBot(ctx, eng, bot, due); err != nil {
+		if err := s.reconcileBot(ctx, sink, bot, due); err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("reconciliation incomplete; nothing deleted", "bot", bot, "err", err)
 			}
@@ -263,9 +263,9 @@ func unitKind(path string) events.Kind {
 // reconcileBot lists the due parts of a bot's package, each top-level
 // folder with its own prefix-scoped, paginated listing, and diffs them
 // against the state.
-func (s *s3Source) reconcileBot(ctx context.Context, eng *engine, bot string, due map[events.Kind]bool) error {
+func (s *s3Source) reconcileBot(ctx context.Context, sink Sink, bot string, due map[events.Kind]bool) error {
 	listing := s.listing(ctx, bot, due)
-	return eng.reconcile(ctx, bot, listing, func(p string) bool { return due[unitKind(p)] })
+	return sink.Reconcile(ctx, bot, listing, func(p string) bool { return due[unitKind(p)] })
 }
 
 func (s *s3Source) listing(ctx context.Context, bot string, due map[events.Kind]bool) iter.Seq2[drive.Object, error] {
