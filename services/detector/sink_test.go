@@ -24,6 +24,9 @@ type fakeSink struct {
 	mu     sync.Mutex
 	calls  []string
 	stored []string // StoredBots' answer
+	// probe are paths Reconcile asks its covers about (recorded as
+	// covers=[the ones it selects]).
+	probe []string
 	// waitErr, when set, is ObserveAndWait's answer.
 	waitErr error
 }
@@ -81,7 +84,17 @@ func (f *fakeSink) Reconcile(_ context.Context, bot string, listing iter.Seq2[dr
 		}
 	}
 	slices.Sort(items)
-	f.add("Reconcile %s all=%t [%s]", bot, covers == nil, strings.Join(items, " "))
+	line := fmt.Sprintf("Reconcile %s all=%t [%s]", bot, covers == nil, strings.Join(items, " "))
+	if covers != nil {
+		var sel []string
+		for _, p := range f.probe {
+			if covers(p) {
+				sel = append(sel, p)
+			}
+		}
+		line += fmt.Sprintf(" covers=%q", sel)
+	}
+	f.add("%s", line)
 	return nil
 }
 
@@ -238,5 +251,49 @@ func TestS3NotificationSink(t *testing.T) {
 	// A malformed body is parked, not retried.
 	if err := src.handleRaw(ctx, sink, []byte(`{"Records":[]}`)); !errors.Is(err, worker.ErrPermanent) {
 		t.Errorf("malformed body: %v is not permanent", err)
+	}
+}
+
+// TestIntegrationS3SourceSink: the S3 source's discovery reports its bot
+// found and a bot the state holds but the store lacks lost, with an empty
+// listing, and leaves alone a stored bot it is not configured for; a
+// reconciliation of one kind lists exactly that kind's objects, with
+// MinIO's ETags (the MD5 of a single PUT), and covers only its paths.
+func TestIntegrationS3SourceSink(t *testing.T) {
+	f := s3Fixture(t, false)
+	f.put(t, "a.gbdialog/start.bas", []byte("x"))
+	f.put(t, "k.gbkb/faq/q.md", []byte("alpha"))
+	f.put(t, "k.gbkb/faq/", nil) // a folder marker: never a file
+	f.cfg.Bots = append(f.cfg.Bots, "lost")
+	src := newS3Source(f.cfg.WithDefaults(), f.deps.S3, f.js, testLog())
+	sink := &fakeSink{stored: []string{f.bot, "lost", "other"}, probe: []string{"k.gbkb/z.md", "a.gbdialog/z.bas", "z.gbdrive/z.txt"}}
+	ctx := context.Background()
+
+	if err := src.discover(ctx, sink); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"SetPackage " + f.bot + " present=true by=reconcile",
+		"StoredBots",
+		"SetPackage lost present=false by=reconcile",
+		"Reconcile lost all=true []",
+	}
+	if got := sink.take(); !slices.Equal(got, want) {
+		t.Errorf("discover:\n got  %q\n want %q", got, want)
+	}
+
+	if err := src.reconcileBot(ctx, sink, f.bot, map[events.Kind]bool{events.KindKB: true}); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"Reconcile " + f.bot + ` all=false ["k.gbkb/faq/q.md" size=5 etag="2c1743a391305fbf367df8e4f069f9f9"] covers=["k.gbkb/z.md"]`}
+	if got := sink.take(); !slices.Equal(got, want) {
+		t.Errorf("reconcile kb:\n got  %q\n want %q", got, want)
+	}
+	if err := src.reconcileBot(ctx, sink, f.bot, map[events.Kind]bool{events.KindKB: true, events.KindDialog: true}); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"Reconcile " + f.bot + ` all=false ["a.gbdialog/start.bas" size=1 etag="9dd4e461268c8034f5c8564e155c67a6" "k.gbkb/faq/q.md" size=5 etag="2c1743a391305fbf367df8e4f069f9f9"] covers=["k.gbkb/z.md" "a.gbdialog/z.bas"]`}
+	if got := sink.take(); !slices.Equal(got, want) {
+		t.Errorf("reconcile kb and dialog:\n got  %q\n want %q", got, want)
 	}
 }
