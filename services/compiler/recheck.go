@@ -29,16 +29,18 @@ func (s *Service) recheckReferrers(ctx context.Context, bot, path string) {
 
 // recheckKBReferrers re-checks the scripts of bot that name knowledge base
 // kb, or the package's whole knowledge-base folder, after kb got its
-// first document or lost its last one (rare enough to read every
-// reference of the bot).
+// first document or lost its last one, or may have (the store does not
+// know the bot's knowledge bases yet: then on every KB change). Only the
+// bot's KB references are read (Store.References), so the cost follows
+// the USE KB statements, not the bot's size.
 func (s *Service) recheckKBReferrers(ctx context.Context, bot, kb string) {
-	eff, err := s.store.Effects(ctx, bot)
+	all, err := s.store.References(ctx, bot, store.RefKB)
 	if err != nil {
-		s.log.Warn("reference recheck skipped: effects unavailable", "bot", bot, "err", err)
+		s.log.Warn("reference recheck skipped: references unavailable", "bot", bot, "err", err)
 		return
 	}
 	var refs []store.RefRow
-	for _, r := range eff.KBs {
+	for _, r := range all {
 		if strings.EqualFold(r.Name, kb) || botpkg.FolderKind(r.Name) == botpkg.KindKB {
 			refs = append(refs, r)
 		}

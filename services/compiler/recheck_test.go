@@ -3,11 +3,14 @@ package compiler
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/services/compiler/store"
 )
 
 // apiDiagnostics returns a function reading the diagnostics of bot
@@ -109,5 +112,70 @@ func TestReferencesRecheckedWhenKBChanges(t *testing.T) {
 	}
 	if sc, err := u.store.Script(context.Background(), "harbor", start); err != nil || sc.Seq != 1 {
 		t.Fatalf("start.bas was recompiled as a new version: %+v, %v", sc, err)
+	}
+}
+
+// readCounter counts the store reads a knowledge base appearing or going
+// may make: every artefact of the bot, or its references of a kind.
+type readCounter struct {
+	store.Store
+	effects, references atomic.Int64
+}
+
+func (c *readCounter) Effects(ctx context.Context, bot string) (*store.BotEffects, error) {
+	c.effects.Add(1)
+	return c.Store.Effects(ctx, bot)
+}
+
+func (c *readCounter) References(ctx context.Context, bot, kind string) ([]store.RefRow, error) {
+	c.references.Add(1)
+	return c.Store.References(ctx, bot, kind)
+}
+
+// A KB change reads the bot's KB references, once, only when its
+// knowledge base may have appeared or gone (on every change while the
+// store does not know the bot's knowledge bases), and never the bot's
+// other artefacts: its cost does not grow with the bot's dialogs (the
+// 100 000-object start re-read every schedule on each of its 5 000
+// documents).
+func TestKBChangeReadsOnlyKBReferences(t *testing.T) {
+	u := newUnit(t, Config{})
+	reads := &readCounter{Store: u.store}
+	svc, err := New(Config{}, Deps{JS: settingsOnly{KVEnsurer: u.js}, Storage: u.files, Store: reads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.svc = svc
+	for i := range 3 {
+		u.mustRun(t, u.files.write(t, "harbor", fmt.Sprintf("harbor.gbdialog/tool%d.bas", i), "PARAM city AS STRING\nDESCRIPTION \"Weather\"\nSET SCHEDULE \"0 8 * * *\"\n"))
+	}
+	step := func(what string, c events.Change, wantRefs int64) {
+		t.Helper()
+		reads.effects.Store(0)
+		reads.references.Store(0)
+		u.mustRun(t, c)
+		if e, r := reads.effects.Load(), reads.references.Load(); e != 0 || r != wantRefs {
+			t.Fatalf("%s: %d reads of every artefact, %d of the KB references; want 0 and %d", what, e, r, wantRefs)
+		}
+	}
+	// The store does not know harbor's knowledge bases: every change may
+	// have made one appear or go.
+	step("faq's first document, KBs unknown", u.files.write(t, "harbor", "harbor.gbkb/faq/a.md", "a"), 1)
+	step("a second one, KBs unknown", u.files.write(t, "harbor", "harbor.gbkb/faq/b.md", "b"), 1)
+	step("one deleted, KBs unknown", u.files.remove(t, "harbor", "harbor.gbkb/faq/a.md"), 1)
+	if _, known, err := u.store.KBNames(context.Background(), "harbor"); err != nil || known {
+		t.Fatalf("KBNames known = %v, %v before any script names a KB", known, err)
+	}
+	// A script naming a KB makes the store list them (SeedKBs).
+	if o := u.mustRun(t, u.files.write(t, "harbor", "harbor.gbdialog/start.bas", "USE KB \"faq\"\n")); len(o.Diagnostics) != 0 {
+		t.Fatalf("start.bas with faq present: %+v", o.Diagnostics)
+	}
+	step("faq gets another document", u.files.write(t, "harbor", "harbor.gbkb/faq/c.md", "c"), 0)
+	step("manuals' first document", u.files.write(t, "harbor", "harbor.gbkb/manuals/m.md", "m"), 1)
+	step("manuals' second", u.files.write(t, "harbor", "harbor.gbkb/manuals/n.md", "n"), 0)
+	step("faq loses one of two", u.files.remove(t, "harbor", "harbor.gbkb/faq/b.md"), 0)
+	step("faq loses its last", u.files.remove(t, "harbor", "harbor.gbkb/faq/c.md"), 1)
+	if sc, err := u.store.Script(context.Background(), "harbor", "harbor.gbdialog/start.bas"); err != nil || len(sc.Diagnostics) != 1 {
+		t.Fatalf("start.bas after faq's last document went: %+v, %v", sc, err)
 	}
 }

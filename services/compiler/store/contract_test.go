@@ -544,13 +544,13 @@ func contractConcurrent(t *testing.T, s Store) {
 // contractReferrers: the re-check of the scripts naming a tool or KB finds
 // exactly the live references of that kind and name in that bot, without
 // case and with a tool named by its file; not another kind's, not another
-// bot's, not a deleted script's.
+// bot's, not a deleted script's. References lists all of one kind.
 func contractReferrers(t *testing.T, s Store) {
 	ctx := context.Background()
 	put(t, s, compiled(t, "harbor", "harbor.gbdialog/start.bas", "ADD TOOL \"pay-fee\"\nUSE KB \"faq\"\nUSE TOOL \"Pay-Fee.bas\"\n", 1), Written)
 	put(t, s, compiled(t, "harbor", "harbor.gbdialog/menu.bas", "USE TOOL \"other\"\nUSE KB \"FAQ\"\nUSE KB \"pay-fee\"\n", 2), Written)
 	put(t, s, compiled(t, "harbor", "harbor.gbdialog/dyn.bas", "t = \"pay-fee\"\nUSE TOOL t\n", 3), Written)
-	put(t, s, compiled(t, "harbor", "harbor.gbdialog/old.bas", "ADD TOOL \"pay-fee\"\n", 4), Written)
+	put(t, s, compiled(t, "harbor", "harbor.gbdialog/old.bas", "ADD TOOL \"pay-fee\"\nUSE KB \"faq\"\n", 4), Written)
 	del(t, s, "harbor", "harbor.gbdialog/old.bas", 5, Written)
 	put(t, s, compiled(t, "other", "other.gbdialog/start.bas", "ADD TOOL \"pay-fee\"\nUSE KB \"faq\"\n", 6), Written)
 	type ref struct {
@@ -590,5 +590,27 @@ func contractReferrers(t *testing.T, s Store) {
 				t.Fatalf("Referrers(%s, %q) = %+v, want %+v", tc.kind, tc.names, got, tc.want)
 			}
 		})
+	}
+	// Every reference of a kind, whatever its name: harbor's live KB
+	// references (not other's, not the tools'), none of a kind unused.
+	for kind, want := range map[string][]ref{
+		RefKB: {
+			{"harbor.gbdialog/menu.bas", "USE KB", "FAQ", 2, false},
+			{"harbor.gbdialog/menu.bas", "USE KB", "pay-fee", 3, false},
+			{"harbor.gbdialog/start.bas", "USE KB", "faq", 2, false},
+		},
+		RefWebsite: nil,
+	} {
+		rows, err := s.References(ctx, "harbor", kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []ref
+		for _, r := range rows {
+			got = append(got, ref{r.Path, r.Keyword, r.Name, r.Line, r.Dynamic})
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("References(%s) = %+v, want %+v", kind, got, want)
+		}
 	}
 }

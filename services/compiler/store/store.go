@@ -109,6 +109,11 @@ type Store interface {
 	// re-check of the scripts naming a tool or KB needs, found through an
 	// index rather than by reading every artefact of the bot.
 	Referrers(ctx context.Context, bot, kind string, names []string) ([]RefRow, error)
+	// References lists every reference of one kind that bot's live
+	// scripts make, sorted by path and position, through the same index:
+	// what a knowledge base appearing or going re-checks (few rows), never
+	// the bot's schedules and other artefacts.
+	References(ctx context.Context, bot, kind string) ([]RefRow, error)
 	// Configs lists a bot's live config.csv files sorted by path.
 	Configs(ctx context.Context, bot string) ([]Config, error)
 

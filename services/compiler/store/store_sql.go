@@ -583,18 +583,29 @@ func (s *sqlStore) ActiveToolNames(ctx context.Context, bot string, names []stri
 }
 
 func (s *sqlStore) Referrers(ctx context.Context, bot, kind string, names []string) ([]RefRow, error) {
-	out := []RefRow{}
 	if len(names) == 0 {
-		return out, nil
+		return []RefRow{}, nil
 	}
 	args := make([]any, 0, len(names)+2)
 	args = append(args, bot, kind)
 	for _, n := range names {
 		args = append(args, text(n))
 	}
+	return s.refsOfKind(ctx, bot, kind, " AND lower(x.name) IN ("+
+		strings.TrimSuffix(strings.Repeat("lower(?), ", len(names)), ", ")+")", args)
+}
+
+func (s *sqlStore) References(ctx context.Context, bot, kind string) ([]RefRow, error) {
+	return s.refsOfKind(ctx, bot, kind, "", []any{bot, kind})
+}
+
+// refsOfKind lists the references of one kind of bot's live scripts that
+// match the condition and, sorted by path and position, through the
+// index on (bot, kind, lower(name)).
+func (s *sqlStore) refsOfKind(ctx context.Context, bot, kind, and string, args []any) ([]RefRow, error) {
+	out := []RefRow{}
 	q := "SELECT s.path, x.keyword, x.name, x.dynamic, x.line, x.col FROM refs x JOIN scripts s ON s.key = x.script_key" +
-		" WHERE x.bot = ? AND x.kind = ? AND lower(x.name) IN (" +
-		strings.TrimSuffix(strings.Repeat("lower(?), ", len(names)), ", ") + ") ORDER BY s.path, x.ord"
+		" WHERE x.bot = ? AND x.kind = ?" + and + " ORDER BY s.path, x.ord"
 	err := each(ctx, s.db, kind+" referrers in "+bot, func(r scanner) error {
 		var row RefRow
 		var path []byte
