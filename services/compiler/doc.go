@@ -2,8 +2,10 @@
 // packages into stored, queryable results as they change.
 //
 // Run consumes the durable pull consumer bus.ConsumerCompiler (filters
-// drive.*.dialog.> and drive.*.config.>) with package worker; any number of
-// replicas share it. For each change it reads the file's current content
+// drive.*.dialog.>, drive.*.config.> and drive.*.kb.>, the last only to
+// re-check the scripts that USE KB: see kb.go) with package worker's typed
+// change handler (worker.Changes: one outcome per change, on its final
+// verdict); any number of replicas share it. For each change it reads the file's current content
 // through Storage (recording the ETag of what it actually read), compiles
 // it (package analysis for dialogs, botpkg.Validate for config.csv: the
 // parser and every check the services apply, the embedding-* keys among
@@ -16,7 +18,8 @@
 //	         config.csv, Config holds the keys added, changed and removed
 //	deleted  the file is gone; everything it produced was removed
 //	skipped  a newer version was already stored (an older change arriving late)
-//	failed   given up after MaxDeliver tries (published by the worker's GiveUp)
+//	failed   given up after MaxDeliver tries, or at once when permanent
+//	         (published by the worker before it parks the message)
 //
 // A file with syntax errors is a successful compile: it is stored with its
 // diagnostics (its tool inactive) and acknowledged. Only failures that a

@@ -264,10 +264,15 @@ func TestIntegrationOlderChangeAfterNewer(t *testing.T) {
 		if md, _ := msg.Metadata(); md.Sequence.Stream != old.Seq {
 			t.Fatalf("fetched seq %d, want %d", md.Sequence.Stream, old.Seq)
 		}
-		if err := svc.handle(ctx, msg); err != nil {
+		c, err := bus.Decode(msg)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if o := r.outcome(t, old.Seq); o.Status != events.StatusSkipped || len(o.Diagnostics) != 0 {
+		o, err := svc.handle(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != events.StatusSkipped || len(o.Diagnostics) != 0 || o.ChangeSeq != old.Seq {
 			t.Fatalf("late older change outcome = %+v, want skipped", o)
 		}
 		if after := dump(t, st, "harbor", false); after != before {

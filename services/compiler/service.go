@@ -103,7 +103,7 @@ func (s *Service) Run(ctx context.Context) error {
 	wcfg.Observe = s.observe
 	g, ctx := errgroup.WithContext(ctx)
 	for range s.cfg.Concurrency {
-		w := worker.New(cons, s.js, s.handle, wcfg, s.log)
+		w := worker.NewChanges(cons, s.js, worker.Changes{Service: Name, Handle: s.handle}, wcfg, s.log)
 		g.Go(func() error { return w.Run(ctx) })
 	}
 	s.log.Info("compiling", "consumer", wcfg.Name, "workers", s.cfg.Concurrency)

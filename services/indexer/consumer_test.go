@@ -134,11 +134,20 @@ func TestIntegrationConsumer(t *testing.T) {
 		f.reader.put(bot, to, data)
 		c := events.NewChange(bot, events.OpMoved, to)
 		c.From, c.Source, c.DetectedBy, c.ETag = from, events.SourceDir, events.DetectedByWatch, etagOf(data)
-		if _, err := bus.Publish(context.Background(), f.js, &c); err != nil {
+		ack, err := bus.Publish(context.Background(), f.js, &c)
+		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the move", 15*time.Second, func() bool { _, ok := outs.last(from, events.StatusDeleted); return ok })
-		waitFor(t, "the new path", 15*time.Second, func() bool { _, ok := outs.last(to, events.StatusOK); return ok })
+		// One outcome for the move: the new path's, counting the old
+		// path's deleted point.
+		waitFor(t, "the move", 15*time.Second, func() bool { _, ok := outs.last(to, events.StatusOK); return ok })
+		o, _ := outs.last(to, events.StatusOK)
+		if o.ChangeSeq != ack.Sequence || *o.ChunksTotal != 1 || *o.ChunksDeleted != 1 || o.KB != "faq" {
+			t.Fatalf("move outcome %+v (total %d, deleted %d), want seq %d, 1 chunk, 1 deleted, KB faq", o, *o.ChunksTotal, *o.ChunksDeleted, ack.Sequence)
+		}
+		if old, ok := outs.last(from, events.StatusDeleted); ok {
+			t.Fatalf("an outcome for the old path: %+v", old)
+		}
 		if n := f.count(t, bot, from); n != 0 {
 			t.Fatalf("%d points left at the old path", n)
 		}

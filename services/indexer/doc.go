@@ -5,7 +5,7 @@
 // # Pipeline
 //
 // A KB change (subject drive.<bot>.kb.<token>, durable pull consumer
-// bus.IndexerConsumer shared by every replica through package worker)
+// bus.IndexerConsumer shared by every replica through worker.Changes)
 // names a path. Sync reads that path fresh from storage (Reader, the
 // drive.Reader contract; documents only, never config.csv), extracts its text (package extract), cuts it into
 // chunks with content hashes (package chunk), and diffs the chunks against
@@ -53,9 +53,11 @@
 // # Failures
 //
 // A failure is recorded in the document's state (status failed, the
-// reason, the count of failures of that ETag) and on the outcome stream,
-// and the change is retried with exponential backoff up to the consumer's
-// MaxDeliver, then parked on the DEAD stream: never retried forever. A
+// reason, the count of failures of that ETag), and the change is retried
+// with exponential backoff up to the consumer's MaxDeliver, then parked on
+// the DEAD stream: never retried forever. Its one failed outcome is
+// published when the worker gives up (worker.Changes: a try that will be
+// retried publishes nothing). A
 // failure of the content itself fails at once (retrying cannot help): a
 // file over the size limits, text over the text limit, a document the
 // parser refuses (a malformed PDF or DOCX, a PDF page tree that loops), an

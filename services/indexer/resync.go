@@ -83,6 +83,9 @@ func (s *Service) resyncBot(ctx context.Context, bot string) {
 		c := events.Change{V: events.Version, Bot: bot, Kind: events.KindKB, Op: events.OpUpdated, Path: d.Path, KB: d.KB}
 		start := time.Now()
 		res, err := s.Sync(ctx, bot, d.Path, 0)
-		s.report(ctx, &c, d.Path, 1, start, res, err)
+		s.logSync(&c, d.Path, start, res, err)
+		o := s.outcome(&c, d.Path, res, err)
+		o.Attempt, o.Millis = 1, time.Since(start).Milliseconds()
+		_ = s.publishOutcome(ctx, &o) // logs its failure
 	}
 }

@@ -190,7 +190,7 @@ func (s *Service) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { s.resyncLoop(ctx); return nil })
 	for range s.cfg.Workers {
-		w := worker.New(cons, s.js, s.Handle, wcfg, s.log)
+		w := worker.NewChanges(cons, s.js, worker.Changes{Service: ServiceName, Handle: s.Handle, Publish: s.publishOutcome}, wcfg, s.log)
 		g.Go(func() error { return w.Run(ctx) })
 	}
 	return g.Wait()

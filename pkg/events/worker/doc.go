@@ -8,6 +8,20 @@
 // stream takes writes again); tell the server the work is in progress
 // while a slow handler runs so it is not redelivered under it.
 //
+// # Changes and their outcomes
+//
+// A service that acts on changes gives NewChanges a ChangeHandler, of the
+// shape func(ctx, events.Change) (events.Outcome, error): the worker
+// decodes the message (one that does not decode is parked), calls it,
+// stamps the outcome's attempt and duration and publishes one outcome per
+// change on its final verdict: the handler's on success, its failed
+// outcome when the worker gives up, just before the message is parked. A
+// try that will be retried publishes nothing. New takes a plain Handler
+// for the consumers that publish no outcome (the audit log, the
+// detector's raw notifications).
+//
+// # Consumers
+//
 // Open gives a service its durable consumer: the standard one, created as
 // defined, or an operator's replay consumer, which must already exist (a
 // typo never creates a work queue); the standard one is written only when

@@ -1,10 +1,12 @@
 package worker_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/drivemon/drivemon/pkg/events"
 	"github.com/drivemon/drivemon/pkg/events/worker"
 )
 
@@ -31,4 +33,28 @@ func ExamplePermanent() {
 	// Output:
 	// true
 	// permanent failure: not a change event
+}
+
+// A service's change handler returns the outcome of one change; the worker
+// publishes it once the change succeeded or was given up, stamped with the
+// attempt and duration.
+func ExampleNewChanges() {
+	compile := func(ctx context.Context, c events.Change) (events.Outcome, error) {
+		o := events.OutcomeFor("compiler", &c)
+		if c.Op == events.OpDeleted {
+			o.Status = events.StatusDeleted
+			return o, nil
+		}
+		if c.Size > 1<<20 {
+			return o, worker.Permanent(fmt.Errorf("%s: %d bytes, over the 1 MiB limit", c.Path, c.Size))
+		}
+		o.Status = events.StatusOK
+		return o, nil
+	}
+	ch := worker.Changes{Service: "compiler", Handle: compile}
+	o, err := ch.Handle(context.Background(), events.NewChange("harbor", events.OpDeleted, "harbor.gbdialog/start.bas"))
+	fmt.Println(o.Service, o.Bot, o.Kind, o.Status, err)
+	// With a consumer: worker.NewChanges(cons, js, ch, worker.Config{Name: "compiler"}, log).Run(ctx)
+	// Output:
+	// compiler harbor dialog deleted <nil>
 }

@@ -55,9 +55,6 @@ type Config struct {
 	// it gets to them (or, if it dies, until the ack wait): a service with
 	// slow handlers should pull 1.
 	Prefetch int
-	// GiveUp, if set, runs before a message is parked (to publish a failed
-	// outcome, say). Its error is logged.
-	GiveUp func(ctx context.Context, msg jetstream.Msg, err error) error
 	// Observe, if set, is told of every handled message: its subject, how
 	// long the handler took and the result (ResultOK, ResultRetry or
 	// ResultDead). Messages interrupted by shutdown are not reported. It
@@ -119,6 +116,9 @@ type Worker struct {
 	handler Handler
 	cfg     Config
 	log     *slog.Logger
+	// giveUp, if set, runs before a message is parked (NewChanges: the
+	// failed outcome). Its error is logged.
+	giveUp func(ctx context.Context, msg jetstream.Msg, err error) error
 }
 
 // New returns a worker. dead receives dead letters.
@@ -227,8 +227,8 @@ func (w *Worker) keepAlive(ctx context.Context, msg jetstream.Msg, done <-chan s
 // park moves msg to the DEAD stream; false when it could not and the
 // message stays on the consumer.
 func (w *Worker) park(ctx context.Context, msg jetstream.Msg, cause error, deliveries int, seq uint64) bool {
-	if w.cfg.GiveUp != nil {
-		if err := w.cfg.GiveUp(ctx, msg, cause); err != nil {
+	if w.giveUp != nil {
+		if err := w.giveUp(ctx, msg, cause); err != nil {
 			w.log.Warn("give-up hook failed", "subject", msg.Subject(), "err", err)
 		}
 	}

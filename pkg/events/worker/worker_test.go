@@ -33,6 +33,15 @@ func TestBackoff(t *testing.T) {
 // and returns once stop says so or the deadline passes.
 func run(t *testing.T, paths []string, h worker.Handler, cfg worker.Config, stop func() bool) jetstream.JetStream {
 	t.Helper()
+	return runWith(t, paths, cfg, func(cons worker.Consumer, js jetstream.JetStream, cfg worker.Config) *worker.Worker {
+		return worker.New(cons, js, h, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}, stop)
+}
+
+// runWith publishes one change per path on a fresh server and runs the
+// worker newWorker makes over consumer "test" until stop says so.
+func runWith(t *testing.T, paths []string, cfg worker.Config, newWorker func(worker.Consumer, jetstream.JetStream, worker.Config) *worker.Worker, stop func() bool) jetstream.JetStream {
+	t.Helper()
 	_, js := testinfra.JetStream(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -43,6 +52,14 @@ func run(t *testing.T, paths []string, h worker.Handler, cfg worker.Config, stop
 			t.Fatal(err)
 		}
 	}
+	runOn(t, ctx, js, cfg, newWorker, stop)
+	return js
+}
+
+// runOn runs the worker newWorker makes over consumer "test" of js until
+// stop says so, and then a moment more (nothing further may happen).
+func runOn(t *testing.T, ctx context.Context, js jetstream.JetStream, cfg worker.Config, newWorker func(worker.Consumer, jetstream.JetStream, worker.Config) *worker.Worker, stop func() bool) {
+	t.Helper()
 	cc := bus.WorkQueueConsumer("test", events.FilterKind(events.KindDialog))
 	cc.MaxDeliver = cfg.MaxDeliver
 	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamDrive, cc)
@@ -50,7 +67,7 @@ func run(t *testing.T, paths []string, h worker.Handler, cfg worker.Config, stop
 		t.Fatal(err)
 	}
 	cfg.Name = "test"
-	w := worker.New(cons, js, h, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w := newWorker(cons, js, cfg)
 	wctx, wcancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(wctx) }()
@@ -60,11 +77,11 @@ func run(t *testing.T, paths []string, h worker.Handler, cfg worker.Config, stop
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	time.Sleep(100 * time.Millisecond)
 	wcancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	return js
 }
 
 func deadLetters(t *testing.T, js jetstream.JetStream) []*jetstream.RawStreamMsg {
@@ -126,17 +143,18 @@ func TestIntegrationWorker(t *testing.T) {
 		}
 	})
 	t.Run("exhausted tries are parked with the reason", func(t *testing.T) {
-		var calls, gaveUp counter
+		var calls, parked counter
 		cfg := fast
-		cfg.GiveUp = func(ctx context.Context, m jetstream.Msg, err error) error {
-			gaveUp.inc(m.Subject())
-			return nil
+		cfg.Observe = func(subject string, _ time.Duration, result string) {
+			if result == worker.ResultDead {
+				parked.inc(subject)
+			}
 		}
 		h := func(ctx context.Context, m jetstream.Msg) error {
 			calls.inc(m.Subject())
 			return errors.New("still down")
 		}
-		js := run(t, []string{"b.bas"}, h, cfg, func() bool { return gaveUp.get(subject("b.bas")) == 1 })
+		js := run(t, []string{"b.bas"}, h, cfg, func() bool { return parked.get(subject("b.bas")) == 1 })
 		waitFor(t, func() bool { return len(deadLetters(t, js)) == 1 })
 		dl := deadLetters(t, js)[0]
 		if calls.get(subject("b.bas")) != 3 {
