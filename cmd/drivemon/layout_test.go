@@ -1,11 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/drivemon/drivemon/pkg/events"
+	"github.com/drivemon/drivemon/pkg/events/bus"
 )
 
 // writeBot writes a small package for bot under dir: a tool dialog, a
@@ -105,21 +113,43 @@ func TestIntegrationDevReadyWithFailure(t *testing.T) {
 	if err := os.WriteFile(cfg, append(data, []byte("embedding-url,http://"+closed+"/v1/embeddings\n")...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, httpAddr, stdout := startDevLog(t, dir)
+	natsAddr, httpAddr, stdout := startDevLog(t, dir)
 	eventually(t, "the ready line", func() bool {
 		return strings.Contains(stdout.String(), "ready: 9 files, 8 ok, 1 failed (see dashboard)\n")
 	})
 	var files struct {
 		Files []fileStatus `json:"files"`
 	}
-	eventually(t, "a second try of the document", func() bool {
-		getJSON(t, "http://"+httpAddr+"/api/dev/files", &files)
-		for _, f := range files.Files {
-			if f.Path == "lighthouse.gbkb/history/tower.md" {
-				return f.Status == statusFailed && f.Outcomes["indexer"].Attempt >= 2
-			}
+	getJSON(t, "http://"+httpAddr+"/api/dev/files", &files)
+	var tower fileStatus
+	for _, f := range files.Files {
+		if f.Path == "lighthouse.gbkb/history/tower.md" {
+			tower = f
 		}
-		return false
+	}
+	if o := tower.Outcomes["indexer"]; tower.Status != statusFailed || o.Attempt != 1 || !strings.Contains(o.Error, closed) {
+		t.Fatalf("the document on the dashboard: %+v, want failed at its first try, naming %s", tower, closed)
+	}
+	// The second try happens (the indexer's consumer redelivers it) and
+	// prints nothing.
+	nc, err := nats.Connect("nats://" + natsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a second try of the document", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		cons, err := js.Consumer(ctx, events.StreamDrive, bus.ConsumerIndexer)
+		if err != nil {
+			return false
+		}
+		info, err := cons.Info(ctx)
+		return err == nil && info.NumRedelivered >= 1
 	})
 	if n := strings.Count(stdout.String(), "lighthouse.gbkb/history/tower.md  indexer failed: "); n != 1 {
 		t.Fatalf("%d failure lines for the document, want 1:\n%s", n, stdout.String())

@@ -4,8 +4,8 @@
 // Run consumes the durable pull consumer bus.ConsumerCompiler (filters
 // drive.*.dialog.>, drive.*.config.> and drive.*.kb.>, the last only to
 // re-check the scripts that USE KB: see kb.go) with package worker's typed
-// change handler (worker.Changes: one outcome per change, on its final
-// verdict); any number of replicas share it. For each change it reads the file's current content
+// change handler (worker.Changes: an outcome on the change's final verdict
+// and on a first try that failed); any number of replicas share it. For each change it reads the file's current content
 // through Storage (recording the ETag of what it actually read), compiles
 // it (package analysis for dialogs, botpkg.Validate for config.csv: the
 // parser and every check the services apply, the embedding-* keys among
@@ -18,8 +18,9 @@
 //	         config.csv, Config holds the keys added, changed and removed
 //	deleted  the file is gone; everything it produced was removed
 //	skipped  a newer version was already stored (an older change arriving late)
-//	failed   given up after MaxDeliver tries, or at once when permanent
-//	         (published by the worker before it parks the message)
+//	failed   the first try failed and will be retried, or the change was
+//	         given up (after MaxDeliver tries, or at once when permanent;
+//	         published by the worker before it parks the message)
 //
 // A file with syntax errors is a successful compile: it is stored with its
 // diagnostics (its tool inactive) and acknowledged. Only failures that a

@@ -42,6 +42,7 @@ func TestIntegrationProcessedMetrics(t *testing.T) {
 		}
 	}()
 	c := r.publish(t, r.files.write(t, "harbor", "harbor.gbdialog/start.bas", "TALK \"hi\"\n"))
+	firstFailure(t, r.outcome(t, c.Seq))
 	if o := r.outcome(t, c.Seq); o.Status != events.StatusOK {
 		t.Fatalf("outcome %+v", o)
 	}

@@ -55,9 +55,9 @@
 // A failure is recorded in the document's state (status failed, the
 // reason, the count of failures of that ETag), and the change is retried
 // with exponential backoff up to the consumer's MaxDeliver, then parked on
-// the DEAD stream: never retried forever. Its one failed outcome is
-// published when the worker gives up (worker.Changes: a try that will be
-// retried publishes nothing). A
+// the DEAD stream: never retried forever. A failed outcome is published
+// when the first try fails and when the worker gives up (worker.Changes:
+// the tries in between publish nothing). A
 // failure of the content itself fails at once (retrying cannot help): a
 // file over the size limits, text over the text limit, a document the
 // parser refuses (a malformed PDF or DOCX, a PDF page tree that loops), an

@@ -23,13 +23,14 @@ type ChangeHandler func(ctx context.Context, c events.Change) (events.Outcome, e
 type OutcomePublisher func(ctx context.Context, o *events.Outcome) error
 
 // Changes is a service's change handling: the worker decodes each message,
-// calls Handle and publishes the outcome of the final verdict only (a try
-// that will be retried publishes nothing). On success that is Handle's
-// outcome; when the worker gives up, Handle's last outcome marked failed
-// with the error (or with its own Error, when Handle said it failed),
-// published before the message is parked. A message that
-// does not decode is parked with a failed outcome when its subject names a
-// bot. The worker stamps each outcome's Attempt and Millis.
+// calls Handle and publishes an outcome on the change's final verdict and,
+// when the first try fails and will be retried, on that first failure (so
+// a person sees it at once); the tries in between publish nothing. On
+// success the outcome is Handle's; on a failure, Handle's outcome marked
+// failed with the error (or with its own Error, when Handle said it
+// failed), published before the message is retried or parked. A message
+// that does not decode is parked with a failed outcome when its subject
+// names a bot. The worker stamps each outcome's Attempt and Millis.
 type Changes struct {
 	// Service names the outcomes of a message that never reached Handle.
 	Service string
@@ -46,12 +47,21 @@ func NewChanges(cons Consumer, js bus.MsgPublisher, ch Changes, cfg Config, log 
 		ch.Publish = func(ctx context.Context, o *events.Outcome) error { return bus.PublishOutcome(ctx, js, o) }
 	}
 	w := New(cons, js, ch.handle, cfg, log)
-	w.giveUp = ch.giveUp
+	w.giveUp = ch.failed
+	w.firstFailure = func(ctx context.Context, msg jetstream.Msg, cause error) error {
+		if errors.Is(cause, errNotPublished) {
+			return nil // the work was done; its retry publishes the outcome
+		}
+		return ch.failed(ctx, msg, cause)
+	}
 	return w
 }
 
+// errNotPublished: Handle succeeded but its outcome was not published.
+var errNotPublished = errors.New("publishing the outcome")
+
 // failure carries the outcome Handle returned with its error to the
-// give-up path.
+// worker's failure hooks.
 type failure struct {
 	outcome events.Outcome
 	err     error
@@ -75,13 +85,14 @@ func (ch Changes) handle(ctx context.Context, msg jetstream.Msg) error {
 		return nil
 	}
 	if err := ch.Publish(ctx, &o); err != nil {
-		return fmt.Errorf("publishing the outcome of change %s: %w", c.ID, err)
+		return fmt.Errorf("%w: change %s: %w", errNotPublished, c.ID, err)
 	}
 	return nil
 }
 
-// giveUp publishes the failed outcome of a message about to be parked.
-func (ch Changes) giveUp(ctx context.Context, msg jetstream.Msg, cause error) error {
+// failed publishes the failed outcome of a message about to be retried
+// or parked.
+func (ch Changes) failed(ctx context.Context, msg jetstream.Msg, cause error) error {
 	var f *failure
 	o := events.Outcome{}
 	if errors.As(cause, &f) {

@@ -13,10 +13,12 @@
 // A service that acts on changes gives NewChanges a ChangeHandler, of the
 // shape func(ctx, events.Change) (events.Outcome, error): the worker
 // decodes the message (one that does not decode is parked), calls it,
-// stamps the outcome's attempt and duration and publishes one outcome per
-// change on its final verdict: the handler's on success, its failed
-// outcome when the worker gives up, just before the message is parked. A
-// try that will be retried publishes nothing. New takes a plain Handler
+// stamps the outcome's attempt and duration and publishes it on the
+// change's final verdict (the handler's outcome on success; its failed
+// outcome when the worker gives up, just before the message is parked)
+// and on a first try that failed and will be retried, so a person sees the
+// failure at once. The tries in between publish nothing: a change has at
+// most two outcomes per service. New takes a plain Handler
 // for the consumers that publish no outcome (the audit log, the
 // detector's raw notifications).
 //

@@ -116,9 +116,10 @@ type Worker struct {
 	handler Handler
 	cfg     Config
 	log     *slog.Logger
-	// giveUp, if set, runs before a message is parked (NewChanges: the
-	// failed outcome). Its error is logged.
-	giveUp func(ctx context.Context, msg jetstream.Msg, err error) error
+	// giveUp, if set, runs before a message is parked; firstFailure when
+	// the first try failed and will be retried (NewChanges: the failed
+	// outcome). Their errors are logged.
+	giveUp, firstFailure func(ctx context.Context, msg jetstream.Msg, err error) error
 }
 
 // New returns a worker. dead receives dead letters.
@@ -191,6 +192,11 @@ func (w *Worker) process(ctx context.Context, msg jetstream.Msg) {
 	default:
 		delay := w.cfg.Backoff(deliveries)
 		log.Warn("processing failed; will retry", "err", err, "retry_in", delay)
+		if deliveries == 1 && w.firstFailure != nil {
+			if ferr := w.firstFailure(ctx, msg, err); ferr != nil {
+				log.Warn("first-failure hook failed", "err", ferr)
+			}
+		}
 		_ = msg.NakWithDelay(delay)
 	}
 	if w.cfg.Observe != nil {
