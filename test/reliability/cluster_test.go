@@ -90,8 +90,8 @@ func (c *jsCluster) start(nd *clusterNode) {
 		c.t.Fatalf("nats server %s: %v", nd.name, err)
 	}
 	srv.Start()
-	if !srv.ReadyForConnections(30 * time.Second) {
-		c.t.Fatalf("nats server %s not ready within 30 s", nd.name)
+	if !srv.ReadyForConnections(90 * time.Second) {
+		c.t.Fatalf("nats server %s not ready within 90 s", nd.name)
 	}
 	nd.mu.Lock()
 	nd.srv = srv
