@@ -29,6 +29,7 @@ corpus=${DRIVEMON_CORPUS:-$root/../shared/corpus}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
 
 if [ -d "$corpus" ]; then
 	corpus=$(cd "$corpus" && pwd -P)
