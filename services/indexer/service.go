@@ -89,6 +89,9 @@ type Service struct {
 	store  *stateStore
 	setups map[string]kbSetup // by bot, config path and its version
 
+	driveMu sync.Mutex
+	drive   jetstream.Stream // DRIVE, opened once (driveStream)
+
 	viewMu   sync.Mutex
 	view     *bus.SettingsView // the published settings (settingsView)
 	stopView context.CancelFunc
@@ -267,11 +270,9 @@ func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint6
 	}
 	// Each request is bounded: a reply lost while NATS restarts would
 	// otherwise hold the change (and its message) for good.
-	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	drive, err := s.js.Stream(rctx, events.StreamDrive)
-	cancel()
+	drive, err := s.driveStream(ctx)
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", events.StreamDrive, err)
+		return err
 	}
 	for _, cfg := range botpkg.GoverningConfigs(bot, path) {
 		c := events.Change{Bot: bot, Kind: events.KindConfig, Path: cfg}
@@ -282,6 +283,7 @@ func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint6
 			continue
 		}
 		if err != nil {
+			s.dropDrive(drive)
 			return fmt.Errorf("looking up the last change of %s: %w", events.Key(bot, cfg), err)
 		}
 		deadline := time.Now().Add(s.cfg.LeaseWait)
@@ -299,6 +301,39 @@ func (s *Service) awaitSettings(ctx context.Context, bot, path string, seq uint6
 		}
 	}
 	return nil
+}
+
+// driveStream returns the handle of the DRIVE stream, looked up (one
+// request, bounded by requestTimeout) on first use and kept: a sync's
+// settings wait then costs one request per governing config.csv.
+func (s *Service) driveStream(ctx context.Context) (jetstream.Stream, error) {
+	s.driveMu.Lock()
+	drive := s.drive
+	s.driveMu.Unlock()
+	if drive != nil {
+		return drive, nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	drive, err := s.js.Stream(rctx, events.StreamDrive)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", events.StreamDrive, err)
+	}
+	s.driveMu.Lock()
+	s.drive = drive
+	s.driveMu.Unlock()
+	return drive, nil
+}
+
+// dropDrive forgets the DRIVE handle after a request through it failed
+// (NATS restarting, the stream recreated), so the next sync looks it up
+// again.
+func (s *Service) dropDrive(drive jetstream.Stream) {
+	s.driveMu.Lock()
+	if s.drive == drive {
+		s.drive = nil
+	}
+	s.driveMu.Unlock()
 }
 
 // settingsView starts watching the settings bucket on first use, for the
