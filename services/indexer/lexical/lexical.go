@@ -171,13 +171,84 @@ func (a *Analyzer) term(env *snowballstem.Env, w string) string {
 }
 
 // Terms counts the terms of text; their sum is the text's length in terms.
+// The same as counting Tokens' terms, but each distinct word is lower-cased
+// into one buffer and stemmed once.
 func (a *Analyzer) Terms(text string) map[string]int {
-	toks := a.Tokens(text)
-	out := make(map[string]int, len(toks))
-	for _, t := range toks {
-		out[t.Term]++
+	var ws wordCounts
+	buf := make([]byte, 0, MaxTermLen)
+	in := false
+	for i := 0; i < len(text); {
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		i += size
+		if word := inWordFast(r); word {
+			if r < utf8.RuneSelf {
+				if 'A' <= r && r <= 'Z' {
+					r += 'a' - 'A'
+				}
+				buf = append(buf, byte(r))
+			} else {
+				buf = utf8.AppendRune(buf, unicode.ToLower(r))
+			}
+			in = true
+			if i < len(text) {
+				continue
+			}
+		}
+		if in {
+			ws.add(cut(buf))
+			buf, in = buf[:0], false
+		}
+	}
+	out := make(map[string]int, len(ws.words))
+	env := snowballstem.NewEnv("")
+	for i, w := range ws.words {
+		out[a.term(env, w)] += ws.counts[i]
 	}
 	return out
+}
+
+// inWordFast is inWord with ASCII decided without table look-ups.
+func inWordFast(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return inWord(r)
+}
+
+// cut shortens a word to at most MaxTermLen bytes at a rune boundary.
+func cut(w []byte) []byte {
+	if len(w) > MaxTermLen {
+		w = w[:MaxTermLen]
+		for !utf8.Valid(w) {
+			w = w[:len(w)-1]
+		}
+	}
+	return w
+}
+
+// wordCounts counts distinct words in order of first appearance.
+type wordCounts struct {
+	index  map[string]int // position in words
+	words  []string
+	counts []int
+}
+
+// add counts w once, copying it only when it is new.
+func (c *wordCounts) add(w []byte) {
+	if i, ok := c.index[string(w)]; ok {
+		c.counts[i]++
+		return
+	}
+	if c.index == nil {
+		c.index = make(map[string]int, 64)
+	}
+	s := string(w)
+	c.index[s] = len(c.words)
+	c.words = append(c.words, s)
+	c.counts = append(c.counts, 1)
 }
 
 // QueryTerms returns the distinct terms of a query, in order of first

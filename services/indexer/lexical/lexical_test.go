@@ -2,9 +2,16 @@ package lexical
 
 import (
 	"errors"
+	"io/fs"
+	"maps"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/drivemon/drivemon/internal/testinfra"
 )
 
 func TestTokensUnicodeAndStems(t *testing.T) {
@@ -101,4 +108,70 @@ func TestBM25Factors(t *testing.T) {
 	if got := TF(2, 200, 100); math.Abs(got-4.4/4.1) > 1e-12 {
 		t.Fatalf("TF = %v", got)
 	}
+}
+
+func TestTermsKnownAnswer(t *testing.T) {
+	long := "x" + strings.Repeat("é", MaxTermLen/2) // 65 bytes: cut to 64 inside an é, then to 63
+	text := "Running runs RUNNING ran; Café café CAFÉ. 2024 2024 B2B b2b " +
+		"\u212Aelvin kelvin İstanbul naïve nai\u0308ve \xff\xfeok ok " + long + " " + long
+	want := map[string]int{
+		"run": 3, "ran": 1, "café": 3, "2024": 2, "b2b": 2, "kelvin": 2,
+		"istanbul": 1, "naïv": 1, "nai\u0308v": 1, "ok": 2,
+		"x" + strings.Repeat("é", MaxTermLen/2-1): 2,
+	}
+	if got := English.Terms(text); !maps.Equal(got, want) {
+		t.Fatalf("Terms = %v\nwant    %v", got, want)
+	}
+	if got := English.Terms(""); len(got) != 0 {
+		t.Fatalf("Terms of nothing = %v", got)
+	}
+}
+
+// tokenCounts counts the terms of Tokens, word by word: the reference Terms
+// must equal.
+func tokenCounts(a *Analyzer, text string) map[string]int {
+	out := map[string]int{}
+	for _, t := range a.Tokens(text) {
+		out[t.Term]++
+	}
+	return out
+}
+
+func TestTermsMatchTokensOnCorpus(t *testing.T) {
+	root := testinfra.CorpusDir(t)
+	pt, err := New("pt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, a := range []*Analyzer{English, pt} {
+			if got, want := a.Terms(string(b)), tokenCounts(a, string(b)); !maps.Equal(got, want) {
+				t.Errorf("%s, %s: Terms gives %d terms, Tokens %d", p, a.Language(), len(got), len(want))
+			}
+		}
+		return nil
+	})
+	if err != nil || files < 100 {
+		t.Fatalf("%d corpus files read: %v", files, err)
+	}
+}
+
+func FuzzTermsMatchTokens(f *testing.F) {
+	for _, s := range []string{"", "Running RUNS ran", "\u212Aelvin İ nai\u0308ve \xff\xfe", "a1b2 ÉÉ", strings.Repeat("é", 40) + "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := English.Terms(s), tokenCounts(English, s); !maps.Equal(got, want) {
+			t.Fatalf("Terms(%q) = %v, Tokens count %v", s, got, want)
+		}
+	})
 }
