@@ -172,35 +172,42 @@ func (a *Analyzer) term(env *snowballstem.Env, w string) string {
 
 // Terms counts the terms of text; their sum is the text's length in terms.
 // The same as counting Tokens' terms, but each distinct word is lower-cased
-// into one buffer and stemmed once.
+// and stemmed once, and a word already in lower case is not copied: the
+// keys may share text's memory.
 func (a *Analyzer) Terms(text string) map[string]int {
 	var ws wordCounts
 	buf := make([]byte, 0, MaxTermLen)
-	in := false
+	start, same := -1, true // the word's start; whether it is its own lower case
 	for i := 0; i < len(text); {
 		r, size := rune(text[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])
 		}
-		i += size
-		if word := inWordFast(r); word {
+		switch {
+		case inWordFast(r):
+			if start < 0 {
+				start, same = i, true
+			}
 			if r < utf8.RuneSelf {
+				lr := r
 				if 'A' <= r && r <= 'Z' {
-					r += 'a' - 'A'
+					lr += 'a' - 'A'
 				}
-				buf = append(buf, byte(r))
+				same = same && lr == r
+				buf = append(buf, byte(lr))
 			} else {
-				buf = utf8.AppendRune(buf, unicode.ToLower(r))
+				lr := unicode.ToLower(r)
+				same = same && lr == r
+				buf = utf8.AppendRune(buf, lr)
 			}
-			in = true
-			if i < len(text) {
-				continue
-			}
+		case start >= 0:
+			ws.add(text[start:i], buf, same)
+			buf, start = buf[:0], -1
 		}
-		if in {
-			ws.add(cut(buf))
-			buf, in = buf[:0], false
-		}
+		i += size
+	}
+	if start >= 0 {
+		ws.add(text[start:], buf, same)
 	}
 	out := make(map[string]int, len(ws.words))
 	env := snowballstem.NewEnv("")
@@ -236,8 +243,10 @@ type wordCounts struct {
 	counts []int
 }
 
-// add counts w once, copying it only when it is new.
-func (c *wordCounts) add(w []byte) {
+// add counts a word once, given as written and lower-cased (the same bytes
+// when same), copying it only when it is new and not in lower case already.
+func (c *wordCounts) add(word string, lower []byte, same bool) {
+	w := cut(lower)
 	if i, ok := c.index[string(w)]; ok {
 		c.counts[i]++
 		return
@@ -245,7 +254,12 @@ func (c *wordCounts) add(w []byte) {
 	if c.index == nil {
 		c.index = make(map[string]int, 64)
 	}
-	s := string(w)
+	var s string
+	if same {
+		s = word[:len(w)]
+	} else {
+		s = string(w)
+	}
 	c.index[s] = len(c.words)
 	c.words = append(c.words, s)
 	c.counts = append(c.counts, 1)

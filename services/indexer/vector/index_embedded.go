@@ -11,6 +11,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -343,12 +344,23 @@ func (e *Embedded) rewrite(c *collection) error {
 	return nil
 }
 
-// upsertRecord is an opUpsertTerms record of points whose Terms are set.
+// upsertRecord is an opUpsertTerms record of points whose Terms are set,
+// built in one allocation of its exact size.
 func upsertRecord(pts []Point) []byte {
-	b := binary.AppendUvarint([]byte{opUpsertTerms}, uint64(len(pts)))
-	for _, p := range pts {
+	payloads := make([][]byte, len(pts))
+	size := 1 + uvarintLen(len(pts))
+	for i, p := range pts {
+		payloads[i] = encodePayload(p.Payload)
+		size += strLen(len(p.ID)) + strLen(len(payloads[i])) + 4*len(p.Vector) + uvarintLen(len(p.Terms))
+		for t, n := range p.Terms {
+			size += strLen(len(t)) + uvarintLen(n)
+		}
+	}
+	b := make([]byte, 0, size)
+	b = binary.AppendUvarint(append(b, opUpsertTerms), uint64(len(pts)))
+	for i, p := range pts {
 		b = appendStr(b, p.ID)
-		b = appendStr(b, string(encodePayload(p.Payload)))
+		b = appendStr(b, payloads[i])
 		for _, x := range p.Vector {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
 		}
@@ -361,9 +373,15 @@ func upsertRecord(pts []Point) []byte {
 	return b
 }
 
-func appendStr(b []byte, s string) []byte {
+func appendStr[S string | []byte](b []byte, s S) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
+
+// uvarintLen is the length of n as a uvarint.
+func uvarintLen(n int) int { return (bits.Len64(uint64(n)|1) + 6) / 7 }
+
+// strLen is the length of a string of n bytes as appendStr writes it.
+func strLen(n int) int { return uvarintLen(n) + n }
 
 type decoder struct {
 	b   []byte
@@ -447,6 +465,20 @@ func (e *Embedded) Upsert(ctx context.Context, col Collection, pts []Point) erro
 	if len(pts) == 0 {
 		return nil
 	}
+	// Terms and unit vectors before the lock: searches wait on it.
+	norm := make([]Point, len(pts))
+	total := 0
+	for _, p := range pts {
+		total += len(p.Vector)
+	}
+	vecs := make([]float32, total) // one allocation for all the copies
+	for i, p := range pts {
+		n := len(p.Vector)
+		p.Vector = normalizeTo(vecs[:n:n], p.Vector)
+		vecs = vecs[n:]
+		p.Terms = p.terms()
+		norm[i] = p
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, err := e.get(col)
@@ -455,12 +487,6 @@ func (e *Embedded) Upsert(ctx context.Context, col Collection, pts []Point) erro
 	}
 	if err := validPoints(col, pts, c.dims); err != nil {
 		return err
-	}
-	norm := make([]Point, len(pts))
-	for i, p := range pts {
-		p.Vector = normalized(p.Vector)
-		p.Terms = p.terms()
-		norm[i] = p
 	}
 	if err := c.write(upsertRecord(norm)); err != nil {
 		return fmt.Errorf("writing %d points to %s: %w", len(pts), c.name, err)
@@ -694,11 +720,16 @@ func (h *minHeap) Pop() any {
 }
 
 func normalized(v []float32) []float32 {
+	return normalizeTo(make([]float32, len(v)), v)
+}
+
+// normalizeTo writes v scaled to unit length (zeros if v is zero) to out,
+// of v's length, and returns out.
+func normalizeTo(out, v []float32) []float32 {
 	var n float64
 	for _, x := range v {
 		n += float64(x) * float64(x)
 	}
-	out := make([]float32, len(v))
 	if n == 0 {
 		return out
 	}

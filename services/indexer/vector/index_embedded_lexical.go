@@ -2,6 +2,7 @@ package vector
 
 import (
 	"container/heap"
+	"strings"
 	"sync"
 
 	"github.com/drivemon/drivemon/services/indexer/lexical"
@@ -54,6 +55,7 @@ func (l *lexIndex) put(id string, terms map[string]int) {
 		}
 		tid, ok := l.termID[t]
 		if !ok {
+			t = strings.Clone(t) // a term may share its chunk text's memory
 			tid = uint32(len(l.terms))
 			l.termID[t] = tid
 			l.terms = append(l.terms, t)

@@ -3,6 +3,7 @@ package vector
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -239,5 +240,37 @@ func TestQdrantRefusesNonUTF8Paths(t *testing.T) {
 	}
 	if _, err := q.Count(ctx, col, path); err == nil {
 		t.Fatal("Count by a non-UTF-8 path succeeded")
+	}
+}
+
+func TestUvarintLen(t *testing.T) {
+	for n, want := range map[int]int{0: 1, 1: 1, 127: 1, 128: 2, 16383: 2, 16384: 3, 1<<21 - 1: 3, 1 << 21: 4} {
+		if got := uvarintLen(n); got != want {
+			t.Errorf("uvarintLen(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// TestUpsertRecordExactSize: the record is allocated at its final size,
+// and reads back as written.
+func TestUpsertRecordExactSize(t *testing.T) {
+	long := strings.Repeat("t", 200) // a term whose length takes 2 bytes
+	pts := []Point{
+		{ID: "a", Vector: []float32{1, 0}, Terms: map[string]int{"x": 1, long: 300}, Payload: Payload{Path: "a.md", Text: "é"}},
+		{ID: "b", Vector: []float32{0, 1}, Terms: map[string]int{}, Payload: Payload{Path: "b.md"}},
+	}
+	b := upsertRecord(pts)
+	if len(b) != cap(b) {
+		t.Fatalf("record of %d bytes in %d", len(b), cap(b))
+	}
+	c := newCollection("c", 2)
+	if err := c.apply(b); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.lex.termsOf("a"); !maps.Equal(got, pts[0].Terms) {
+		t.Fatalf("terms of a: %v", got)
+	}
+	if st := c.lex.stats(); st.Docs != 2 || st.Length != 301 {
+		t.Fatalf("stats %+v", st)
 	}
 }
