@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -175,8 +176,9 @@ func (a *Analyzer) term(env *snowballstem.Env, w string) string {
 // and stemmed once, and a word already in lower case is not copied: the
 // keys may share text's memory.
 func (a *Analyzer) Terms(text string) map[string]int {
-	var ws wordCounts
-	buf := make([]byte, 0, MaxTermLen)
+	ws := wordPool.Get().(*wordCounts)
+	defer ws.release()
+	buf := ws.buf[:0]
 	start, same := -1, true // the word's start; whether it is its own lower case
 	for i := 0; i < len(text); {
 		r, size := rune(text[i]), 1
@@ -187,6 +189,9 @@ func (a *Analyzer) Terms(text string) map[string]int {
 		case inWordFast(r):
 			if start < 0 {
 				start, same = i, true
+			}
+			if len(buf) >= MaxTermLen+utf8.UTFMax {
+				break // cut needs no more
 			}
 			if r < utf8.RuneSelf {
 				lr := r
@@ -209,6 +214,7 @@ func (a *Analyzer) Terms(text string) map[string]int {
 	if start >= 0 {
 		ws.add(text[start:], buf, same)
 	}
+	ws.buf = buf
 	out := make(map[string]int, len(ws.words))
 	env := snowballstem.NewEnv("")
 	for i, w := range ws.words {
@@ -236,23 +242,42 @@ func cut(w []byte) []byte {
 	return w
 }
 
-// wordCounts counts distinct words in order of first appearance.
+// wordCounts counts distinct words in order of first appearance; reused
+// through wordPool.
 type wordCounts struct {
 	index  map[string]int // position in words
 	words  []string
 	counts []int
+	buf    []byte // the word being read, lower-cased
 }
 
-// add counts a word once, given as written and lower-cased (the same bytes
-// when same), copying it only when it is new and not in lower case already.
+var wordPool = sync.Pool{New: func() any {
+	return &wordCounts{index: make(map[string]int, 256), buf: make([]byte, 0, MaxTermLen)}
+}}
+
+// maxPooledWords: the counts of a text with more distinct words are not
+// kept for reuse (clearing their map would cost every later text).
+const maxPooledWords = 4096
+
+// release empties c (holding nothing of the text) and returns it to wordPool.
+func (c *wordCounts) release() {
+	if len(c.words) > maxPooledWords {
+		return
+	}
+	clear(c.index)
+	clear(c.words)
+	c.words, c.counts = c.words[:0], c.counts[:0]
+	wordPool.Put(c)
+}
+
+// add counts a word, given as written and lower-cased (enough of it for
+// cut); same: the lower-cased bytes are the word's own. The word is copied
+// only when it is new and not in lower case already.
 func (c *wordCounts) add(word string, lower []byte, same bool) {
 	w := cut(lower)
 	if i, ok := c.index[string(w)]; ok {
 		c.counts[i]++
 		return
-	}
-	if c.index == nil {
-		c.index = make(map[string]int, 64)
 	}
 	var s string
 	if same {

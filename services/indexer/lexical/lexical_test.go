@@ -166,7 +166,7 @@ func TestTermsMatchTokensOnCorpus(t *testing.T) {
 }
 
 func FuzzTermsMatchTokens(f *testing.F) {
-	for _, s := range []string{"", "Running RUNS ran", "\u212Aelvin İ nai\u0308ve \xff\xfe", "a1b2 ÉÉ", "Ⱥ ȺȺ ⱥ", strings.Repeat("é", 40) + "x"} {
+	for _, s := range []string{"", "Running RUNS ran", "\u212Aelvin İ nai\u0308ve \xff\xfe", "a1b2 ÉÉ", "Ⱥ ȺȺ ⱥ", strings.Repeat("é", 40) + "x", "X" + strings.Repeat("é", 40) + "Y", strings.Repeat("ab", 40) + "C"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

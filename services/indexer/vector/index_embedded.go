@@ -142,7 +142,7 @@ func loadCollection(file string) (*collection, error) {
 }
 
 func readRecord(r *bufio.Reader) ([]byte, int64, error) {
-	var hdr [8]byte
+	var hdr [recordHeader]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, 0, err
 	}
@@ -157,7 +157,7 @@ func readRecord(r *bufio.Reader) ([]byte, int64, error) {
 	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(hdr[4:]) {
 		return nil, 0, errors.New("checksum mismatch")
 	}
-	return body, int64(n) + 8, nil
+	return body, int64(n) + recordHeader, nil
 }
 
 // apply replays one log record.
@@ -250,15 +250,29 @@ func (c *collection) remove(id string) {
 	delete(c.slot, id)
 }
 
+// recordHeader is what stands before a record's body: its length and
+// checksum.
+const recordHeader = 8
+
+// putHeader fills hdr (recordHeader bytes) for body.
+func putHeader(hdr, body []byte) {
+	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(body)))
+	binary.LittleEndian.PutUint32(hdr[4:recordHeader], crc32.Checksum(body, crcTable))
+}
+
 // write appends one record to the log and syncs it.
 func (c *collection) write(body []byte) error {
-	var hdr [8]byte
-	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(body)))
-	binary.LittleEndian.PutUint32(hdr[4:], crc32.Checksum(body, crcTable))
-	if _, err := c.log.Write(append(hdr[:], body...)); err != nil {
+	return c.writeRecord(append(make([]byte, recordHeader, recordHeader+len(body)), body...))
+}
+
+// writeRecord is write of a body built after recordHeader bytes of room:
+// the header is put there and the log gets the record in one write.
+func (c *collection) writeRecord(rec []byte) error {
+	putHeader(rec, rec[recordHeader:])
+	if _, err := c.log.Write(rec); err != nil {
 		return err
 	}
-	c.logSize += int64(len(body)) + 8
+	c.logSize += int64(len(rec))
 	return c.log.Sync()
 }
 
@@ -296,9 +310,8 @@ func (e *Embedded) rewrite(c *collection) error {
 	w := bufio.NewWriterSize(tmp, 1<<20)
 	var size int64
 	put := func(body []byte) error {
-		var hdr [8]byte
-		binary.LittleEndian.PutUint32(hdr[:4], uint32(len(body)))
-		binary.LittleEndian.PutUint32(hdr[4:], crc32.Checksum(body, crcTable))
+		var hdr [recordHeader]byte
+		putHeader(hdr[:], body)
 		if _, err := w.Write(hdr[:]); err != nil {
 			return err
 		}
@@ -316,7 +329,7 @@ func (e *Embedded) rewrite(c *collection) error {
 		for i := start; i < end; i++ {
 			pts = append(pts, Point{ID: c.ids[i], Vector: c.vecs[i*c.dims : (i+1)*c.dims], Terms: c.lex.termsOf(c.ids[i]), Payload: c.payloads[i]})
 		}
-		if err := put(upsertRecord(pts)); err != nil {
+		if err := put(upsertRecord(pts)[recordHeader:]); err != nil {
 			tmp.Close()
 			return err
 		}
@@ -345,7 +358,8 @@ func (e *Embedded) rewrite(c *collection) error {
 }
 
 // upsertRecord is an opUpsertTerms record of points whose Terms are set,
-// built in one allocation of its exact size.
+// after recordHeader bytes of room (see writeRecord), built in one
+// allocation of its exact size.
 func upsertRecord(pts []Point) []byte {
 	payloads := make([][]byte, len(pts))
 	size := 1 + uvarintLen(len(pts))
@@ -356,7 +370,7 @@ func upsertRecord(pts []Point) []byte {
 			size += strLen(len(t)) + uvarintLen(n)
 		}
 	}
-	b := make([]byte, 0, size)
+	b := make([]byte, recordHeader, recordHeader+size)
 	b = binary.AppendUvarint(append(b, opUpsertTerms), uint64(len(pts)))
 	for i, p := range pts {
 		b = appendStr(b, p.ID)
@@ -488,7 +502,7 @@ func (e *Embedded) Upsert(ctx context.Context, col Collection, pts []Point) erro
 	if err := validPoints(col, pts, c.dims); err != nil {
 		return err
 	}
-	if err := c.write(upsertRecord(norm)); err != nil {
+	if err := c.writeRecord(upsertRecord(norm)); err != nil {
 		return fmt.Errorf("writing %d points to %s: %w", len(pts), c.name, err)
 	}
 	for _, p := range norm {

@@ -251,8 +251,8 @@ func TestUvarintLen(t *testing.T) {
 	}
 }
 
-// TestUpsertRecordExactSize: the record is allocated at its final size,
-// and reads back as written.
+// TestUpsertRecordExactSize: the record (after the room for its header) is
+// allocated at its final size, and reads back as written.
 func TestUpsertRecordExactSize(t *testing.T) {
 	long := strings.Repeat("t", 200) // a term whose length takes 2 bytes
 	pts := []Point{
@@ -264,7 +264,7 @@ func TestUpsertRecordExactSize(t *testing.T) {
 		t.Fatalf("record of %d bytes in %d", len(b), cap(b))
 	}
 	c := newCollection("c", 2)
-	if err := c.apply(b); err != nil {
+	if err := c.apply(b[recordHeader:]); err != nil {
 		t.Fatal(err)
 	}
 	if got := c.lex.termsOf("a"); !maps.Equal(got, pts[0].Terms) {
