@@ -38,7 +38,7 @@ func ExamplePermanent() {
 // A service's change handler returns the outcome of one change; the worker
 // publishes it once the change succeeded or was given up, stamped with the
 // attempt and duration.
-func ExampleNewChanges() {
+func ExampleChanges() {
 	compile := func(ctx context.Context, c events.Change) (events.Outcome, error) {
 		o := events.OutcomeFor("compiler", &c)
 		if c.Op == events.OpDeleted {

@@ -119,6 +119,9 @@ type Token struct {
 
 // inWord reports whether r belongs to a word.
 func inWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
@@ -186,7 +189,7 @@ func (a *Analyzer) Terms(text string) map[string]int {
 			r, size = utf8.DecodeRuneInString(text[i:])
 		}
 		switch {
-		case inWordFast(r):
+		case inWord(r):
 			if start < 0 {
 				start, same = i, true
 			}
@@ -221,14 +224,6 @@ func (a *Analyzer) Terms(text string) map[string]int {
 		out[a.term(env, w)] += ws.counts[i]
 	}
 	return out
-}
-
-// inWordFast is inWord with ASCII decided without table look-ups.
-func inWordFast(r rune) bool {
-	if r < utf8.RuneSelf {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
-	}
-	return inWord(r)
 }
 
 // cut shortens a word to at most MaxTermLen bytes at a rune boundary.
